@@ -1,0 +1,124 @@
+//! What the controller needs from the outside world: the API client, the pod lister and the
+//! event recorder. The in-memory API server and its informers implement these traits.
+
+use k8s_openapi::api::core::v1::{Event, ObjectReference, Pod, PodCondition};
+use serde::{Deserialize, Serialize};
+
+use crate::runtime::BoxFuture;
+
+/// The `reason` of a failed API call, as in `metav1.StatusReason`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum StatusReason {
+    /// 404.
+    NotFound,
+    /// 409 on create.
+    AlreadyExists,
+    /// 409 on update or delete: stale resourceVersion or failed precondition.
+    Conflict,
+    /// 410: the watch resourceVersion is older than the compaction window.
+    Gone,
+    /// 500.
+    InternalError,
+    /// 504 (the server gave up) or a client-side timeout.
+    Timeout,
+    /// 422.
+    Invalid,
+}
+
+impl StatusReason {
+    /// The HTTP status code that goes with the reason.
+    pub fn code(self) -> u16 {
+        match self {
+            Self::NotFound => 404,
+            Self::AlreadyExists | Self::Conflict => 409,
+            Self::Gone => 410,
+            Self::InternalError => 500,
+            Self::Timeout => 504,
+            Self::Invalid => 422,
+        }
+    }
+}
+
+/// A failed API call.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[error("{code} {reason:?}: {message}")]
+pub struct ApiError {
+    /// HTTP status code.
+    pub code: u16,
+    /// Machine-readable reason.
+    pub reason: StatusReason,
+    /// Human-readable message.
+    pub message: String,
+}
+
+impl ApiError {
+    /// An error with `reason` and its usual code.
+    pub fn new(reason: StatusReason, message: impl Into<String>) -> Self {
+        Self {
+            code: reason.code(),
+            reason,
+            message: message.into(),
+        }
+    }
+
+    /// `404 NotFound` for `kind` `name`.
+    pub fn not_found(kind: &str, name: &str) -> Self {
+        Self::new(StatusReason::NotFound, format!("{kind} \"{name}\" not found"))
+    }
+
+    /// Whether this is a NotFound error.
+    pub fn is_not_found(&self) -> bool {
+        self.reason == StatusReason::NotFound
+    }
+}
+
+/// Preconditions of a delete, as in `metav1.Preconditions`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preconditions {
+    /// The object's UID must equal this.
+    pub uid: Option<String>,
+    /// The object's resourceVersion must equal this.
+    pub resource_version: Option<String>,
+}
+
+/// The API calls the controller makes. Each returns a future, so that back ends can make the
+/// request and the response separate interleaving points.
+pub trait Client: Send + Sync + 'static {
+    /// `GET /api/v1/namespaces/{namespace}/pods/{name}`.
+    fn get_pod(&self, namespace: &str, name: &str) -> BoxFuture<Result<Pod, ApiError>>;
+
+    /// A merge patch of `status.conditions` (merged by condition type) on the status
+    /// subresource, with `metadata.uid` in the patch acting as a precondition, which is what
+    /// upstream's `PatchPodStatus` sends.
+    fn patch_pod_status(
+        &self,
+        namespace: &str,
+        name: &str,
+        uid: &str,
+        conditions: Vec<PodCondition>,
+    ) -> BoxFuture<Result<Pod, ApiError>>;
+
+    /// `DELETE` with preconditions; the pod's default grace period applies.
+    fn delete_pod(
+        &self,
+        namespace: &str,
+        name: &str,
+        preconditions: Preconditions,
+    ) -> BoxFuture<Result<(), ApiError>>;
+
+    /// `POST /api/v1/namespaces/{namespace}/events`.
+    fn create_event(&self, event: Event) -> BoxFuture<Result<Event, ApiError>>;
+}
+
+/// A read-only view of the pod informer's cache.
+pub trait PodLister: Send + Sync + 'static {
+    /// The cached pod, or `None` if the cache has no such pod.
+    fn get(&self, namespace: &str, name: &str) -> Option<Pod>;
+}
+
+/// `record.EventRecorder`: enqueue an event for the given object. Implementations must not
+/// block and must not call the API directly; the broadcaster writes events later.
+pub trait EventRecorder: Send + Sync + 'static {
+    /// Records an event of `event_type` (`Normal` or `Warning`) about `regarding`.
+    fn eventf(&self, regarding: &ObjectReference, event_type: &str, reason: &str, message: &str);
+}
