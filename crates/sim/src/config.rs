@@ -1,0 +1,85 @@
+//! Configuration of one simulated run.
+
+use jiff::Timestamp;
+
+/// Settings for a [`Sim`](crate::Sim). Every input that affects a run is here or in the
+/// strategy; nothing is read from the environment.
+///
+/// ```
+/// let config = taintsim_sim::SimConfig::default().max_steps(500).time_jumps(true);
+/// assert_eq!(config.max_steps, 500);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SimConfig {
+    /// The seed the strategy was built from. Informational only: it is not used by the
+    /// simulator, and is there so that reports can name it. Default 0.
+    pub seed: u64,
+    /// Virtual time at the start of the run. Default `2025-03-20T12:00:00Z`.
+    pub start_time: Timestamp,
+    /// The run ends with [`Outcome::StepLimit`](crate::Outcome::StepLimit) after this many
+    /// steps (and after this many consecutive time jumps without a step). Default 100 000.
+    pub max_steps: u64,
+    /// When true, the enabled set also offers `clock: advance to <time>` for the earliest
+    /// future deadline whenever something else is enabled, so a strategy can let a timer fire
+    /// before the system is quiescent. Default false.
+    pub time_jumps: bool,
+}
+
+/// The default start time, 2025-03-20T12:00:00Z, as seconds since the Unix epoch.
+const DEFAULT_START_SECONDS: i64 = 1_742_472_000;
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            seed: 0,
+            start_time: Timestamp::from_second(DEFAULT_START_SECONDS)
+                .unwrap_or(Timestamp::UNIX_EPOCH),
+            max_steps: 100_000,
+            time_jumps: false,
+        }
+    }
+}
+
+impl SimConfig {
+    /// Sets [`SimConfig::seed`].
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Sets [`SimConfig::start_time`].
+    #[must_use]
+    pub fn start_time(mut self, start_time: Timestamp) -> Self {
+        self.start_time = start_time;
+        self
+    }
+
+    /// Sets [`SimConfig::max_steps`].
+    #[must_use]
+    pub fn max_steps(mut self, max_steps: u64) -> Self {
+        self.max_steps = max_steps;
+        self
+    }
+
+    /// Sets [`SimConfig::time_jumps`].
+    #[must_use]
+    pub fn time_jumps(mut self, time_jumps: bool) -> Self {
+        self.time_jumps = time_jumps;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_start_time_should_be_2025_03_20_noon_utc() {
+        assert_eq!(
+            SimConfig::default().start_time.to_string(),
+            "2025-03-20T12:00:00Z"
+        );
+    }
+}

@@ -1,0 +1,115 @@
+//! Names for the things the scheduler chooses among: task and timer ids, step labels and the
+//! entries of the enabled set.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Identifies a simulated task. Ids are handed out in spawn order, starting at 0, and are
+/// never reused within one [`Sim`](crate::Sim).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct TaskId(pub u64);
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "task#{}", self.0)
+    }
+}
+
+/// Identifies a callback timer created by [`SimHandle::after`](crate::SimHandle::after).
+///
+/// The id is the timer's creation sequence number; sleep timers share the same sequence, so
+/// two timers with equal deadlines are ordered by the id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct TimerId(pub u64);
+
+impl fmt::Display for TimerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "timer#{}", self.0)
+    }
+}
+
+/// What a task is about to do when it calls [`SimHandle::step`](crate::SimHandle::step).
+///
+/// `touches` names the shared resources that the work *after* the step reads or writes until
+/// the task's next step (for example `pod/default/my-pod`). Strategies may treat steps of
+/// different actors with disjoint `touches` as independent; an empty list means "touches
+/// nothing shared".
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct StepLabel {
+    /// What the task does next, e.g. `GET pod default/my-pod`.
+    pub action: String,
+    /// Shared resources the next piece of work touches.
+    pub touches: Vec<String>,
+}
+
+impl StepLabel {
+    /// A label for `action` that touches nothing shared.
+    pub fn new(action: impl Into<String>) -> Self {
+        Self {
+            action: action.into(),
+            touches: Vec::new(),
+        }
+    }
+
+    /// Adds one touched resource.
+    #[must_use]
+    pub fn touching(mut self, resource: impl Into<String>) -> Self {
+        self.touches.push(resource.into());
+        self
+    }
+}
+
+/// What kind of thing an [`Enabled`] entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EnabledKind {
+    /// A task that called `step` and waits to be chosen.
+    Task(TaskId),
+    /// A callback timer whose deadline has passed; choosing it runs its closure.
+    Timer(TimerId),
+    /// The pseudo-step that advances virtual time to the earliest future deadline
+    /// (only offered when [`SimConfig::time_jumps`](crate::SimConfig::time_jumps) is on).
+    ClockAdvance,
+}
+
+/// One entry of the enabled set: something the strategy may choose to run next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enabled {
+    /// Who runs: the task's or the timer's actor name, or `clock`.
+    pub actor: String,
+    /// What runs: the step's action, `fire` for a timer, `advance to <time>` for the clock.
+    pub action: String,
+    /// Shared resources the entry touches (see [`StepLabel::touches`]).
+    pub touches: Vec<String>,
+    /// Which task, timer or pseudo-step this is.
+    pub kind: EnabledKind,
+}
+
+impl Enabled {
+    /// The human-readable label used in the decision log: `"{actor}: {action}"`.
+    pub fn label(&self) -> String {
+        format!("{}: {}", self.actor, self.action)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_should_join_actor_and_action() {
+        let e = Enabled {
+            actor: "pod-handler".into(),
+            action: "deliver Update default/my-pod rv=7".into(),
+            touches: vec![],
+            kind: EnabledKind::Task(TaskId(3)),
+        };
+        assert_eq!(e.label(), "pod-handler: deliver Update default/my-pod rv=7");
+    }
+
+    #[test]
+    fn step_label_should_collect_touches() {
+        let l = StepLabel::new("GET").touching("pod/a").touching("pod/b");
+        assert_eq!(l.touches, vec!["pod/a".to_string(), "pod/b".to_string()]);
+    }
+}

@@ -1,0 +1,460 @@
+//! [`Sim`]: the deterministic executor loop.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use jiff::Timestamp;
+
+use crate::panic_hook::{self, CaughtPanic};
+use crate::strategy::Spent;
+use crate::world::{BoxFuture, Current, Inner, Shared, TaskSlot, TimerEntry};
+use crate::{
+    ChooseContext, Control, Decision, DecisionLog, Divergence, Enabled, EnabledKind, Outcome,
+    RunReport, SimConfig, SimHandle, StepReport, Strategy, TaskId, Trace, TraceEntry,
+};
+
+/// How many times one task may be polled eagerly within one step before the run is reported
+/// as a busy loop (a task that keeps waking itself without ever awaiting a step).
+const MAX_EAGER_POLLS_PER_TASK: u32 = 10_000;
+
+/// The deterministic single-threaded executor. See the crate docs for the contract.
+pub struct Sim {
+    shared: Arc<Shared>,
+    config: SimConfig,
+    trace: Trace,
+    steps: u64,
+    outcome: Option<Outcome>,
+    previous: Option<Enabled>,
+    jumps_without_step: u64,
+}
+
+impl std::fmt::Debug for Sim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sim")
+            .field("config", &self.config)
+            .field("steps", &self.steps)
+            .field("outcome", &self.outcome)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sim {
+    /// A simulator with no tasks, at `config.start_time`, driven by `strategy`.
+    pub fn new(config: SimConfig, strategy: Box<dyn Strategy>) -> Self {
+        panic_hook::install();
+        let inner = Inner::new(config.start_time, strategy);
+        Self {
+            shared: Arc::new(Shared::new(inner)),
+            config,
+            trace: Trace::default(),
+            steps: 0,
+            outcome: None,
+            previous: None,
+            jumps_without_step: 0,
+        }
+    }
+
+    /// A handle for spawning tasks and setting timers, before or during the run.
+    pub fn handle(&self) -> SimHandle {
+        SimHandle::new(self.shared.clone())
+    }
+
+    /// The configuration the simulator was built with.
+    pub fn config(&self) -> &SimConfig {
+        &self.config
+    }
+
+    /// How the run ended, or `None` while it can go on.
+    pub fn outcome(&self) -> Option<&Outcome> {
+        self.outcome.as_ref()
+    }
+
+    /// Number of steps taken so far.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// The current virtual time.
+    pub fn now(&self) -> Timestamp {
+        self.shared.lock().now()
+    }
+
+    /// The steps taken so far.
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    /// The decisions made so far.
+    pub fn decisions(&self) -> DecisionLog {
+        self.shared.lock().decisions.clone()
+    }
+
+    /// Tasks that have not finished, with their actors, in id order. After a quiescent run
+    /// these are the tasks blocked forever (for example workers waiting on an empty queue).
+    pub fn live_tasks(&self) -> Vec<(TaskId, String)> {
+        self.shared
+            .lock()
+            .tasks
+            .iter()
+            .map(|(id, slot)| (*id, slot.actor.clone()))
+            .collect()
+    }
+
+    /// Takes one step: settles woken tasks, advances virtual time while nothing is enabled,
+    /// asks the strategy to choose among the enabled set and runs the choice (plus the eager
+    /// polls it causes). Returns `None`, with [`Sim::outcome`] set, once the run has ended.
+    ///
+    /// A step that panics is still reported (its trace entry is recorded); the run then ends
+    /// and the next call returns `None`.
+    pub fn step_once(&mut self) -> Option<StepReport> {
+        if self.outcome.is_some() {
+            return None;
+        }
+        let step = self.steps + 1;
+        let enabled = loop {
+            if let Err(outcome) = self.settle(step) {
+                return self.finish(outcome);
+            }
+            let (enabled, next_deadline) = self.enabled_set();
+            if !enabled.is_empty() {
+                break enabled;
+            }
+            let Some(deadline) = next_deadline else {
+                return self.finish(Outcome::Quiescent);
+            };
+            self.jumps_without_step += 1;
+            if self.jumps_without_step > self.config.max_steps {
+                return self.finish(Outcome::StepLimit);
+            }
+            self.advance_to(deadline);
+        };
+        if self.steps >= self.config.max_steps {
+            return self.finish(Outcome::StepLimit);
+        }
+        let index = match self.choose(&enabled, step) {
+            Ok(index) => index,
+            Err(divergence) => return self.finish(Outcome::Divergence(divergence)),
+        };
+        let chosen = enabled[index].clone();
+        self.steps = step;
+        self.jumps_without_step = 0;
+        self.previous = Some(chosen.clone());
+
+        let mut result = self.execute(&chosen, step);
+        if result.is_ok() {
+            result = self.settle(step);
+        }
+        let entry = {
+            let mut inner = self.shared.lock();
+            TraceEntry {
+                step,
+                time: inner.now(),
+                elapsed_nanos: inner.elapsed,
+                actor: chosen.actor.clone(),
+                action: chosen.action.clone(),
+                touches: chosen.touches.clone(),
+                marks: std::mem::take(&mut inner.marks),
+            }
+        };
+        self.trace.entries.push(entry.clone());
+        if let Err(outcome) = result {
+            self.outcome = Some(outcome);
+        }
+        Some(StepReport {
+            entry,
+            enabled,
+            chosen: index,
+        })
+    }
+
+    /// Runs to the end: quiescence, the step limit, a panic or a divergence.
+    pub fn run(&mut self) -> RunReport {
+        self.run_with(&mut |_, _| Control::Continue)
+    }
+
+    /// Runs to the end, calling `observer` after every step (except a step that itself ended
+    /// the run). If it returns [`Control::Stop`], the run ends with [`Outcome::Stopped`].
+    pub fn run_with(
+        &mut self,
+        observer: &mut dyn FnMut(&StepReport, &SimHandle) -> Control,
+    ) -> RunReport {
+        let handle = self.handle();
+        while let Some(report) = self.step_once() {
+            if self.outcome.is_some() {
+                continue;
+            }
+            if let Control::Stop(message) = observer(&report, &handle) {
+                self.outcome = Some(Outcome::Stopped {
+                    step: report.entry.step,
+                    message,
+                });
+            }
+        }
+        self.report()
+    }
+
+    /// The report of the run so far. Its outcome is [`Outcome::StepLimit`] if the run has not
+    /// ended yet.
+    pub fn report(&self) -> RunReport {
+        let (decisions, final_time) = {
+            let inner = self.shared.lock();
+            (inner.decisions.clone(), inner.now())
+        };
+        RunReport {
+            outcome: self.outcome.clone().unwrap_or(Outcome::StepLimit),
+            trace: self.trace.clone(),
+            decisions,
+            steps: self.steps,
+            final_time,
+        }
+    }
+
+    /// Ends the simulator and gives back its strategy, for a multi-run driver to call
+    /// [`Strategy::begin_execution`] on and pass to the next [`Sim`].
+    pub fn into_strategy(self) -> Box<dyn Strategy> {
+        std::mem::replace(&mut self.shared.lock().strategy, Box::new(Spent))
+    }
+
+    fn finish(&mut self, outcome: Outcome) -> Option<StepReport> {
+        self.outcome = Some(outcome);
+        None
+    }
+
+    /// The enabled set in presentation order (ready tasks by id, due timers by deadline then
+    /// sequence, then the clock pseudo-step), and the earliest future deadline.
+    fn enabled_set(&self) -> (Vec<Enabled>, Option<u64>) {
+        let inner = self.shared.lock();
+        let mut enabled: Vec<Enabled> = inner
+            .tasks
+            .iter()
+            .filter_map(|(id, slot)| {
+                slot.ready.as_ref().map(|r| Enabled {
+                    actor: slot.actor.clone(),
+                    action: r.label.action.clone(),
+                    touches: r.label.touches.clone(),
+                    kind: EnabledKind::Task(*id),
+                })
+            })
+            .collect();
+        enabled.extend(inner.due_callbacks().map(|(key, actor)| Enabled {
+            actor: actor.to_string(),
+            action: "fire".to_string(),
+            touches: Vec::new(),
+            kind: EnabledKind::Timer(crate::TimerId(key.seq)),
+        }));
+        let next = inner.next_future_deadline();
+        let jump = next.filter(|_| self.config.time_jumps && !enabled.is_empty());
+        if let Some(deadline) = jump {
+            let at = crate::clock::timestamp(inner.start, deadline);
+            enabled.push(Enabled {
+                actor: "clock".to_string(),
+                action: format!("advance to {at}"),
+                touches: Vec::new(),
+                kind: EnabledKind::ClockAdvance,
+            });
+        }
+        (enabled, next)
+    }
+
+    fn choose(&mut self, enabled: &[Enabled], step: u64) -> Result<usize, Divergence> {
+        let mut inner = self.shared.lock();
+        let ctx = ChooseContext::new(step, inner.decisions.len(), self.previous.clone());
+        let index = inner.strategy.choose(enabled, &ctx)?;
+        let Some(chosen) = enabled.get(index) else {
+            return Err(Divergence {
+                decision: ctx.decision,
+                expected: format!("an index below {} (strategy chose {index})", enabled.len()),
+                found: enabled.iter().map(Enabled::label).collect(),
+            });
+        };
+        inner.decisions.entries.push(Decision::Schedule {
+            label: chosen.label(),
+            index,
+            enabled: enabled.len(),
+        });
+        Ok(index)
+    }
+
+    fn execute(&mut self, chosen: &Enabled, step: u64) -> Result<(), Outcome> {
+        match chosen.kind {
+            EnabledKind::Task(id) => {
+                {
+                    let mut inner = self.shared.lock();
+                    if let Some(slot) = inner.tasks.get_mut(&id) {
+                        slot.granted = slot.ready.take().map(|r| r.token);
+                    }
+                }
+                self.poll_task(id, Some(&chosen.action), step)
+            }
+            EnabledKind::Timer(id) => {
+                let taken = {
+                    let mut inner = self.shared.lock();
+                    let taken = inner.take_callback(id);
+                    if let Some((actor, _)) = &taken {
+                        inner.current = Some(Current {
+                            task: None,
+                            actor: actor.clone(),
+                        });
+                    }
+                    taken
+                };
+                let Some((actor, f)) = taken else {
+                    return Ok(());
+                };
+                let result = panic_hook::catch(f);
+                let divergence = {
+                    let mut inner = self.shared.lock();
+                    inner.current = None;
+                    inner.divergence.take()
+                };
+                match (result, divergence) {
+                    (Err(p), _) => Err(panic_outcome(step, actor, "fire", p)),
+                    (Ok(()), Some(d)) => Err(Outcome::Divergence(d)),
+                    (Ok(()), None) => Ok(()),
+                }
+            }
+            EnabledKind::ClockAdvance => {
+                let next = self.shared.lock().next_future_deadline();
+                if let Some(deadline) = next {
+                    self.advance_to(deadline);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Sets the clock and wakes the sleepers due by then (their tasks are polled by `settle`).
+    fn advance_to(&mut self, deadline: u64) {
+        let wakers = self.shared.lock().advance_to(deadline);
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+
+    /// Polls woken tasks eagerly, lowest id first, until none is woken.
+    fn settle(&mut self, step: u64) -> Result<(), Outcome> {
+        let mut polls: BTreeMap<TaskId, u32> = BTreeMap::new();
+        while let Some(id) = self.shared.wake.pop_first() {
+            let count = polls.entry(id).or_insert(0);
+            *count += 1;
+            if *count > MAX_EAGER_POLLS_PER_TASK {
+                let actor = self
+                    .shared
+                    .lock()
+                    .tasks
+                    .get(&id)
+                    .map(|s| s.actor.clone())
+                    .unwrap_or_default();
+                return Err(Outcome::Panic {
+                    step,
+                    actor,
+                    action: "wake".to_string(),
+                    message: format!(
+                        "busy loop: task polled {MAX_EAGER_POLLS_PER_TASK} times in one step \
+                         without awaiting a step or blocking"
+                    ),
+                    location: None,
+                });
+            }
+            self.poll_task(id, None, step)?;
+        }
+        Ok(())
+    }
+
+    /// Polls one task with the lock released. `chosen_action` is the action of the step the
+    /// scheduler chose, or `None` for an eager poll.
+    fn poll_task(
+        &mut self,
+        id: TaskId,
+        chosen_action: Option<&str>,
+        step: u64,
+    ) -> Result<(), Outcome> {
+        let taken = {
+            let mut inner = self.shared.lock();
+            let taken = inner.tasks.get_mut(&id).and_then(|slot| {
+                let first = !slot.started;
+                slot.started = true;
+                slot.future
+                    .take()
+                    .map(|fut| (fut, slot.waker.clone(), slot.actor.clone(), first))
+            });
+            if let Some((_, _, actor, _)) = &taken {
+                inner.current = Some(Current {
+                    task: Some(id),
+                    actor: actor.clone(),
+                });
+            }
+            taken
+        };
+        let Some((mut fut, waker, actor, first)) = taken else {
+            return Ok(());
+        };
+        let result = panic_hook::catch(|| {
+            let mut cx = Context::from_waker(&waker);
+            fut.as_mut().poll(&mut cx)
+        });
+        // Put the future back, or take it (and the slot) out to drop with the lock released.
+        let (leftover, finished): (Option<BoxFuture>, Option<TaskSlot>) = {
+            let mut inner = self.shared.lock();
+            inner.current = None;
+            match (&result, inner.tasks.get_mut(&id)) {
+                (Ok(Poll::Pending), Some(slot)) => {
+                    slot.future = Some(fut);
+                    (None, None)
+                }
+                _ => (Some(fut), inner.tasks.remove(&id)),
+            }
+        };
+        if let Some(fut) = leftover {
+            panic_hook::quiet_drop(fut);
+        }
+        drop(finished);
+        let divergence = self.shared.lock().divergence.take();
+        let action = chosen_action.unwrap_or(if first { "start" } else { "wake" });
+        match (result, divergence) {
+            (Err(p), _) => Err(panic_outcome(step, actor, action, p)),
+            (Ok(_), Some(d)) => Err(Outcome::Divergence(d)),
+            (Ok(_), None) => Ok(()),
+        }
+    }
+}
+
+fn panic_outcome(step: u64, actor: String, action: &str, p: CaughtPanic) -> Outcome {
+    Outcome::Panic {
+        step,
+        actor,
+        action: action.to_string(),
+        message: p.message,
+        location: p.location,
+    }
+}
+
+impl Drop for Sim {
+    /// Drops every task's future and every timer's closure with the lock released (they hold
+    /// handles to the simulator, so this also breaks the reference cycle).
+    fn drop(&mut self) {
+        for _ in 0..16 {
+            let (tasks, timers) = {
+                let mut inner = self.shared.lock();
+                (
+                    std::mem::take(&mut inner.tasks),
+                    std::mem::take(&mut inner.timers),
+                )
+            };
+            if tasks.is_empty() && timers.is_empty() {
+                break;
+            }
+            for (_, slot) in tasks {
+                panic_hook::quiet_drop(slot);
+            }
+            for (_, timer) in timers {
+                if let TimerEntry::Callback { f, .. } = timer {
+                    panic_hook::quiet_drop(f);
+                }
+            }
+        }
+        self.shared.lock().callbacks.clear();
+        self.shared.wake.clear();
+    }
+}
