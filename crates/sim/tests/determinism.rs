@@ -99,11 +99,3 @@ fn trace_hash_should_not_depend_on_wall_clock_or_thread() {
         .expect("thread ran");
     assert_eq!(here, there);
 }
-
-#[test]
-#[ignore = "prints a sample trace; run with --ignored --nocapture"]
-fn print_sample_trace() {
-    let r = run(4);
-    println!("{}", r.trace.to_text());
-    println!("{}", r.decisions.to_json().unwrap_or_default());
-}

@@ -52,7 +52,9 @@ struct TaskWaker {
 impl Wake for TaskWaker {
     fn wake(self: Arc<Self>) {
         let mut s = lock(&self.state);
-        if s.tasks.contains_key(&self.id) && !s.runnable.contains(&self.id) {
+        // The task may be mid-poll (and so out of `tasks`); a finished task's id is skipped
+        // when popped.
+        if !s.runnable.contains(&self.id) {
             s.runnable.push_back(self.id);
         }
     }
@@ -110,6 +112,17 @@ impl ManualRuntime {
     /// Moves the clock forward by `by`, firing every due timer in deadline order and running
     /// the tasks it makes runnable after each one.
     pub fn advance(&self, by: Duration) {
+        self.move_clock(by, true);
+    }
+
+    /// Moves the clock forward by `by` and fires every due timer in deadline order, but runs
+    /// no task: work a timer spawned stays runnable until [`Self::run_until_stalled`]. This
+    /// opens the window between "the timer fired" and "its task started".
+    pub fn fire_timers(&self, by: Duration) {
+        self.move_clock(by, false);
+    }
+
+    fn move_clock(&self, by: Duration, run_tasks: bool) {
         let target = self.now() + by;
         loop {
             let action = {
@@ -135,10 +148,14 @@ impl ManualRuntime {
                     w.wake();
                 }
             }
-            self.run_until_stalled();
+            if run_tasks {
+                self.run_until_stalled();
+            }
         }
         lock(&self.state).now = Some(target);
-        self.run_until_stalled();
+        if run_tasks {
+            self.run_until_stalled();
+        }
     }
 
     /// The number of tasks that have not finished.
