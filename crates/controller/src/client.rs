@@ -63,7 +63,10 @@ impl ApiError {
 
     /// `404 NotFound` for `kind` `name`.
     pub fn not_found(kind: &str, name: &str) -> Self {
-        Self::new(StatusReason::NotFound, format!("{kind} \"{name}\" not found"))
+        Self::new(
+            StatusReason::NotFound,
+            format!("{kind} \"{name}\" not found"),
+        )
     }
 
     /// Whether this is a NotFound error.

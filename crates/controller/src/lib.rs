@@ -2,13 +2,31 @@
 //! `TimedWorkerQueue`, re-implemented faithfully and runtime-agnostically.
 //!
 //! - [`queue`]: `TimedWorkerQueue`, versions V0 to V5 (spec §3).
+//! - [`behavior`]: the behaviour keys, one per historical bug (spec §6).
+//! - [`model`]: claims, slices, taints, tolerations and rules, from v1beta1 or v1 objects.
+//! - [`toleration`]: `ToleratesTaint` (spec §1.1).
+//! - [`eviction_time`]: `claimEvictionTime` (spec §2.6).
+//! - [`pools`]: slices by pool, maxGeneration and the modified-devices walk (spec §2.5).
+//! - [`slice_tracker`]: the resourceslicetracker's merging of DeviceTaintRules into slices.
+//! - [`controller`]: the handlers and their state (spec §2.1 to §2.8).
+//! - [`worker`]: `deletePodHandler`, the queue's work function (spec §2.9).
+//! - [`events`]: the two Events and their exact strings (spec §2.10).
 //! - [`runtime`]: the seam to the executor (tokio here; the simulator and loom elsewhere).
 //! - [`client`]: the API client, pod lister and event recorder the controller uses.
 //! - [`metrics`]: the two controller metrics.
 //! - [`sync`]: the std-or-loom shim for shared state.
 
+pub mod behavior;
 pub mod client;
+pub mod controller;
+pub mod events;
+pub mod eviction_time;
 pub mod metrics;
+pub mod model;
+pub mod pools;
 pub mod queue;
 pub mod runtime;
+pub mod slice_tracker;
 pub mod sync;
+pub mod toleration;
+pub mod worker;

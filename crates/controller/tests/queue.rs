@@ -54,7 +54,12 @@ impl Harness {
     }
 
     fn runs_of(&self, key: &str) -> usize {
-        self.runs.lock().expect("lock").get(key).copied().unwrap_or(0)
+        self.runs
+            .lock()
+            .expect("lock")
+            .get(key)
+            .copied()
+            .unwrap_or(0)
     }
 
     fn now(&self) -> Timestamp {
@@ -132,11 +137,23 @@ fn cancel_work_should_report_whether_a_timer_existed() {
         let h = Harness::new(version);
         h.queue.add_work(args(0), h.now(), h.in_secs(10));
         h.queue.add_work(args(1), h.now(), h.now());
-        assert!(matches!(h.queue.get_worker_unsafe(&args(1).key()), Some(Slot::Running { .. })));
-        assert!(h.queue.cancel_work(&args(0).key()), "{version}: timer-backed entry");
+        assert!(matches!(
+            h.queue.get_worker_unsafe(&args(1).key()),
+            Some(Slot::Running { .. })
+        ));
+        assert!(
+            h.queue.cancel_work(&args(0).key()),
+            "{version}: timer-backed entry"
+        );
         assert!(!h.queue.cancel_work(&args(1).key()), "{version}: nil entry");
-        assert!(!h.queue.cancel_work(&args(1).key()), "{version}: missing key");
-        assert!(h.queue.get_worker_unsafe(&args(1).key()).is_none(), "{version}: key removed");
+        assert!(
+            !h.queue.cancel_work(&args(1).key()),
+            "{version}: missing key"
+        );
+        assert!(
+            h.queue.get_worker_unsafe(&args(1).key()).is_none(),
+            "{version}: key removed"
+        );
     }
 }
 
@@ -145,9 +162,15 @@ fn update_work_should_reschedule_only_when_fire_at_changes() {
     for version in QueueVersion::ALL {
         let h = Harness::new(version);
         h.queue.update_work(args(0), h.now(), h.in_secs(10));
-        let first = h.queue.get_worker_unsafe(&args(0).key()).and_then(|s| s.token());
+        let first = h
+            .queue
+            .get_worker_unsafe(&args(0).key())
+            .and_then(|s| s.token());
         h.queue.update_work(args(0), h.now(), h.in_secs(10));
-        let same = h.queue.get_worker_unsafe(&args(0).key()).and_then(|s| s.token());
+        let same = h
+            .queue
+            .get_worker_unsafe(&args(0).key())
+            .and_then(|s| s.token());
         assert_eq!(first, same, "{version}: same fireAt keeps the entry");
         h.queue.update_work(args(0), h.now(), h.in_secs(20));
         h.rt.advance(Duration::from_secs(15));
@@ -187,7 +210,10 @@ fn update_work_over_running_entry_should_panic_on_v2_and_keep_work_on_v3() {
 
     let (v3, runs) = update_over_running_entry(QueueVersion::V3);
     assert_eq!(v3, None, "V3 must not panic");
-    assert_eq!(runs, 1, "V3 keeps the running work and drops the second request");
+    assert_eq!(
+        runs, 1,
+        "V3 keeps the running work and drops the second request"
+    );
 }
 
 /// Work runs and succeeds after CancelWork removed its nil entry; then the key is added again.
@@ -206,8 +232,14 @@ fn add_after_cancel_of_running_work(version: QueueVersion) -> (usize, bool) {
 /// #125332: V0 stores nil again after CancelWork, so the next AddWork is skipped.
 #[test]
 fn completion_should_restore_nil_after_cancel_on_v0_only() {
-    assert_eq!(add_after_cancel_of_running_work(QueueVersion::V0), (1, true));
-    assert_eq!(add_after_cancel_of_running_work(QueueVersion::V1), (2, false));
+    assert_eq!(
+        add_after_cancel_of_running_work(QueueVersion::V0),
+        (1, true)
+    );
+    assert_eq!(
+        add_after_cancel_of_running_work(QueueVersion::V1),
+        (2, false)
+    );
 }
 
 /// Cancels a timer-backed entry after its timer fired but before its task started.
@@ -236,7 +268,10 @@ fn cancelled_flag_should_stop_a_late_start_on_v4_only() {
 fn replacement_after_stale_immediate_completion(version: QueueVersion) -> (bool, bool, usize) {
     let h = Harness::new(version);
     h.queue.add_work(args(0), h.now(), h.now());
-    assert!(!h.queue.cancel_work(&args(0).key()), "{version}: immediate worker");
+    assert!(
+        !h.queue.cancel_work(&args(0).key()),
+        "{version}: immediate worker"
+    );
     h.queue.add_work(args(0), h.now(), h.in_secs(10));
     h.rt.run_until_stalled();
     let present = h.queue.get_worker_unsafe(&args(0).key()).is_some();
@@ -250,7 +285,11 @@ fn replacement_after_stale_timer_completion(version: QueueVersion) -> (bool, boo
     let h = Harness::with_work_time(version, Duration::from_secs(5));
     h.queue.add_work(args(0), h.now(), h.in_secs(1));
     h.rt.advance(Duration::from_secs(1));
-    assert_eq!(h.runs_of(&args(0).key()), 1, "{version}: the first work is in flight");
+    assert_eq!(
+        h.runs_of(&args(0).key()),
+        1,
+        "{version}: the first work is in flight"
+    );
     h.queue.update_work(args(0), h.now(), h.in_secs(10));
     h.rt.advance(Duration::from_secs(5));
     let present = h.queue.get_worker_unsafe(&args(0).key()).is_some();
@@ -263,8 +302,20 @@ fn replacement_after_stale_timer_completion(version: QueueVersion) -> (bool, boo
 /// the cancelled work runs anyway.
 #[test]
 fn stale_completion_should_not_remove_replacement_on_v5() {
-    assert_eq!(replacement_after_stale_immediate_completion(QueueVersion::V5), (true, true, 1));
-    assert_eq!(replacement_after_stale_immediate_completion(QueueVersion::V4), (false, false, 2));
-    assert_eq!(replacement_after_stale_timer_completion(QueueVersion::V5), (true, true, 1));
-    assert_eq!(replacement_after_stale_timer_completion(QueueVersion::V4), (false, false, 2));
+    assert_eq!(
+        replacement_after_stale_immediate_completion(QueueVersion::V5),
+        (true, true, 1)
+    );
+    assert_eq!(
+        replacement_after_stale_immediate_completion(QueueVersion::V4),
+        (false, false, 2)
+    );
+    assert_eq!(
+        replacement_after_stale_timer_completion(QueueVersion::V5),
+        (true, true, 1)
+    );
+    assert_eq!(
+        replacement_after_stale_timer_completion(QueueVersion::V4),
+        (false, false, 2)
+    );
 }

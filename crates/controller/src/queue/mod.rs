@@ -61,7 +61,8 @@ impl WorkArgs {
 pub type WorkError = Box<dyn std::error::Error + Send + Sync>;
 
 /// `workFunc(ctx, fireAt, args) error`.
-pub type WorkFn = Arc<dyn Fn(WorkArgs, Timestamp) -> BoxFuture<Result<(), WorkError>> + Send + Sync>;
+pub type WorkFn =
+    Arc<dyn Fn(WorkArgs, Timestamp) -> BoxFuture<Result<(), WorkError>> + Send + Sync>;
 
 /// A scheduled work item with a timer (upstream's non-nil `*TimedWorker`).
 pub struct TimedWorker {
@@ -160,8 +161,7 @@ impl std::fmt::Debug for TimedWorkerQueue {
 }
 
 /// The message of the V0–V2 panic, naming the method as Go's stack trace would.
-pub const UPDATE_WORK_PANIC: &str =
-    "runtime error: invalid memory address or nil pointer dereference in TimedWorkerQueue.UpdateWork";
+pub const UPDATE_WORK_PANIC: &str = "runtime error: invalid memory address or nil pointer dereference in TimedWorkerQueue.UpdateWork";
 
 fn queue_resource(key: &str) -> String {
     format!("queue/{key}")
@@ -221,7 +221,9 @@ impl TimedWorkerQueue {
                         return;
                     }
                     self.inner.rt.mark("queue.update-work.nil-dereference");
-                    panic!("{UPDATE_WORK_PANIC} (existing.FireAt read through the nil entry for {key})");
+                    panic!(
+                        "{UPDATE_WORK_PANIC} (existing.FireAt read through the nil entry for {key})"
+                    );
                 }
             };
             if existing.fire_at == fire_at {
@@ -293,7 +295,12 @@ impl TimedWorkerQueue {
 
 impl Inner {
     /// `createWorker`: starts the work now when `fire_at <= created_at`, else arms a timer.
-    fn create_worker(self: &Arc<Self>, args: WorkArgs, created_at: Timestamp, fire_at: Timestamp) -> Slot {
+    fn create_worker(
+        self: &Arc<Self>,
+        args: WorkArgs,
+        created_at: Timestamp,
+        fire_at: Timestamp,
+    ) -> Slot {
         let token = self.next_token.fetch_add(1, Ordering::SeqCst);
         let delay = fire_at.duration_since(created_at);
         if delay <= SignedDuration::ZERO {
@@ -337,7 +344,11 @@ impl Inner {
         let actor = format!("worker {} #{token}", args.key());
         self.rt.spawn(
             actor,
-            Box::pin(async move { inner.run_worker(args, fire_at, token, cancelled, guard).await }),
+            Box::pin(async move {
+                inner
+                    .run_worker(args, fire_at, token, cancelled, guard)
+                    .await
+            }),
         );
     }
 
@@ -354,11 +365,15 @@ impl Inner {
         let _guard = match guard {
             Some(guard) => guard,
             None => {
-                self.rt.step(Step::new(format!("register worker {key}"), touches())).await;
+                self.rt
+                    .step(Step::new(format!("register worker {key}"), touches()))
+                    .await;
                 self.wg.add()
             }
         };
-        self.rt.step(Step::new(format!("start worker {key}"), touches())).await;
+        self.rt
+            .step(Step::new(format!("start worker {key}"), touches()))
+            .await;
         if let Some(flag) = &cancelled
             && self.version >= QueueVersion::V4
             && flag.load(Ordering::SeqCst)
@@ -375,7 +390,9 @@ impl Inner {
                 false
             }
         };
-        self.rt.step(Step::new(format!("finish worker {key}"), touches())).await;
+        self.rt
+            .step(Step::new(format!("finish worker {key}"), touches()))
+            .await;
         self.complete(&key, token, ok);
     }
 
@@ -395,7 +412,11 @@ impl Inner {
             }
             QueueVersion::V1 | QueueVersion::V2 | QueueVersion::V3 | QueueVersion::V4 => {
                 debug!(%key, "Worker finished, removing");
-                if workers.get(key).and_then(Slot::token).is_some_and(|t| t != token) {
+                if workers
+                    .get(key)
+                    .and_then(Slot::token)
+                    .is_some_and(|t| t != token)
+                {
                     self.rt.mark("queue.stale-completion-removed-replacement");
                 }
                 workers.remove(key);

@@ -40,7 +40,9 @@ pub struct ManualRuntime {
 
 impl std::fmt::Debug for ManualRuntime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ManualRuntime").field("now", &self.now()).finish_non_exhaustive()
+        f.debug_struct("ManualRuntime")
+            .field("now", &self.now())
+            .finish_non_exhaustive()
     }
 }
 
@@ -103,7 +105,11 @@ impl ManualRuntime {
                 id,
                 state: self.state.clone(),
             }));
-            if task.as_mut().poll(&mut Context::from_waker(&waker)).is_pending() {
+            if task
+                .as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+            {
                 lock(&self.state).tasks.insert(id, task);
             }
         }
@@ -173,7 +179,11 @@ impl ManualRuntime {
         lock(&self.state).marks.clone()
     }
 
-    fn add_timer(&self, delay: Duration, action: impl FnOnce(Arc<AtomicBool>) -> TimerAction) -> Arc<AtomicBool> {
+    fn add_timer(
+        &self,
+        delay: Duration,
+        action: impl FnOnce(Arc<AtomicBool>) -> TimerAction,
+    ) -> Arc<AtomicBool> {
         let done = Arc::new(AtomicBool::new(false));
         let mut s = lock(&self.state);
         let at = s.now.unwrap_or_default() + delay;
@@ -197,8 +207,15 @@ impl Runtime for ManualRuntime {
         s.runnable.push_back(id);
     }
 
-    fn after(&self, delay: Duration, _actor: String, f: Box<dyn FnOnce() + Send + 'static>) -> Box<dyn TimerHandle> {
-        Box::new(ManualTimer(self.add_timer(delay, |done| TimerAction::Callback(f, done))))
+    fn after(
+        &self,
+        delay: Duration,
+        _actor: String,
+        f: Box<dyn FnOnce() + Send + 'static>,
+    ) -> Box<dyn TimerHandle> {
+        Box::new(ManualTimer(
+            self.add_timer(delay, |done| TimerAction::Callback(f, done)),
+        ))
     }
 
     fn sleep(&self, delay: Duration) -> BoxFuture<()> {
@@ -250,7 +267,9 @@ impl Future for Sleep {
             None => {
                 let waker = cx.waker().clone();
                 let delay = self.delay;
-                let done = self.rt.add_timer(delay, |done| TimerAction::Wake(waker, done));
+                let done = self
+                    .rt
+                    .add_timer(delay, |done| TimerAction::Wake(waker, done));
                 self.done = Some(done);
                 Poll::Pending
             }

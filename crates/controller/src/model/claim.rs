@@ -1,0 +1,143 @@
+//! ResourceClaims: the allocation (immutable once set) and the consumers.
+
+use k8s_openapi::api::resource::{v1, v1beta1};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
+use serde::{Deserialize, Serialize};
+
+use super::Toleration;
+
+/// One `metadata.ownerReferences` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct OwnerRef {
+    /// `apiVersion`.
+    pub api_version: String,
+    /// `kind`.
+    pub kind: String,
+    /// `name`.
+    pub name: String,
+    /// `uid`.
+    pub uid: String,
+    /// `controller`: whether this owner manages the claim.
+    pub controller: bool,
+}
+
+/// One `status.allocation.devices.results` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct AllocationResult {
+    /// `request`.
+    pub request: String,
+    /// `driver`.
+    pub driver: String,
+    /// `pool`.
+    pub pool: String,
+    /// `device`. (driver, pool, device) identifies the device.
+    pub device: String,
+    /// `tolerations`, copied here by the scheduler (#134434 was that it did not).
+    pub tolerations: Vec<Toleration>,
+}
+
+/// One `status.reservedFor` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct Consumer {
+    /// `apiGroup`; empty for pods.
+    pub api_group: String,
+    /// `resource`; `pods` for pods.
+    pub resource: String,
+    /// `name`, in the claim's namespace.
+    pub name: String,
+    /// `uid`.
+    pub uid: String,
+}
+
+impl Consumer {
+    /// Whether this consumer is a pod (apiGroup "" and resource "pods").
+    pub fn is_pod(&self) -> bool {
+        self.api_group.is_empty() && self.resource == "pods"
+    }
+}
+
+/// A ResourceClaim as the controller sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct Claim {
+    /// `metadata.namespace`.
+    pub namespace: String,
+    /// `metadata.name`.
+    pub name: String,
+    /// `metadata.uid`.
+    pub uid: String,
+    /// `metadata.ownerReferences`.
+    pub owner_refs: Vec<OwnerRef>,
+    /// `status.allocation.devices.results`; `None` while the claim is not allocated.
+    pub allocation: Option<Vec<AllocationResult>>,
+    /// `status.reservedFor`.
+    pub reserved_for: Vec<Consumer>,
+}
+
+impl Claim {
+    /// `metav1.GetControllerOf`: the first owner marked as controller.
+    pub fn controller_owner(&self) -> Option<&OwnerRef> {
+        self.owner_refs.iter().find(|o| o.controller)
+    }
+
+    /// `ns/name`, the key of `allocatedClaims`.
+    pub fn key(&self) -> String {
+        format!("{}/{}", self.namespace, self.name)
+    }
+}
+
+fn owner_refs(refs: Option<&Vec<OwnerReference>>) -> Vec<OwnerRef> {
+    refs.into_iter()
+        .flatten()
+        .map(|o| OwnerRef {
+            api_version: o.api_version.clone(),
+            kind: o.kind.clone(),
+            name: o.name.clone(),
+            uid: o.uid.clone(),
+            controller: o.controller.unwrap_or(false),
+        })
+        .collect()
+}
+
+macro_rules! claim_from {
+    ($($api:ident),*) => {$(
+        impl From<&$api::ResourceClaim> for Claim {
+            fn from(c: &$api::ResourceClaim) -> Self {
+                let status = c.status.as_ref();
+                let allocation = status.and_then(|s| s.allocation.as_ref()).map(|a| {
+                    a.devices
+                        .iter()
+                        .flat_map(|d| d.results.iter().flatten())
+                        .map(|r| AllocationResult {
+                            request: r.request.clone(),
+                            driver: r.driver.clone(),
+                            pool: r.pool.clone(),
+                            device: r.device.clone(),
+                            tolerations: r.tolerations.iter().flatten().map(Toleration::from).collect(),
+                        })
+                        .collect()
+                });
+                let reserved_for = status
+                    .and_then(|s| s.reserved_for.as_ref())
+                    .into_iter()
+                    .flatten()
+                    .map(|r| Consumer {
+                        api_group: r.api_group.clone().unwrap_or_default(),
+                        resource: r.resource.clone(),
+                        name: r.name.clone(),
+                        uid: r.uid.clone(),
+                    })
+                    .collect();
+                Self {
+                    namespace: c.metadata.namespace.clone().unwrap_or_default(),
+                    name: c.metadata.name.clone().unwrap_or_default(),
+                    uid: c.metadata.uid.clone().unwrap_or_default(),
+                    owner_refs: owner_refs(c.metadata.owner_references.as_ref()),
+                    allocation,
+                    reserved_for,
+                }
+            }
+        }
+    )*};
+}
+
+claim_from!(v1beta1, v1);
