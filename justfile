@@ -19,5 +19,10 @@ lint:
 fmt:
     cargo fmt --all
 
+# The loom models (crates/controller/tests/loom_*.rs): release mode, one test binary per model
+# file, each printing its preemption bound and iteration count. Never `--all-features`.
+loom:
+    for f in crates/controller/tests/loom_*.rs; do cargo test -p taintsim-controller --features loom --release --test "$(basename "$f" .rs)" -- --nocapture; done
+
 # What .ci/run runs.
-ci: lint test
+ci: lint test loom

@@ -161,10 +161,8 @@ impl DeletePodHandler {
         emit: &mut bool,
     ) -> Result<(), ApiError> {
         let (ns, name) = (pod_ref.namespace.as_str(), pod_ref.name.as_str());
-        let touches = || [format!("pod/{pod_ref}")];
-        self.rt
-            .step(Step::new(format!("GET pod {pod_ref}"), touches()))
-            .await;
+        // The client's own request and response steps are the interleaving points around
+        // each API call, so the worker adds a step only where it touches the event queue.
         let pod = self.client.get_pod(ns, name).await?;
         let uid = pod.metadata.uid.clone().unwrap_or_default();
         if uid != pod_ref.uid {
@@ -189,9 +187,6 @@ impl DeletePodHandler {
             .unwrap_or_default();
         if let Some(condition) = update_pod_condition(existing, disruption_condition(self.rt.now()))
         {
-            self.rt
-                .step(Step::new(format!("PATCH pod status {pod_ref}"), touches()))
-                .await;
             self.client
                 .patch_pod_status(ns, name, &uid, vec![condition])
                 .await?;
@@ -202,9 +197,6 @@ impl DeletePodHandler {
             uid: Some(pod_ref.uid.clone()),
             resource_version: None,
         };
-        self.rt
-            .step(Step::new(format!("DELETE pod {pod_ref}"), touches()))
-            .await;
         self.client.delete_pod(ns, name, preconditions).await
     }
 }
