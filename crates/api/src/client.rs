@@ -1,0 +1,206 @@
+//! [`ApiClient`]: the controller's [`Client`] over an [`ApiServer`], with one step for the
+//! request and one for the response.
+//!
+//! Each call:
+//! 1. takes the request step, e.g. `GET pod default/my-pod`, touching `pod/default/my-pod`
+//!    (`events/<ns>` for events);
+//! 2. asks the fault rules: `Fail` answers with the error, `Delay` sleeps that long first;
+//! 3. performs the operation on the server;
+//! 4. takes the response step, e.g. `GET pod default/my-pod -> 200` or
+//!    `GET pod default/my-pod -> 404 NotFound`, with the same touches;
+//! 5. returns the result.
+//!
+//! Request labels: `GET pod <ns>/<name>`, `PATCH pod <ns>/<name> status`,
+//! `DELETE pod <ns>/<name>`, `POST event <ns>/<name>`.
+
+use std::sync::Arc;
+
+use k8s_openapi::api::core::v1::{Event, Pod, PodCondition};
+use taintsim_controller::client::{ApiError, Client, Preconditions, StatusReason};
+use taintsim_controller::runtime::{BoxFuture, Runtime, Step};
+
+use crate::fault::{Request, Verdict};
+use crate::kind::{Kind, Verb};
+use crate::object::Object;
+use crate::server::ApiServer;
+
+/// See the module docs. Clones share the server and runtime.
+#[derive(Clone)]
+pub struct ApiClient {
+    server: ApiServer,
+    rt: Arc<dyn Runtime>,
+    actor: String,
+}
+
+impl std::fmt::Debug for ApiClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiClient")
+            .field("actor", &self.actor)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One request, described for steps and fault rules.
+struct Call {
+    request: Request,
+    label: String,
+    touches: Vec<String>,
+    ok_code: u16,
+}
+
+impl ApiClient {
+    /// A client of `server` on `rt`; its requests name the actor `controller`.
+    pub fn new(server: ApiServer, rt: Arc<dyn Runtime>) -> Self {
+        Self {
+            server,
+            rt,
+            actor: "controller".to_owned(),
+        }
+    }
+
+    /// The same client, naming `actor` in the requests fault rules see.
+    pub fn with_actor(mut self, actor: impl Into<String>) -> Self {
+        self.actor = actor.into();
+        self
+    }
+
+    /// The server it talks to.
+    pub fn server(&self) -> &ApiServer {
+        &self.server
+    }
+
+    fn call(
+        &self,
+        method: &str,
+        verb: Verb,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        ok_code: u16,
+    ) -> Call {
+        let subresource = if verb == Verb::Patch && kind == Kind::Pod {
+            " status"
+        } else {
+            ""
+        };
+        let touch = match kind {
+            Kind::Event => format!("events/{namespace}"),
+            _ => format!("{}/{namespace}/{name}", kind.singular()),
+        };
+        Call {
+            request: Request {
+                verb,
+                kind,
+                namespace: namespace.to_owned(),
+                name: name.to_owned(),
+                actor: self.actor.clone(),
+            },
+            label: format!(
+                "{method} {} {namespace}/{name}{subresource}",
+                kind.singular()
+            ),
+            touches: vec![touch],
+            ok_code,
+        }
+    }
+
+    /// Runs `call` through the steps and fault rules around `op`.
+    fn run<T: Send + 'static>(
+        &self,
+        call: Call,
+        op: impl FnOnce(&ApiServer) -> Result<T, ApiError> + Send + 'static,
+    ) -> BoxFuture<Result<T, ApiError>> {
+        let this = self.clone();
+        Box::pin(async move {
+            let Call {
+                request,
+                label,
+                touches,
+                ok_code,
+            } = call;
+            this.rt
+                .step(Step::new(label.clone(), touches.clone()))
+                .await;
+            let result = match this.server.check_faults(&request) {
+                Verdict::Fail(err) => Err(err),
+                Verdict::Delay(delay) => {
+                    this.rt.sleep(delay).await;
+                    op(&this.server)
+                }
+                Verdict::Pass => op(&this.server),
+            };
+            let status = match &result {
+                Ok(_) => ok_code.to_string(),
+                Err(err) => format!("{} {:?}", err.code, err.reason),
+            };
+            this.rt
+                .step(Step::new(format!("{label} -> {status}"), touches))
+                .await;
+            result
+        })
+    }
+}
+
+impl Client for ApiClient {
+    fn get_pod(&self, namespace: &str, name: &str) -> BoxFuture<Result<Pod, ApiError>> {
+        let call = self.call("GET", Verb::Get, Kind::Pod, namespace, name, 200);
+        let (ns, n) = (namespace.to_owned(), name.to_owned());
+        self.run(call, move |server| {
+            server.get(Kind::Pod, &ns, &n).and_then(into_pod)
+        })
+    }
+
+    fn patch_pod_status(
+        &self,
+        namespace: &str,
+        name: &str,
+        uid: &str,
+        conditions: Vec<PodCondition>,
+    ) -> BoxFuture<Result<Pod, ApiError>> {
+        let call = self.call("PATCH", Verb::Patch, Kind::Pod, namespace, name, 200);
+        let (ns, n, uid) = (namespace.to_owned(), name.to_owned(), uid.to_owned());
+        self.run(call, move |server| {
+            server.patch_pod_status_conditions(&ns, &n, &uid, conditions)
+        })
+    }
+
+    fn delete_pod(
+        &self,
+        namespace: &str,
+        name: &str,
+        preconditions: Preconditions,
+    ) -> BoxFuture<Result<(), ApiError>> {
+        let call = self.call("DELETE", Verb::Delete, Kind::Pod, namespace, name, 200);
+        let (ns, n) = (namespace.to_owned(), name.to_owned());
+        self.run(call, move |server| {
+            server
+                .delete(Kind::Pod, &ns, &n, &preconditions)
+                .map(|_| ())
+        })
+    }
+
+    fn create_event(&self, event: Event) -> BoxFuture<Result<Event, ApiError>> {
+        let namespace = event
+            .metadata
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "default".to_owned());
+        let name = event.metadata.name.clone().unwrap_or_default();
+        let call = self.call("POST", Verb::Create, Kind::Event, &namespace, &name, 201);
+        self.run(call, move |server| {
+            server
+                .create(Object::Event(event))?
+                .into_typed()
+                .ok_or_else(|| {
+                    ApiError::new(StatusReason::InternalError, "created event changed type")
+                })
+        })
+    }
+}
+
+fn into_pod(object: Object) -> Result<Pod, ApiError> {
+    let name = object.name().to_owned();
+    object
+        .into_typed()
+        .ok_or_else(|| ApiError::not_found("pods", &name))
+}

@@ -1,0 +1,175 @@
+//! One listener: its queue, sync bookkeeping, hide fault, and the task that delivers.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use taintsim_controller::runtime::Step;
+
+use super::{Handler, Notification, Shared};
+use crate::chooser::Chooser;
+use crate::signal::Signal;
+
+/// Which notifications a listener drops instead of handling (a fault).
+#[derive(Clone, Default)]
+pub enum HideNotifications {
+    /// Drop none.
+    #[default]
+    None,
+    /// Drop the next `n`, then none.
+    Next(u64),
+    /// Drop each with `percent` % probability: dropped when `chooser` answers below `percent`
+    /// out of 100 options for the decision `hide <listener> <Type> <ns/name> rv=<rv>`.
+    Percent {
+        /// 0 to 100.
+        percent: u8,
+        /// Who rolls.
+        chooser: Arc<dyn Chooser>,
+    },
+}
+
+impl std::fmt::Debug for HideNotifications {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::None => f.write_str("None"),
+            Self::Next(n) => f.debug_tuple("Next").field(n).finish(),
+            Self::Percent { percent, .. } => f
+                .debug_struct("Percent")
+                .field("percent", percent)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+pub(super) struct Listener {
+    pub(super) name: String,
+    /// The registration's touches plus `notify/<name>`.
+    touches: Vec<String>,
+    handler: Handler,
+    queue: VecDeque<Notification>,
+    pub(super) signal: Arc<Signal>,
+    /// Notifications ever queued.
+    pub(super) queued: u64,
+    /// Notifications handled or hidden.
+    pub(super) delivered: u64,
+    /// `queued` when the initial list was complete; synced once `delivered` reaches it.
+    pub(super) sync_target: Option<u64>,
+    pub(super) hide: HideNotifications,
+    pub(super) hidden: u64,
+}
+
+impl Listener {
+    pub(super) fn new(
+        name: String,
+        mut touches: Vec<String>,
+        handler: Handler,
+        signal: Arc<Signal>,
+    ) -> Self {
+        let own = format!("notify/{name}");
+        if !touches.contains(&own) {
+            touches.push(own);
+        }
+        Self {
+            name,
+            touches,
+            handler,
+            queue: VecDeque::new(),
+            signal,
+            queued: 0,
+            delivered: 0,
+            sync_target: None,
+            hide: HideNotifications::None,
+            hidden: 0,
+        }
+    }
+
+    pub(super) fn push(&mut self, notification: Notification) {
+        self.queue.push_back(notification);
+        self.queued += 1;
+    }
+
+    pub(super) fn pending(&self) -> u64 {
+        self.queued - self.delivered
+    }
+}
+
+/// What the task needs for one delivery, taken out of the lock.
+struct Next {
+    notification: Notification,
+    touches: Vec<String>,
+    handler: Handler,
+    roll: Option<(String, Arc<dyn Chooser>, u8)>,
+    hidden_by_count: bool,
+}
+
+/// The listener task: wait for the queue, then per notification step and call the handler.
+pub(super) async fn run(shared: Arc<Shared>, id: u64, signal: Arc<Signal>) {
+    loop {
+        let next = {
+            let mut st = shared.state.lock();
+            if st.stopped {
+                return;
+            }
+            let Some(listener) = st.listeners.get_mut(&id) else {
+                return;
+            };
+            take_next(listener)
+        };
+        let Some(next) = next else {
+            signal.wait().await;
+            continue;
+        };
+        let hidden = next.hidden_by_count
+            || next.roll.as_ref().is_some_and(|(label, chooser, percent)| {
+                chooser.choose(label, 100) < usize::from(*percent)
+            });
+        if hidden {
+            shared.rt.mark("informer-notification-hidden");
+            finish(&shared, id, true);
+            continue;
+        }
+        let label = format!("deliver {}", next.notification);
+        shared.rt.step(Step::new(label, next.touches)).await;
+        // A listener removed (or an informer stopped) while waiting must not be called.
+        let gone = {
+            let st = shared.state.lock();
+            st.stopped || !st.listeners.contains_key(&id)
+        };
+        if gone {
+            return;
+        }
+        (next.handler)(next.notification);
+        finish(&shared, id, false);
+    }
+}
+
+fn take_next(listener: &mut Listener) -> Option<Next> {
+    let notification = listener.queue.pop_front()?;
+    let mut hidden_by_count = false;
+    let mut roll = None;
+    match &mut listener.hide {
+        HideNotifications::None => {}
+        HideNotifications::Next(n) => {
+            hidden_by_count = *n > 0;
+            *n = n.saturating_sub(1);
+        }
+        HideNotifications::Percent { percent, chooser } => {
+            let label = format!("hide {} {}", listener.name, notification);
+            roll = Some((label, chooser.clone(), *percent));
+        }
+    }
+    Some(Next {
+        notification,
+        touches: listener.touches.clone(),
+        handler: listener.handler.clone(),
+        roll,
+        hidden_by_count,
+    })
+}
+
+fn finish(shared: &Shared, id: u64, hidden: bool) {
+    let mut st = shared.state.lock();
+    if let Some(listener) = st.listeners.get_mut(&id) {
+        listener.delivered += 1;
+        listener.hidden += u64::from(hidden);
+    }
+}

@@ -1,0 +1,185 @@
+//! The server's state under its one lock: stores, the global revision, watch logs and slots.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::task::{Poll, Waker};
+
+use taintsim_controller::client::{ApiError, StatusReason};
+
+use super::ApiServerConfig;
+use crate::kind::{Kind, Verb};
+use crate::object::Object;
+use crate::watch::{EventType, WatchEvent, WatchItem};
+
+/// One kind's objects and its recent changes.
+#[derive(Debug, Default)]
+pub(crate) struct KindStore {
+    /// Objects by key (`ns/name` or `name`).
+    pub(crate) objects: BTreeMap<String, Object>,
+    /// The last `watch_window` changes, oldest first, by strictly increasing revision.
+    log: VecDeque<WatchEvent>,
+    /// The revision of the newest change dropped from `log` (0 if none was).
+    compacted_through: u64,
+}
+
+/// An open watch as the server sees it.
+#[derive(Debug)]
+pub(crate) struct WatchSlot {
+    kind: Kind,
+    closed: bool,
+    waker: Option<Waker>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    pub(crate) config: ApiServerConfig,
+    /// The etcd-style revision: one counter across kinds, bumped by every change.
+    pub(crate) revision: u64,
+    pub(crate) next_uid: u64,
+    pub(crate) next_generated: u64,
+    stores: BTreeMap<Kind, KindStore>,
+    pub(crate) calls: BTreeMap<(Verb, Kind), u64>,
+    watches: BTreeMap<u64, WatchSlot>,
+    next_watch: u64,
+}
+
+impl State {
+    pub(crate) fn new(config: ApiServerConfig) -> Self {
+        Self {
+            config,
+            ..Self::default()
+        }
+    }
+
+    pub(crate) fn count(&mut self, verb: Verb, kind: Kind) {
+        *self.calls.entry((verb, kind)).or_default() += 1;
+    }
+
+    pub(crate) fn store(&self, kind: Kind) -> Option<&KindStore> {
+        self.stores.get(&kind)
+    }
+
+    pub(crate) fn get(&self, kind: Kind, key: &str) -> Option<&Object> {
+        self.stores.get(&kind)?.objects.get(key)
+    }
+
+    /// Commits one change at the next revision: updates the store, appends to the kind's log
+    /// (compacting it to the window) and returns the stored object plus the wakers of the
+    /// kind's watches, which the caller wakes after releasing the lock.
+    pub(crate) fn commit(
+        &mut self,
+        event_type: EventType,
+        mut object: Object,
+    ) -> (Object, Vec<Waker>) {
+        self.revision += 1;
+        let rv = self.revision;
+        object.metadata_mut().resource_version = Some(rv.to_string());
+        let kind = object.kind();
+        // A window of 0 would expire every watch at once and make informers relist forever.
+        let window = self.config.watch_window.max(1);
+        let store = self.stores.entry(kind).or_default();
+        let key = object.key();
+        if event_type == EventType::Deleted {
+            store.objects.remove(&key);
+        } else {
+            store.objects.insert(key, object.clone());
+        }
+        store.log.push_back(WatchEvent {
+            event_type,
+            object: object.clone(),
+            resource_version: rv,
+        });
+        while store.log.len() > window {
+            if let Some(dropped) = store.log.pop_front() {
+                store.compacted_through = dropped.resource_version;
+            }
+        }
+        let wakers = self
+            .watches
+            .values_mut()
+            .filter(|slot| slot.kind == kind)
+            .filter_map(|slot| slot.waker.take())
+            .collect();
+        (object, wakers)
+    }
+
+    /// `410 Gone` if changes after `from_rv` of `kind` have been compacted away.
+    pub(crate) fn check_not_compacted(&self, kind: Kind, from_rv: u64) -> Result<(), ApiError> {
+        let compacted = self.stores.get(&kind).map_or(0, |s| s.compacted_through);
+        if compacted > from_rv {
+            return Err(ApiError::new(
+                StatusReason::Gone,
+                format!("too old resource version: {from_rv} ({compacted})"),
+            ));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn open_watch(&mut self, kind: Kind) -> u64 {
+        let id = self.next_watch;
+        self.next_watch += 1;
+        self.watches.insert(
+            id,
+            WatchSlot {
+                kind,
+                closed: false,
+                waker: None,
+            },
+        );
+        id
+    }
+
+    pub(crate) fn remove_watch(&mut self, id: u64) {
+        self.watches.remove(&id);
+    }
+
+    /// Marks the matching open watches closed; returns how many, and their wakers.
+    pub(crate) fn close_watches(
+        &mut self,
+        matches: impl Fn(u64, Kind) -> bool,
+    ) -> (usize, Vec<Waker>) {
+        let mut closed = 0;
+        let mut wakers = Vec::new();
+        for (id, slot) in self.watches.iter_mut() {
+            if !slot.closed && matches(*id, slot.kind) {
+                slot.closed = true;
+                closed += 1;
+                wakers.extend(slot.waker.take());
+            }
+        }
+        (closed, wakers)
+    }
+
+    /// The next item of watch `id`, which has delivered everything up to `after`; registers
+    /// `waker` when nothing is ready.
+    pub(crate) fn poll_watch(
+        &mut self,
+        id: u64,
+        after: &mut u64,
+        waker: Option<&Waker>,
+    ) -> Poll<WatchItem> {
+        let gone = self.watches.get(&id).map(|slot| (slot.kind, slot.closed));
+        let kind = match gone {
+            None | Some((_, true)) => return Poll::Ready(None),
+            Some((kind, false)) => kind,
+        };
+        if let Err(err) = self.check_not_compacted(kind, *after) {
+            return Poll::Ready(Some(Err(err)));
+        }
+        let next = self.stores.get(&kind).and_then(|store| {
+            let index = store.log.partition_point(|e| e.resource_version <= *after);
+            store.log.get(index).cloned()
+        });
+        match next {
+            Some(event) => {
+                *after = event.resource_version;
+                Poll::Ready(Some(Ok(event)))
+            }
+            None => {
+                if let (Some(slot), Some(waker)) = (self.watches.get_mut(&id), waker) {
+                    slot.waker = Some(waker.clone());
+                }
+                Poll::Pending
+            }
+        }
+    }
+}

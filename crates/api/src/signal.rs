@@ -1,0 +1,44 @@
+//! A one-waiter wake-up flag that works on any executor.
+//!
+//! Queues in this crate (listener queues, the broadcaster's queue) live under their owner's
+//! mutex; the consumer task waits on a `Signal` when it finds its queue empty. The flag stays set
+//! until the waiter sees it, so a `notify` between "queue empty" and "wait" is not lost.
+
+use std::future::poll_fn;
+use std::task::{Poll, Waker};
+
+use taintsim_controller::sync::Mutex;
+
+#[derive(Debug, Default)]
+pub(crate) struct Signal {
+    state: Mutex<(bool, Option<Waker>)>,
+}
+
+impl Signal {
+    /// Sets the flag and wakes the waiter, if any.
+    pub(crate) fn notify(&self) {
+        let waker = {
+            let mut state = self.state.lock();
+            state.0 = true;
+            state.1.take()
+        };
+        // Woken outside the lock: an executor may poll the waiter from inside `wake`.
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// Completes once the flag is set, and clears it.
+    pub(crate) async fn wait(&self) {
+        poll_fn(|cx| {
+            let mut state = self.state.lock();
+            if std::mem::take(&mut state.0) {
+                Poll::Ready(())
+            } else {
+                state.1 = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        })
+        .await;
+    }
+}

@@ -1,0 +1,9 @@
+//! Integration tests of taintsim-api, one module per area (one binary keeps linking fast).
+
+mod broadcaster;
+mod client;
+mod informer;
+mod server;
+mod support;
+mod watch;
+mod watch_props;
