@@ -229,6 +229,26 @@ impl ApiServer {
             .ok_or_else(|| not_found(kind, name))
     }
 
+    /// Reads one object without counting a call: for oracles and assertions, which observe the
+    /// server from outside and must not change what the scenario's call counts say.
+    pub fn peek(&self, kind: Kind, namespace: &str, name: &str) -> Option<Object> {
+        self.inner
+            .state
+            .lock()
+            .get(kind, &object_key(namespace, name))
+            .cloned()
+    }
+
+    /// All objects of `kind`, ordered by key, without counting a call (see [`Self::peek`]).
+    pub fn peek_all(&self, kind: Kind) -> Vec<Object> {
+        self.inner
+            .state
+            .lock()
+            .store(kind)
+            .map(|s| s.objects.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// All objects of `kind`, ordered by key, with the revision to watch from.
     pub fn list(&self, kind: Kind) -> ObjectList {
         let mut st = self.inner.state.lock();

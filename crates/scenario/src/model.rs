@@ -1,0 +1,417 @@
+//! The scenario file format, version 1. `docs/scenario-format.md` is the user's guide to it and
+//! `docs/scenario.schema.json` is generated from these types.
+//!
+//! taintsim's own keys are kebab-case, like the CLI's `--set` keys; embedded Kubernetes objects
+//! keep their camelCase, exactly as `kubectl get -o json` prints them.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use taintsim_controller::behavior::Behavior;
+use taintsim_sim::DecisionLog;
+
+use crate::duration::ScenarioDuration;
+use crate::object::KubeObject;
+
+/// The only format version this build reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A scenario: a world, what the actor does to it, and what must come out.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Scenario {
+    /// Format version; must be 1.
+    pub version: u32,
+    /// Short name, shown in reports.
+    pub name: String,
+    /// What the scenario reproduces, and where it comes from upstream.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// The controller's behaviour keys (queue version, pod-update filter, bug toggles).
+    #[serde(default)]
+    pub behavior: Behavior,
+    /// Settings of the simulated world around the controller.
+    #[serde(default)]
+    pub world: WorldSettings,
+    /// Objects that exist before the controller starts, as `kubectl get -o json` prints them.
+    #[serde(default)]
+    pub objects: Vec<KubeObject>,
+    /// What the scenario actor does, in order, once the controller runs.
+    #[serde(default)]
+    pub steps: Vec<ActorStep>,
+    /// The outcome the scenario expects.
+    #[serde(default)]
+    pub expect: Expectation,
+    /// How `taintsim run` and `taintsim explore` search schedules by default.
+    #[serde(default)]
+    pub explore: ExploreSettings,
+    /// Oracles that do not apply to this scenario, each with the reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exempt: Vec<Exemption>,
+    /// A recorded decision log. When present, `taintsim run` replays exactly this schedule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decisions: Option<DecisionLog>,
+}
+
+/// Settings of the simulated world.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct WorldSettings {
+    /// Capacity of the event broadcaster's queue; events beyond it are dropped (client-go: 1000).
+    pub event_queue_size: usize,
+    /// How many watch events per kind the API server keeps; older resourceVersions get 410 Gone.
+    pub watch_window: usize,
+    /// Whether the API server defaults a device taint's `timeAdded` (spec §6 entry 19 when off).
+    pub default_taint_time_added: bool,
+    /// The source component of recorded events.
+    pub component: String,
+    /// Virtual wall-clock time at which the run starts (RFC 3339).
+    pub start_time: String,
+    /// Whether the scheduler may let a timer fire before the system is quiescent.
+    pub time_jumps: bool,
+}
+
+impl Default for WorldSettings {
+    fn default() -> Self {
+        Self {
+            event_queue_size: 1000,
+            watch_window: 1000,
+            default_taint_time_added: true,
+            component: "device-taint-eviction".into(),
+            start_time: "2025-03-20T12:00:00Z".into(),
+            time_jumps: false,
+        }
+    }
+}
+
+/// One thing the scenario actor does. Each is one labelled step of the actor.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub enum ActorStep {
+    /// Wait until the controller has synced (its `hasSynced`), as upstream tests do first.
+    WaitForSync,
+    /// Create the object.
+    Create(KubeObject),
+    /// Replace the object (spec and metadata; the status subresource is kept).
+    Update(KubeObject),
+    /// Replace the object's status subresource.
+    UpdateStatus(KubeObject),
+    /// Delete an object.
+    Delete(ObjectRef),
+    /// Let virtual time pass.
+    Advance(ScenarioDuration),
+    /// Install a fault; it stays until cleared.
+    SetFault(Fault),
+    /// Remove a fault installed by `set-fault`, by name.
+    ClearFault(String),
+    /// Check at this point of the actor, once.
+    AssertNow(Vec<Check>),
+    /// Block until every check holds; fail the run if that has not happened by `within`.
+    AssertEventually(Eventually),
+    /// Block until every check holds, like `assert-eventually`, but a timeout is reported as a
+    /// failed wait rather than a failed assertion.
+    WaitUntil(Eventually),
+}
+
+/// Checks that must hold within a virtual-time bound.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Eventually {
+    /// The bound, measured from when the actor reaches the step.
+    pub within: ScenarioDuration,
+    /// What must hold.
+    pub checks: Vec<Check>,
+}
+
+/// Names an object to delete.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ObjectRef {
+    /// `Pod`, `ResourceClaim`, `ResourceSlice`, `DeviceTaintRule` or `Event`.
+    pub kind: String,
+    /// Namespace, for namespaced kinds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Delete only if the object still has this UID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+}
+
+/// A fact about the world that an assertion checks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub enum Check {
+    /// The pod `namespace/name` exists.
+    PodPresent(String),
+    /// The pod `namespace/name` does not exist.
+    PodAbsent(String),
+    /// Events that match the filter.
+    Events(EventCheck),
+    /// How many API calls of one verb on one kind the controller side made.
+    ApiCalls(ApiCallCheck),
+    /// The controller's metrics.
+    Metrics(MetricsCheck),
+    /// A named coverage mark was passed at least once (see `docs/scenario-format.md`).
+    Mark(String),
+}
+
+/// Matches Event objects in the API server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct EventCheck {
+    /// `reason` must equal this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// `message` must equal this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// `involvedObject` must be this pod, `namespace/name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub involved: Option<String>,
+    /// How many matching Event objects there must be (default: at least one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objects: Option<usize>,
+    /// The `count` every matching Event must have.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i32>,
+}
+
+/// Counts API calls of the controller and its event sink.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ApiCallCheck {
+    /// `get`, `patch`, `delete` or `create`.
+    pub verb: String,
+    /// The kind, e.g. `Pod` or `Event`.
+    pub kind: String,
+    /// The exact number of calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
+    /// The smallest acceptable number of calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<u64>,
+}
+
+/// Expected metric values; unset fields are not checked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct MetricsCheck {
+    /// `device_taint_eviction_controller_pod_deletions_total`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_deletions_total: Option<u64>,
+    /// Observation count of `..._pod_deletion_duration_seconds`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletion_duration_count: Option<u64>,
+}
+
+/// A fault to inject, with a name for `clear-fault`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Fault {
+    /// The name `clear-fault` uses.
+    pub name: String,
+    /// What goes wrong.
+    #[serde(flatten)]
+    pub kind: FaultKind,
+}
+
+/// What a fault does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub enum FaultKind {
+    /// Matching API calls of the controller fail with `status` (500, 409 or 504).
+    ApiError {
+        /// `get`, `patch`, `delete` or `create`.
+        verb: String,
+        /// The kind, e.g. `Pod`.
+        kind: String,
+        /// HTTP status: 500 InternalError, 409 Conflict or 504 Timeout.
+        status: u16,
+        /// Fail only the first `times` matching calls (default: all).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        times: Option<u64>,
+        /// Fail each matching call with this probability (a recorded data choice).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        probability: Option<f64>,
+    },
+    /// Matching API calls take this long (virtual time).
+    Latency {
+        /// `get`, `patch`, `delete` or `create`.
+        verb: String,
+        /// The kind, e.g. `Pod`.
+        kind: String,
+        /// The added latency.
+        delay: ScenarioDuration,
+    },
+    /// The informer applies each watch event only after this delay.
+    WatchDelay {
+        /// `pods`, `resourceclaims`, `resourceslices` or `devicetaintrules`.
+        informer: String,
+        /// The delay.
+        delay: ScenarioDuration,
+    },
+    /// The informer's lister answers from `lag` cache events ago (Sieve's stale state).
+    StaleLister {
+        /// Which informer.
+        informer: String,
+        /// How many cache events the lister lags.
+        lag: usize,
+    },
+    /// The listener silently drops its next `count` notifications (Sieve's unobserved state).
+    HideNotifications {
+        /// `pod-handler`, `claim-handler` or `slice-tracker`.
+        listener: String,
+        /// How many notifications to drop.
+        count: usize,
+    },
+    /// The API server closes the informer's watch, forcing a relist.
+    DropWatch {
+        /// Which informer.
+        informer: String,
+    },
+}
+
+/// What the scenario expects from exploration.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", tag = "outcome")]
+pub enum Expectation {
+    /// Every explored schedule passes every oracle and assertion.
+    #[default]
+    Pass,
+    /// Some explored schedule panics with a message containing the string.
+    Panic {
+        /// A substring of the panic message.
+        message_contains: String,
+    },
+    /// Some explored schedule violates the named oracle.
+    Violation {
+        /// The oracle's name, e.g. `eventual-eviction`.
+        oracle: String,
+    },
+    /// Some explored schedule fails one of the scenario's own assertions.
+    AssertionFailure {
+        /// A substring of the failure message, if it matters.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message_contains: Option<String>,
+    },
+}
+
+/// Which schedules to explore.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct ExploreSettings {
+    /// `random`, `pct` or `exhaustive`.
+    pub strategy: StrategyName,
+    /// Seeds to run, `A..B` (B excluded).
+    pub seeds: SeedRange,
+    /// PCT depth (the number of priority change points plus one).
+    pub depth: u32,
+    /// Stop at the first failing schedule.
+    pub stop_on_failure: bool,
+    /// Per-run step bound.
+    pub max_steps: u64,
+    /// For `exhaustive`: the most schedules to run before giving up (`complete: false`).
+    pub max_schedules: u64,
+}
+
+impl Default for ExploreSettings {
+    fn default() -> Self {
+        Self {
+            strategy: StrategyName::Random,
+            seeds: SeedRange { start: 0, end: 100 },
+            depth: 3,
+            stop_on_failure: true,
+            max_steps: 20_000,
+            max_schedules: 100_000,
+        }
+    }
+}
+
+/// An exploration strategy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum StrategyName {
+    /// Uniform over the enabled steps.
+    Random,
+    /// Probabilistic concurrency testing with `depth`.
+    Pct,
+    /// Bounded exhaustive search with partial-order reduction.
+    Exhaustive,
+}
+
+/// Seeds `start..end`, written as the string `"A..B"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeedRange {
+    /// First seed.
+    pub start: u64,
+    /// One past the last seed.
+    pub end: u64,
+}
+
+impl SeedRange {
+    /// Parses `"A..B"` with A < B.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let err = || format!("invalid seed range {text:?}: expected \"A..B\" with A < B, e.g. \"0..1000\"");
+        let (a, b) = text.split_once("..").ok_or_else(err)?;
+        let start = a.trim().parse().map_err(|_| err())?;
+        let end = b.trim().parse().map_err(|_| err())?;
+        if start >= end {
+            return Err(err());
+        }
+        Ok(Self { start, end })
+    }
+
+    /// How many seeds the range holds.
+    pub fn len(&self) -> u64 {
+        self.end - self.start
+    }
+
+    /// Whether the range is empty (never, once parsed).
+    pub fn is_empty(&self) -> bool {
+        self.end <= self.start
+    }
+}
+
+impl std::fmt::Display for SeedRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}..{}", self.start, self.end)
+    }
+}
+
+impl Serialize for SeedRange {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for SeedRange {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl JsonSchema for SeedRange {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "SeedRange".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "Seeds A..B (B excluded), e.g. \"0..1000\".",
+            "pattern": "^[0-9]+\\.\\.[0-9]+$"
+        })
+    }
+}
+
+/// An oracle switched off for one scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Exemption {
+    /// The oracle's name.
+    pub oracle: String,
+    /// Why it does not apply.
+    pub reason: String,
+}

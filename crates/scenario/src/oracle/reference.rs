@@ -1,0 +1,121 @@
+//! The reference answer to "when must this pod be evicted?", computed from what the API server
+//! holds right now, independently of what the controller has seen.
+//!
+//! It follows the documented semantics of device taints and tolerations (spec §1.1, §2.6,
+//! §2.7), not the controller's internal state: the claims that really are allocated and
+//! reserved for the pod, the taints that really are on their devices (slices at the pool's
+//! highest generation, with DeviceTaintRules applied), and every matching toleration,
+//! including one with an empty effect. That last point is on purpose: upstream's
+//! "NoExecute only" quirk (spec §6 entry 20) is a divergence the oracle should see.
+
+use k8s_openapi::api::core::v1::Pod;
+use taintsim_api::{ApiServer, Kind};
+use taintsim_controller::behavior::{Behavior, TolerationEffect};
+use taintsim_controller::eviction_time::claim_eviction_time;
+use taintsim_controller::model::{Slice, TaintRule, pod_node_name, pod_uid};
+use taintsim_controller::pools::Pools;
+use taintsim_controller::runtime::Timestamp;
+use taintsim_controller::slice_tracker::apply_rules;
+
+use crate::world::glue::{claim_of, rule_of, slice_of};
+
+/// The reference eviction time of one pod.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Due {
+    /// The pod must not be evicted.
+    Never,
+    /// The pod must be evicted at this time.
+    At(Timestamp),
+    /// The world holds something the reference cannot judge (a NoExecute taint without
+    /// `timeAdded`); oracles that need the answer skip the pod.
+    Unknown(String),
+}
+
+/// Taints and rules as they are on the server now, ready for eviction-time lookups.
+pub struct DeviceView {
+    pools: Pools,
+    missing_time: Option<String>,
+}
+
+impl DeviceView {
+    /// Reads every slice and rule from `server` without counting API calls.
+    pub fn read(server: &ApiServer) -> Self {
+        let rules: Vec<TaintRule> = server
+            .peek_all(Kind::DeviceTaintRule)
+            .iter()
+            .filter_map(rule_of)
+            .collect();
+        let slices: Vec<Slice> = server
+            .peek_all(Kind::ResourceSlice)
+            .iter()
+            .filter_map(slice_of)
+            .map(|s| apply_rules(&s, &rules))
+            .collect();
+        let missing_time = slices.iter().find_map(|s| {
+            s.devices.iter().find_map(|d| {
+                d.taints
+                    .iter()
+                    .flatten()
+                    .any(|t| t.time_added.is_none() && t.effect == "NoExecute")
+                    .then(|| format!("device {}/{} has a NoExecute taint without timeAdded", s.name, d.name))
+            })
+        });
+        Self {
+            pools: Pools::from_slices(&slices),
+            missing_time,
+        }
+    }
+
+    /// When `pod` must be evicted, by the reference semantics.
+    pub fn due(&self, server: &ApiServer, pod: &Pod) -> Due {
+        if pod_node_name(pod).is_empty() {
+            return Due::Never;
+        }
+        if let Some(why) = &self.missing_time {
+            return Due::Unknown(why.clone());
+        }
+        let reference = Behavior {
+            toleration_effect: TolerationEffect::Any,
+            ..Behavior::default()
+        };
+        let namespace = pod.metadata.namespace.as_deref().unwrap_or_default();
+        let uid = pod_uid(pod);
+        let mut earliest: Option<Timestamp> = None;
+        for entry in pod.spec.iter().flat_map(|s| s.resource_claims.iter().flatten()) {
+            let (name, owned) = match (&entry.resource_claim_name, &entry.resource_claim_template_name) {
+                (Some(name), _) => (name.clone(), false),
+                (None, Some(_)) => {
+                    let status = pod
+                        .status
+                        .iter()
+                        .flat_map(|s| s.resource_claim_statuses.iter().flatten())
+                        .find(|s| s.name == entry.name);
+                    match status.and_then(|s| s.resource_claim_name.clone()) {
+                        Some(name) => (name, true),
+                        None => continue,
+                    }
+                }
+                (None, None) => continue,
+            };
+            let Some(claim) = server
+                .peek(Kind::ResourceClaim, namespace, &name)
+                .and_then(|o| claim_of(&o))
+            else {
+                continue;
+            };
+            let Some(allocation) = &claim.allocation else {
+                continue;
+            };
+            if owned && claim.controller_owner().is_none_or(|o| o.uid != uid) {
+                continue;
+            }
+            if !claim.reserved_for.iter().any(|c| c.is_pod() && c.uid == uid) {
+                continue;
+            }
+            if let Some(t) = claim_eviction_time(allocation, &self.pools, &reference) {
+                earliest = Some(earliest.map_or(t, |e| e.min(t)));
+            }
+        }
+        earliest.map_or(Due::Never, Due::At)
+    }
+}

@@ -1,0 +1,345 @@
+//! The simulated world: API server, informers, the unchanged controller core, the event sink
+//! and their wiring, on one deterministic simulator.
+//!
+//! [`World::builder`] assembles it the way upstream's `startTestController` does: the initial
+//! objects are stored first, the informers start, the claim and pod handlers register, and a
+//! `controller` task plays `Run` (spec §2.3): it waits until every informer and handler has
+//! synced, registers the slice handler with the tracker (which replays every slice as an Add),
+//! and then sets `hasSynced`. A scenario actor spawned with [`World::spawn`] drives the rest.
+
+pub mod glue;
+pub mod observe;
+pub mod sim_runtime;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use taintsim_api::{
+    ApiClient, ApiServer, ApiServerConfig, BroadcasterConfig, EventBroadcaster, Informer, Kind,
+    Object, Registration,
+};
+use taintsim_controller::behavior::Behavior;
+use taintsim_controller::client::{Client, EventRecorder, PodLister};
+use taintsim_controller::controller::{Controller, ControllerDeps};
+use taintsim_controller::metrics::Metrics;
+use taintsim_controller::runtime::{BoxFuture, Runtime, Step};
+use taintsim_sim::{Control, RunReport, Sim, SimConfig, SimHandle, StepReport, Strategy};
+
+use self::glue::TrackerGlue;
+use self::observe::{DeletionSpy, ObservedClient, ObservedRecorder, SharedLog};
+pub use self::sim_runtime::{SimChooser, SimRuntime};
+
+/// How often the `controller` task looks again whether everything has synced, in virtual time.
+const SYNC_POLL: Duration = Duration::from_millis(10);
+
+/// The informers the 1.33 controller uses.
+#[derive(Clone)]
+pub struct Informers {
+    /// Pods.
+    pub pods: Informer,
+    /// ResourceClaims.
+    pub claims: Informer,
+    /// ResourceSlices.
+    pub slices: Informer,
+    /// DeviceTaintRules.
+    pub rules: Informer,
+}
+
+impl Informers {
+    /// The informer that feeds `listener` (`pod-handler`, `claim-handler`, `slice-tracker` or
+    /// `rule-tracker`), or the informer named by its resource (`pods`, ...).
+    pub fn by_name(&self, name: &str) -> Option<&Informer> {
+        match name {
+            "pods" | "pod-handler" => Some(&self.pods),
+            "resourceclaims" | "claim-handler" => Some(&self.claims),
+            "resourceslices" | "slice-tracker" => Some(&self.slices),
+            "devicetaintrules" | "rule-tracker" => Some(&self.rules),
+            _ => None,
+        }
+    }
+}
+
+/// Builds a [`World`].
+pub struct WorldBuilder {
+    behavior: Behavior,
+    objects: Vec<Object>,
+    config: SimConfig,
+    strategy: Option<Box<dyn Strategy>>,
+    event_queue_size: usize,
+    watch_window: usize,
+    default_taint_time_added: bool,
+    component: String,
+}
+
+/// The assembled world; see the module docs.
+pub struct World {
+    sim: Sim,
+    /// The controller's runtime (the simulator back end).
+    pub rt: Arc<SimRuntime>,
+    /// The API server.
+    pub server: ApiServer,
+    /// The informers.
+    pub informers: Informers,
+    /// The controller under test.
+    pub controller: Arc<Controller>,
+    /// The asynchronous event sink.
+    pub broadcaster: EventBroadcaster,
+    /// The controller's metrics.
+    pub metrics: Arc<Metrics>,
+    /// What the oracles read.
+    pub log: SharedLog,
+    registrations: Vec<Registration>,
+}
+
+impl World {
+    /// A builder with the fixed controller, no objects and seed 0 (random strategy).
+    pub fn builder() -> WorldBuilder {
+        WorldBuilder {
+            behavior: Behavior::default(),
+            objects: Vec::new(),
+            config: SimConfig::default(),
+            strategy: None,
+            event_queue_size: 1000,
+            watch_window: 1000,
+            default_taint_time_added: true,
+            component: "device-taint-eviction".into(),
+        }
+    }
+
+    /// The simulator handle (for spawning actors and reading the clock).
+    pub fn handle(&self) -> SimHandle {
+        self.sim.handle()
+    }
+
+    /// Spawns a task on the simulator.
+    pub fn spawn(&self, actor: impl Into<String>, task: BoxFuture<()>) {
+        self.sim.handle().spawn(actor, task);
+    }
+
+    /// Whether every informer and handler registration has synced.
+    pub fn handlers_synced(&self) -> bool {
+        handlers_synced(&self.informers, &self.registrations)
+    }
+
+    /// Runs to the end, calling `observer` after every step.
+    pub fn run_with(
+        &mut self,
+        observer: &mut dyn FnMut(&StepReport, &SimHandle) -> Control,
+    ) -> RunReport {
+        self.sim.run_with(observer)
+    }
+
+    /// Runs to the end.
+    pub fn run(&mut self) -> RunReport {
+        self.sim.run()
+    }
+}
+
+fn handlers_synced(informers: &Informers, registrations: &[Registration]) -> bool {
+    let Informers {
+        pods,
+        claims,
+        slices,
+        rules,
+    } = informers;
+    [pods, claims, slices, rules].iter().all(|i| i.has_synced())
+        && registrations.iter().all(Registration::has_synced)
+}
+
+impl WorldBuilder {
+    /// The controller's behaviour keys.
+    pub fn behavior(mut self, behavior: Behavior) -> Self {
+        self.behavior = behavior;
+        self
+    }
+
+    /// Objects stored before anything starts.
+    pub fn objects(mut self, objects: impl IntoIterator<Item = Object>) -> Self {
+        self.objects.extend(objects);
+        self
+    }
+
+    /// The simulator's configuration (seed, start time, step bound, time jumps).
+    pub fn sim_config(mut self, config: SimConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The scheduling strategy (default: random from the config's seed).
+    pub fn strategy(mut self, strategy: Box<dyn Strategy>) -> Self {
+        self.strategy = Some(strategy);
+        self
+    }
+
+    /// Capacity of the event broadcaster's queue.
+    pub fn event_queue_size(mut self, size: usize) -> Self {
+        self.event_queue_size = size;
+        self
+    }
+
+    /// The API server's watch window, in events per kind.
+    pub fn watch_window(mut self, events: usize) -> Self {
+        self.watch_window = events;
+        self
+    }
+
+    /// Whether the API server defaults a taint's `timeAdded`.
+    pub fn default_taint_time_added(mut self, on: bool) -> Self {
+        self.default_taint_time_added = on;
+        self
+    }
+
+    /// The events' source component.
+    pub fn component(mut self, component: impl Into<String>) -> Self {
+        self.component = component.into();
+        self
+    }
+
+    /// Assembles the world. Initial objects that the server rejects are returned as an error.
+    pub fn build(self) -> Result<World, taintsim_api::ApiError> {
+        let strategy = self
+            .strategy
+            .unwrap_or_else(|| Box::new(taintsim_sim::RandomStrategy::new_from_seed(self.config.seed)));
+        let sim = Sim::new(self.config, strategy);
+        let handle = sim.handle();
+        let rt = Arc::new(SimRuntime::new(handle.clone()));
+        let dyn_rt: Arc<dyn Runtime> = rt.clone();
+        let server = ApiServer::new(
+            dyn_rt.clone(),
+            ApiServerConfig {
+                watch_window: self.watch_window,
+                default_taint_time_added: self.default_taint_time_added,
+            },
+        );
+        for object in self.objects {
+            server.create(object)?;
+        }
+        server.reset_calls();
+        let log = SharedLog::default();
+        server
+            .install_fault(DeletionSpy::new(server.clone(), log.clone()))
+            .forget();
+
+        let informers = Informers {
+            pods: Informer::start(dyn_rt.clone(), server.clone(), Kind::Pod, "pods"),
+            claims: Informer::start(dyn_rt.clone(), server.clone(), Kind::ResourceClaim, "resourceclaims"),
+            slices: Informer::start(dyn_rt.clone(), server.clone(), Kind::ResourceSlice, "resourceslices"),
+            rules: Informer::start(dyn_rt.clone(), server.clone(), Kind::DeviceTaintRule, "devicetaintrules"),
+        };
+        let broadcaster = EventBroadcaster::start(
+            dyn_rt.clone(),
+            server.clone(),
+            BroadcasterConfig {
+                queue_size: self.event_queue_size,
+                ..BroadcasterConfig::new(self.component)
+            },
+        );
+        let metrics = Arc::new(Metrics::default());
+        let client: Arc<dyn Client> = Arc::new(ObservedClient::new(
+            ApiClient::new(server.clone(), dyn_rt.clone()),
+            log.clone(),
+            handle.clone(),
+        ));
+        let recorder: Arc<dyn EventRecorder> = Arc::new(ObservedRecorder::new(
+            broadcaster.recorder(),
+            log.clone(),
+            handle.clone(),
+        ));
+        let pods: Arc<dyn PodLister> = Arc::new(informers.pods.lister());
+        let controller = Controller::new(ControllerDeps {
+            rt: dyn_rt.clone(),
+            client,
+            pods,
+            recorder,
+            metrics: metrics.clone(),
+            behavior: self.behavior,
+        });
+
+        let (registrations, tracker) = register_handlers(&informers, &controller);
+        spawn_run(&dyn_rt, &informers, &registrations, tracker, &controller);
+        Ok(World {
+            sim,
+            rt,
+            server,
+            informers,
+            controller,
+            broadcaster,
+            metrics,
+            log,
+            registrations,
+        })
+    }
+}
+
+/// What a handler body touches: the handler mutex, the queue, the event queue, and (for
+/// handlers that call `handlePods`) the pod lister.
+fn handler_touches(reads_pod_lister: bool) -> Vec<String> {
+    let mut t = vec!["controller".to_owned(), "queue".to_owned(), "events".to_owned()];
+    if reads_pod_lister {
+        t.push("cache/pods".to_owned());
+    }
+    t
+}
+
+fn register_handlers(
+    informers: &Informers,
+    controller: &Arc<Controller>,
+) -> (Vec<Registration>, TrackerGlue) {
+    let tracker = TrackerGlue::new(controller.clone());
+    let c = controller.clone();
+    let claims = informers.claims.add_listener(
+        "claim-handler",
+        handler_touches(true),
+        Arc::new(move |n| glue::on_claim(&c, &n)),
+    );
+    let c = controller.clone();
+    let pods = informers.pods.add_listener(
+        "pod-handler",
+        handler_touches(false),
+        Arc::new(move |n| glue::on_pod(&c, &n)),
+    );
+    let mut tracker_touches = handler_touches(true);
+    tracker_touches.push("tracker".to_owned());
+    let t = tracker.clone();
+    let slices = informers.slices.add_listener(
+        "slice-tracker",
+        tracker_touches.clone(),
+        Arc::new(move |n| t.on_slice(&n)),
+    );
+    let t = tracker.clone();
+    let rules = informers.rules.add_listener(
+        "rule-tracker",
+        tracker_touches,
+        Arc::new(move |n| t.on_rule(&n)),
+    );
+    (vec![claims, pods, slices, rules], tracker)
+}
+
+/// The `controller` task: upstream's `Run` after the handlers are registered (spec §2.3
+/// steps 4 to 6).
+fn spawn_run(
+    rt: &Arc<dyn Runtime>,
+    informers: &Informers,
+    registrations: &[Registration],
+    tracker: TrackerGlue,
+    controller: &Arc<Controller>,
+) {
+    let (informers, registrations) = (informers.clone(), registrations.to_vec());
+    let (controller, sleeper) = (controller.clone(), rt.clone());
+    rt.spawn(
+        "controller".to_owned(),
+        Box::pin(async move {
+            while !handlers_synced(&informers, &registrations) {
+                sleeper.sleep(SYNC_POLL).await;
+            }
+            tracing::info!("Underlying informers have synced");
+            let touches = handler_touches(true).into_iter().chain(["tracker".to_owned()]);
+            sleeper
+                .step(Step::new("register slice handler", touches))
+                .await;
+            let replayed = tracker.register();
+            tracing::debug!(replayed, "slice handler registered");
+            controller.set_has_synced(true);
+        }),
+    );
+}

@@ -1,0 +1,180 @@
+//! What the oracles need to see and the controller does not tell: every `eventf` and every
+//! successful DELETE, each with the simulated actor that made it, and the reference
+//! eviction time at the moment a DELETE request reached the server.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use k8s_openapi::api::core::v1::{Event, ObjectReference, Pod, PodCondition};
+use taintsim_api::{ApiClient, ApiServer, FaultRule, Kind, Recorder, Request, Verb, Verdict};
+use taintsim_controller::client::{ApiError, Client, EventRecorder, Preconditions};
+use taintsim_controller::runtime::{BoxFuture, Timestamp};
+use taintsim_controller::sync::Mutex;
+use taintsim_sim::SimHandle;
+
+use crate::oracle::reference::{DeviceView, Due};
+
+/// One `eventf` call of the controller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventfCall {
+    /// The simulated task that called it.
+    pub actor: String,
+    /// `namespace/name` of the involved object.
+    pub object: String,
+    /// The event's reason.
+    pub reason: String,
+    /// The event's message.
+    pub message: String,
+}
+
+/// One DELETE of a pod by the controller that the server accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deletion {
+    /// The worker task (one work invocation) that deleted it.
+    pub actor: String,
+    /// `namespace/name`.
+    pub pod: String,
+    /// When the server applied the DELETE.
+    pub at: Timestamp,
+    /// The reference eviction time at that moment.
+    pub due: Due,
+}
+
+/// The record the oracles read.
+#[derive(Debug, Default)]
+pub struct WorldLog {
+    /// Every `eventf`, in order.
+    pub eventf: Vec<EventfCall>,
+    /// Every accepted controller DELETE, in order.
+    pub deletions: Vec<Deletion>,
+    /// Judgements made when a DELETE request reached the server, by pod, until the response.
+    pending: BTreeMap<String, (Timestamp, Due)>,
+}
+
+/// The shared, lockable log.
+pub type SharedLog = Arc<Mutex<WorldLog>>;
+
+fn actor_of(handle: &SimHandle) -> String {
+    handle.current_actor().unwrap_or_else(|| "?".to_owned())
+}
+
+/// The broadcaster's recorder, noting each call first.
+#[derive(Clone)]
+pub struct ObservedRecorder {
+    inner: Recorder,
+    log: SharedLog,
+    handle: SimHandle,
+}
+
+impl ObservedRecorder {
+    /// Wraps `inner`.
+    pub fn new(inner: Recorder, log: SharedLog, handle: SimHandle) -> Self {
+        Self { inner, log, handle }
+    }
+}
+
+impl EventRecorder for ObservedRecorder {
+    fn eventf(&self, regarding: &ObjectReference, event_type: &str, reason: &str, message: &str) {
+        let object = format!(
+            "{}/{}",
+            regarding.namespace.as_deref().unwrap_or_default(),
+            regarding.name.as_deref().unwrap_or_default()
+        );
+        self.log.lock().eventf.push(EventfCall {
+            actor: actor_of(&self.handle),
+            object,
+            reason: reason.to_owned(),
+            message: message.to_owned(),
+        });
+        self.inner.eventf(regarding, event_type, reason, message);
+    }
+}
+
+/// A fault rule that never fails anything: it judges each controller DELETE of a pod against
+/// the reference eviction time at the instant the request reaches the server.
+pub struct DeletionSpy {
+    server: ApiServer,
+    log: SharedLog,
+}
+
+impl DeletionSpy {
+    /// A spy over `server` writing to `log`.
+    pub fn new(server: ApiServer, log: SharedLog) -> Self {
+        Self { server, log }
+    }
+}
+
+impl FaultRule for DeletionSpy {
+    fn check(&self, req: &Request) -> Verdict {
+        if req.verb == Verb::Delete && req.kind == Kind::Pod {
+            let due = match self.server.peek(Kind::Pod, &req.namespace, &req.name) {
+                Some(taintsim_api::Object::Pod(pod)) => DeviceView::read(&self.server).due(&self.server, &pod),
+                _ => Due::Never,
+            };
+            let key = format!("{}/{}", req.namespace, req.name);
+            self.log.lock().pending.insert(key, (self.server.now(), due));
+        }
+        Verdict::Pass
+    }
+}
+
+/// The controller's client, noting each accepted DELETE with its actor.
+#[derive(Clone)]
+pub struct ObservedClient {
+    inner: ApiClient,
+    log: SharedLog,
+    handle: SimHandle,
+}
+
+impl ObservedClient {
+    /// Wraps `inner`.
+    pub fn new(inner: ApiClient, log: SharedLog, handle: SimHandle) -> Self {
+        Self { inner, log, handle }
+    }
+}
+
+impl Client for ObservedClient {
+    fn get_pod(&self, namespace: &str, name: &str) -> BoxFuture<Result<Pod, ApiError>> {
+        self.inner.get_pod(namespace, name)
+    }
+
+    fn patch_pod_status(
+        &self,
+        namespace: &str,
+        name: &str,
+        uid: &str,
+        conditions: Vec<PodCondition>,
+    ) -> BoxFuture<Result<Pod, ApiError>> {
+        self.inner.patch_pod_status(namespace, name, uid, conditions)
+    }
+
+    fn delete_pod(
+        &self,
+        namespace: &str,
+        name: &str,
+        preconditions: Preconditions,
+    ) -> BoxFuture<Result<(), ApiError>> {
+        let call = self.inner.delete_pod(namespace, name, preconditions);
+        let (log, handle) = (self.log.clone(), self.handle.clone());
+        let pod = format!("{namespace}/{name}");
+        Box::pin(async move {
+            let result = call.await;
+            let mut log = log.lock();
+            let judged = log.pending.remove(&pod);
+            if result.is_ok() {
+                let (at, due) = judged.unwrap_or((handle.now(), Due::Unknown("not judged".into())));
+                log.deletions.push(Deletion {
+                    actor: actor_of(&handle),
+                    pod,
+                    at,
+                    due,
+                });
+            }
+            result
+        })
+    }
+
+    fn create_event(&self, event: Event) -> BoxFuture<Result<Event, ApiError>> {
+        self.inner.create_event(event)
+    }
+}
