@@ -15,7 +15,9 @@ use crate::queue::QueueVersion;
 
 /// Which changes of a pod update make `handlePodChange` look at the pod again (spec §2.7, §6
 /// entry 3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum PodUpdateFilter {
     /// The ab3cec07 filter: only a change of `status.resourceClaimStatuses` counts.
@@ -33,7 +35,9 @@ pub enum PodUpdateFilter {
 
 /// What `handlePods` does with a `reservedFor` pod consumer that the lister does not have, or
 /// whose UID differs (spec §2.7, §6 entry 9).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum HandlePods {
     /// 1.33: `return`, abandoning the remaining consumers of the claim.
@@ -48,7 +52,9 @@ pub enum HandlePods {
 }
 
 /// How the work function retries a failed eviction (spec §2.9, §6 entry 15).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Retries {
     /// 1.33: 5 attempts 10 ms apart, then the error is returned and the eviction abandoned.
@@ -65,7 +71,9 @@ pub enum Retries {
 }
 
 /// Which tolerations `claimEvictionTime` takes into account (spec §1.1, §6 entry 20).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum TolerationEffect {
     /// Upstream quirk: only tolerations whose effect is explicitly `NoExecute` count, so a
@@ -81,7 +89,9 @@ pub enum TolerationEffect {
 }
 
 /// The controller's behaviour. See the module docs; `Default` is the fixed 1.33 controller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
 pub struct Behavior {
     /// `queue`: the `TimedWorkerQueue` version (default `v3`). `v2` reproduces the

@@ -66,7 +66,10 @@ mod tests {
 
     #[test]
     fn parse_should_accept_go_spellings_and_reject_garbage() {
-        assert_eq!(ScenarioDuration::parse("30s"), Ok(ScenarioDuration(Duration::from_secs(30))));
+        assert_eq!(
+            ScenarioDuration::parse("30s"),
+            Ok(ScenarioDuration(Duration::from_secs(30)))
+        );
         assert_eq!(
             ScenarioDuration::parse("1h30m"),
             Ok(ScenarioDuration(Duration::from_secs(5400)))
@@ -77,6 +80,9 @@ mod tests {
         );
         assert!(ScenarioDuration::parse("-5s").is_err());
         assert!(ScenarioDuration::parse("soon").is_err());
-        assert_eq!(ScenarioDuration::parse("90s").map(|d| d.to_string()), Ok("1m 30s".into()));
+        assert_eq!(
+            ScenarioDuration::parse("90s").map(|d| d.to_string()),
+            Ok("1m 30s".into())
+        );
     }
 }

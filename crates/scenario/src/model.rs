@@ -11,6 +11,8 @@ use taintsim_sim::DecisionLog;
 
 use crate::duration::ScenarioDuration;
 use crate::object::KubeObject;
+pub use crate::oracle::OracleName;
+use taintsim_api::{Kind, Verb};
 
 /// The only format version this build reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -20,7 +22,7 @@ pub const FORMAT_VERSION: u32 = 1;
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Scenario {
     /// Format version; must be 1.
-    pub version: u32,
+    pub version: FormatVersion,
     /// Short name, shown in reports.
     pub name: String,
     /// What the scenario reproduces, and where it comes from upstream.
@@ -126,8 +128,8 @@ pub struct Eventually {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ObjectRef {
-    /// `Pod`, `ResourceClaim`, `ResourceSlice`, `DeviceTaintRule` or `Event`.
-    pub kind: String,
+    /// The kind.
+    pub kind: ObjectKind,
     /// Namespace, for namespaced kinds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
@@ -181,10 +183,10 @@ pub struct EventCheck {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ApiCallCheck {
-    /// `get`, `patch`, `delete` or `create`.
-    pub verb: String,
-    /// The kind, e.g. `Pod` or `Event`.
-    pub kind: String,
+    /// The verb.
+    pub verb: ApiVerb,
+    /// The kind.
+    pub kind: ObjectKind,
     /// The exact number of calls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u64>,
@@ -222,10 +224,10 @@ pub struct Fault {
 pub enum FaultKind {
     /// Matching API calls of the controller fail with `status` (500, 409 or 504).
     ApiError {
-        /// `get`, `patch`, `delete` or `create`.
-        verb: String,
-        /// The kind, e.g. `Pod`.
-        kind: String,
+        /// The verb.
+        verb: ApiVerb,
+        /// The kind.
+        kind: ObjectKind,
         /// HTTP status: 500 InternalError, 409 Conflict or 504 Timeout.
         status: u16,
         /// Fail only the first `times` matching calls (default: all).
@@ -237,38 +239,38 @@ pub enum FaultKind {
     },
     /// Matching API calls take this long (virtual time).
     Latency {
-        /// `get`, `patch`, `delete` or `create`.
-        verb: String,
-        /// The kind, e.g. `Pod`.
-        kind: String,
+        /// The verb.
+        verb: ApiVerb,
+        /// The kind.
+        kind: ObjectKind,
         /// The added latency.
         delay: ScenarioDuration,
     },
     /// The informer applies each watch event only after this delay.
     WatchDelay {
-        /// `pods`, `resourceclaims`, `resourceslices` or `devicetaintrules`.
-        informer: String,
+        /// Which informer.
+        informer: InformerName,
         /// The delay.
         delay: ScenarioDuration,
     },
     /// The informer's lister answers from `lag` cache events ago (Sieve's stale state).
     StaleLister {
         /// Which informer.
-        informer: String,
+        informer: InformerName,
         /// How many cache events the lister lags.
         lag: usize,
     },
     /// The listener silently drops its next `count` notifications (Sieve's unobserved state).
     HideNotifications {
-        /// `pod-handler`, `claim-handler` or `slice-tracker`.
-        listener: String,
+        /// Which listener.
+        listener: ListenerName,
         /// How many notifications to drop.
         count: usize,
     },
     /// The API server closes the informer's watch, forcing a relist.
     DropWatch {
         /// Which informer.
-        informer: String,
+        informer: InformerName,
     },
 }
 
@@ -286,8 +288,8 @@ pub enum Expectation {
     },
     /// Some explored schedule violates the named oracle.
     Violation {
-        /// The oracle's name, e.g. `eventual-eviction`.
-        oracle: String,
+        /// The oracle, e.g. `eventual-eviction`.
+        oracle: OracleName,
     },
     /// Some explored schedule fails one of the scenario's own assertions.
     AssertionFailure {
@@ -352,7 +354,9 @@ pub struct SeedRange {
 impl SeedRange {
     /// Parses `"A..B"` with A < B.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let err = || format!("invalid seed range {text:?}: expected \"A..B\" with A < B, e.g. \"0..1000\"");
+        let err = || {
+            format!("invalid seed range {text:?}: expected \"A..B\" with A < B, e.g. \"0..1000\"")
+        };
         let (a, b) = text.split_once("..").ok_or_else(err)?;
         let start = a.trim().parse().map_err(|_| err())?;
         let end = b.trim().parse().map_err(|_| err())?;
@@ -410,8 +414,141 @@ impl JsonSchema for SeedRange {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Exemption {
-    /// The oracle's name.
-    pub oracle: String,
+    /// The oracle.
+    pub oracle: OracleName,
     /// Why it does not apply.
     pub reason: String,
+}
+
+/// An API verb, as counted by the server and matched by faults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApiVerb {
+    /// GET one object.
+    Get,
+    /// LIST a kind.
+    List,
+    /// POST.
+    Create,
+    /// PUT.
+    Update,
+    /// PUT on the status subresource.
+    UpdateStatus,
+    /// PATCH (the controller's status patch, the sink's event count bump).
+    Patch,
+    /// DELETE.
+    Delete,
+    /// WATCH.
+    Watch,
+}
+
+impl From<ApiVerb> for Verb {
+    fn from(v: ApiVerb) -> Self {
+        match v {
+            ApiVerb::Get => Verb::Get,
+            ApiVerb::List => Verb::List,
+            ApiVerb::Create => Verb::Create,
+            ApiVerb::Update => Verb::Update,
+            ApiVerb::UpdateStatus => Verb::UpdateStatus,
+            ApiVerb::Patch => Verb::Patch,
+            ApiVerb::Delete => Verb::Delete,
+            ApiVerb::Watch => Verb::Watch,
+        }
+    }
+}
+
+/// A kind the simulated API server stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum ObjectKind {
+    /// v1 Pod.
+    Pod,
+    /// resource.k8s.io ResourceClaim.
+    ResourceClaim,
+    /// resource.k8s.io ResourceSlice.
+    ResourceSlice,
+    /// resource.k8s.io DeviceTaintRule.
+    DeviceTaintRule,
+    /// v1 Event.
+    Event,
+}
+
+impl From<ObjectKind> for Kind {
+    fn from(k: ObjectKind) -> Self {
+        match k {
+            ObjectKind::Pod => Kind::Pod,
+            ObjectKind::ResourceClaim => Kind::ResourceClaim,
+            ObjectKind::ResourceSlice => Kind::ResourceSlice,
+            ObjectKind::DeviceTaintRule => Kind::DeviceTaintRule,
+            ObjectKind::Event => Kind::Event,
+        }
+    }
+}
+
+/// The `version` field: only [`FORMAT_VERSION`] is accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(transparent)]
+pub struct FormatVersion(pub u32);
+
+impl<'de> Deserialize<'de> for FormatVersion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = u32::deserialize(d)?;
+        if v != FORMAT_VERSION {
+            return Err(serde::de::Error::custom(format!(
+                "unsupported scenario format version {v}: this taintsim reads version {FORMAT_VERSION}"
+            )));
+        }
+        Ok(Self(v))
+    }
+}
+
+/// An informer of the simulated controller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum InformerName {
+    /// The pod informer.
+    Pods,
+    /// The ResourceClaim informer.
+    Resourceclaims,
+    /// The ResourceSlice informer (feeds the slice tracker).
+    Resourceslices,
+    /// The DeviceTaintRule informer (feeds the slice tracker).
+    Devicetaintrules,
+}
+
+impl InformerName {
+    /// The informer's name in the world.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pods => "pods",
+            Self::Resourceclaims => "resourceclaims",
+            Self::Resourceslices => "resourceslices",
+            Self::Devicetaintrules => "devicetaintrules",
+        }
+    }
+}
+
+/// A listener (handler registration) of the simulated controller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ListenerName {
+    /// The controller's pod handler.
+    PodHandler,
+    /// The controller's claim handler.
+    ClaimHandler,
+    /// The slice tracker's ResourceSlice listener.
+    SliceTracker,
+    /// The slice tracker's DeviceTaintRule listener.
+    RuleTracker,
+}
+
+impl ListenerName {
+    /// The listener's name in the world.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PodHandler => "pod-handler",
+            Self::ClaimHandler => "claim-handler",
+            Self::SliceTracker => "slice-tracker",
+            Self::RuleTracker => "rule-tracker",
+        }
+    }
 }

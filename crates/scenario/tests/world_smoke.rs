@@ -32,8 +32,16 @@ fn world_should_evict_the_initial_pod() {
             .build()
             .expect("world builds");
         let report = world.run();
-        assert!(report.outcome.is_quiescent(), "seed {seed}: {:?}", report.outcome);
-        assert!(world.server.peek(Kind::Pod, "default", "my-pod").is_none(), "seed {seed}: pod deleted\n{}", report.trace.to_text());
+        assert!(
+            report.outcome.is_quiescent(),
+            "seed {seed}: {:?}",
+            report.outcome
+        );
+        assert!(
+            world.server.peek(Kind::Pod, "default", "my-pod").is_none(),
+            "seed {seed}: pod deleted\n{}",
+            report.trace.to_text()
+        );
         let events = world.server.peek_all(Kind::Event);
         assert_eq!(events.len(), 1, "seed {seed}: {events:?}");
         assert_eq!(world.metrics.snapshot().pod_deletions_total, 1);

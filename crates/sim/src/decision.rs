@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 
 /// One choice made during a run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Decision {
     /// The scheduler chose one entry of the enabled set.
@@ -45,7 +45,7 @@ pub(crate) fn data_label(label: &str) -> String {
 }
 
 /// Every decision of one run, in order. Serialises to JSON as `{"entries": [...]}`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DecisionLog {
     /// The decisions, schedule and data interleaved, in the order they were made.
     pub entries: Vec<Decision>,

@@ -8,7 +8,18 @@ use serde::{Deserialize, Serialize};
 /// Which historical `TimedWorkerQueue` to run. Ordered by age, so `version >= V4` reads as
 /// "has the cancelled flag".
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Default,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum QueueVersion {

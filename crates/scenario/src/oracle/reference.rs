@@ -57,7 +57,12 @@ impl DeviceView {
                     .iter()
                     .flatten()
                     .any(|t| t.time_added.is_none() && t.effect == "NoExecute")
-                    .then(|| format!("device {}/{} has a NoExecute taint without timeAdded", s.name, d.name))
+                    .then(|| {
+                        format!(
+                            "device {}/{} has a NoExecute taint without timeAdded",
+                            s.name, d.name
+                        )
+                    })
             })
         });
         Self {
@@ -81,8 +86,15 @@ impl DeviceView {
         let namespace = pod.metadata.namespace.as_deref().unwrap_or_default();
         let uid = pod_uid(pod);
         let mut earliest: Option<Timestamp> = None;
-        for entry in pod.spec.iter().flat_map(|s| s.resource_claims.iter().flatten()) {
-            let (name, owned) = match (&entry.resource_claim_name, &entry.resource_claim_template_name) {
+        for entry in pod
+            .spec
+            .iter()
+            .flat_map(|s| s.resource_claims.iter().flatten())
+        {
+            let (name, owned) = match (
+                &entry.resource_claim_name,
+                &entry.resource_claim_template_name,
+            ) {
                 (Some(name), _) => (name.clone(), false),
                 (None, Some(_)) => {
                     let status = pod
@@ -109,7 +121,11 @@ impl DeviceView {
             if owned && claim.controller_owner().is_none_or(|o| o.uid != uid) {
                 continue;
             }
-            if !claim.reserved_for.iter().any(|c| c.is_pod() && c.uid == uid) {
+            if !claim
+                .reserved_for
+                .iter()
+                .any(|c| c.is_pod() && c.uid == uid)
+            {
                 continue;
             }
             if let Some(t) = claim_eviction_time(allocation, &self.pools, &reference) {

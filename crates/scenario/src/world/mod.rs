@@ -197,9 +197,11 @@ impl WorldBuilder {
 
     /// Assembles the world. Initial objects that the server rejects are returned as an error.
     pub fn build(self) -> Result<World, taintsim_api::ApiError> {
-        let strategy = self
-            .strategy
-            .unwrap_or_else(|| Box::new(taintsim_sim::RandomStrategy::new_from_seed(self.config.seed)));
+        let strategy = self.strategy.unwrap_or_else(|| {
+            Box::new(taintsim_sim::RandomStrategy::new_from_seed(
+                self.config.seed,
+            ))
+        });
         let sim = Sim::new(self.config, strategy);
         let handle = sim.handle();
         let rt = Arc::new(SimRuntime::new(handle.clone()));
@@ -222,9 +224,24 @@ impl WorldBuilder {
 
         let informers = Informers {
             pods: Informer::start(dyn_rt.clone(), server.clone(), Kind::Pod, "pods"),
-            claims: Informer::start(dyn_rt.clone(), server.clone(), Kind::ResourceClaim, "resourceclaims"),
-            slices: Informer::start(dyn_rt.clone(), server.clone(), Kind::ResourceSlice, "resourceslices"),
-            rules: Informer::start(dyn_rt.clone(), server.clone(), Kind::DeviceTaintRule, "devicetaintrules"),
+            claims: Informer::start(
+                dyn_rt.clone(),
+                server.clone(),
+                Kind::ResourceClaim,
+                "resourceclaims",
+            ),
+            slices: Informer::start(
+                dyn_rt.clone(),
+                server.clone(),
+                Kind::ResourceSlice,
+                "resourceslices",
+            ),
+            rules: Informer::start(
+                dyn_rt.clone(),
+                server.clone(),
+                Kind::DeviceTaintRule,
+                "devicetaintrules",
+            ),
         };
         let broadcaster = EventBroadcaster::start(
             dyn_rt.clone(),
@@ -274,7 +291,11 @@ impl WorldBuilder {
 /// What a handler body touches: the handler mutex, the queue, the event queue, and (for
 /// handlers that call `handlePods`) the pod lister.
 fn handler_touches(reads_pod_lister: bool) -> Vec<String> {
-    let mut t = vec!["controller".to_owned(), "queue".to_owned(), "events".to_owned()];
+    let mut t = vec![
+        "controller".to_owned(),
+        "queue".to_owned(),
+        "events".to_owned(),
+    ];
     if reads_pod_lister {
         t.push("cache/pods".to_owned());
     }
@@ -333,7 +354,9 @@ fn spawn_run(
                 sleeper.sleep(SYNC_POLL).await;
             }
             tracing::info!("Underlying informers have synced");
-            let touches = handler_touches(true).into_iter().chain(["tracker".to_owned()]);
+            let touches = handler_touches(true)
+                .into_iter()
+                .chain(["tracker".to_owned()]);
             sleeper
                 .step(Step::new("register slice handler", touches))
                 .await;

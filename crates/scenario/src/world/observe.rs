@@ -108,11 +108,16 @@ impl FaultRule for DeletionSpy {
     fn check(&self, req: &Request) -> Verdict {
         if req.verb == Verb::Delete && req.kind == Kind::Pod {
             let due = match self.server.peek(Kind::Pod, &req.namespace, &req.name) {
-                Some(taintsim_api::Object::Pod(pod)) => DeviceView::read(&self.server).due(&self.server, &pod),
+                Some(taintsim_api::Object::Pod(pod)) => {
+                    DeviceView::read(&self.server).due(&self.server, &pod)
+                }
                 _ => Due::Never,
             };
             let key = format!("{}/{}", req.namespace, req.name);
-            self.log.lock().pending.insert(key, (self.server.now(), due));
+            self.log
+                .lock()
+                .pending
+                .insert(key, (self.server.now(), due));
         }
         Verdict::Pass
     }
@@ -145,7 +150,8 @@ impl Client for ObservedClient {
         uid: &str,
         conditions: Vec<PodCondition>,
     ) -> BoxFuture<Result<Pod, ApiError>> {
-        self.inner.patch_pod_status(namespace, name, uid, conditions)
+        self.inner
+            .patch_pod_status(namespace, name, uid, conditions)
     }
 
     fn delete_pod(
