@@ -9,4 +9,5 @@ pub mod load;
 pub mod model;
 pub mod object;
 pub mod oracle;
+pub mod runner;
 pub mod world;

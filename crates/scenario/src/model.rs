@@ -220,7 +220,11 @@ pub struct Fault {
 
 /// What a fault does.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "kebab-case",
+    rename_all_fields = "kebab-case"
+)]
 pub enum FaultKind {
     /// Matching API calls of the controller fail with `status` (500, 409 or 504).
     ApiError {
@@ -276,7 +280,12 @@ pub enum FaultKind {
 
 /// What the scenario expects from exploration.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case", tag = "outcome")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "kebab-case",
+    rename_all_fields = "kebab-case",
+    tag = "outcome"
+)]
 pub enum Expectation {
     /// Every explored schedule passes every oracle and assertion.
     #[default]

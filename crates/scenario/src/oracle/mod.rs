@@ -9,6 +9,7 @@
 //! | `one-event-per-invocation` | at quiescence | every work invocation recorded at most one `Marking for deletion`, and exactly one if it deleted |
 //! | `metrics-agree` | at quiescence | the deletion counter and histogram count equal the accepted DELETEs |
 
+pub mod judge;
 pub mod reference;
 
 use schemars::JsonSchema;

@@ -1,22 +1,34 @@
 //! The runtime seam's simulator back end: the controller's [`Runtime`] over a [`SimHandle`],
 //! and the API side's [`Chooser`] over the simulator's recorded data choices.
 
+use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use taintsim_api::Chooser;
 use taintsim_controller::runtime::{BoxFuture, Runtime, Step, TimerHandle, Timestamp};
+use taintsim_controller::sync::Mutex;
 use taintsim_sim::{SimHandle, StepLabel, TimerId};
 
 /// Runs the unchanged controller core on the deterministic simulator.
 #[derive(Debug, Clone)]
 pub struct SimRuntime {
     handle: SimHandle,
+    marks: Arc<Mutex<BTreeSet<&'static str>>>,
 }
 
 impl SimRuntime {
     /// Wraps a simulator handle.
     pub fn new(handle: SimHandle) -> Self {
-        Self { handle }
+        Self {
+            handle,
+            marks: Arc::default(),
+        }
+    }
+
+    /// Whether the code has passed the coverage mark `name` in this run.
+    pub fn has_mark(&self, name: &str) -> bool {
+        self.marks.lock().contains(name)
     }
 
     /// The simulator handle underneath.
@@ -71,6 +83,7 @@ impl Runtime for SimRuntime {
     }
 
     fn mark(&self, name: &'static str) {
+        self.marks.lock().insert(name);
         self.handle.mark(name);
     }
 }

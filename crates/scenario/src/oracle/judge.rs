@@ -1,0 +1,110 @@
+//! Judging the oracles of [`super::OracleName`] against a world and its log.
+
+use std::collections::BTreeMap;
+
+use taintsim_api::{Kind, Object};
+use taintsim_controller::events::{EVENT_REASON, MARKING_FOR_DELETION};
+
+use super::OracleName;
+use super::reference::{DeviceView, Due};
+use crate::world::World;
+use crate::world::observe::Deletion;
+
+/// A broken invariant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// Which oracle.
+    pub oracle: OracleName,
+    /// What happened.
+    pub message: String,
+}
+
+/// `no-early-eviction` for one accepted DELETE.
+pub fn judge_deletion(d: &Deletion) -> Option<Violation> {
+    let message = match &d.due {
+        Due::Never => format!(
+            "pod {} was deleted at {} although no untolerated NoExecute taint applies to its devices",
+            d.pod, d.at
+        ),
+        Due::At(t) if *t > d.at => format!(
+            "pod {} was deleted at {}, before its eviction time {t}",
+            d.pod, d.at
+        ),
+        Due::At(_) | Due::Unknown(_) => return None,
+    };
+    Some(Violation {
+        oracle: OracleName::NoEarlyEviction,
+        message,
+    })
+}
+
+/// An oracle judged at quiescence: `Some(message)` when violated.
+type QuiescentCheck = fn(&World) -> Option<String>;
+
+/// The oracles judged once the run is quiescent, in a fixed order, skipping `exempt` ones.
+pub fn judge_quiescent(world: &World, exempt: &[OracleName]) -> Option<Violation> {
+    let checks: [(OracleName, QuiescentCheck); 3] = [
+        (OracleName::EventualEviction, eventual_eviction),
+        (OracleName::OneEventPerInvocation, one_event_per_invocation),
+        (OracleName::MetricsAgree, metrics_agree),
+    ];
+    checks
+        .into_iter()
+        .filter(|(name, _)| !exempt.contains(name))
+        .find_map(|(oracle, check)| check(world).map(|message| Violation { oracle, message }))
+}
+
+fn eventual_eviction(world: &World) -> Option<String> {
+    let view = DeviceView::read(&world.server);
+    world
+        .server
+        .peek_all(Kind::Pod)
+        .into_iter()
+        .find_map(|o| match o {
+            Object::Pod(pod) => match view.due(&world.server, &pod) {
+                Due::At(t) => Some(format!(
+                    "pod {}/{} still exists at quiescence ({}) although it was due for eviction at {t}",
+                    pod.metadata.namespace.as_deref().unwrap_or_default(),
+                    pod.metadata.name.as_deref().unwrap_or_default(),
+                    world.server.now()
+                )),
+                Due::Never | Due::Unknown(_) => None,
+            },
+            _ => None,
+        })
+}
+
+fn one_event_per_invocation(world: &World) -> Option<String> {
+    let log = world.log.lock();
+    let mut per_actor: BTreeMap<&str, usize> = BTreeMap::new();
+    for e in &log.eventf {
+        if e.reason == EVENT_REASON && e.message == MARKING_FOR_DELETION {
+            *per_actor.entry(e.actor.as_str()).or_default() += 1;
+        }
+    }
+    if let Some((actor, n)) = per_actor.iter().find(|(_, n)| **n > 1) {
+        return Some(format!(
+            "work invocation `{actor}` recorded {n} `{MARKING_FOR_DELETION}` events"
+        ));
+    }
+    log.deletions.iter().find_map(|d| {
+        let n = per_actor.get(d.actor.as_str()).copied().unwrap_or(0);
+        (n != 1).then(|| {
+            format!(
+                "pod {} was deleted by `{}`, which recorded {n} `{MARKING_FOR_DELETION}` events before it",
+                d.pod, d.actor
+            )
+        })
+    })
+}
+
+fn metrics_agree(world: &World) -> Option<String> {
+    let m = world.metrics.snapshot();
+    let deleted = u64::try_from(world.log.lock().deletions.len()).unwrap_or(u64::MAX);
+    (m.pod_deletions_total != deleted || m.deletion_duration_count != deleted).then(|| {
+        format!(
+            "the controller deleted {deleted} pod(s) but pod_deletions_total is {} and the duration histogram counted {}",
+            m.pod_deletions_total, m.deletion_duration_count
+        )
+    })
+}

@@ -1,0 +1,167 @@
+//! Installing and clearing a scenario's faults (turmoil-style rules with a verdict for API
+//! calls; setters on the informers for watch and lister faults).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use taintsim_api::{
+    ApiError, ApiServer, Chooser, FaultGuard, HideNotifications, Request, StatusReason, Verb,
+    Verdict,
+};
+
+use crate::model::{Fault, FaultKind, InformerName};
+use crate::world::{Informers, SimChooser};
+
+/// Faults installed by name, so `clear-fault` can remove them.
+pub struct Faults {
+    server: ApiServer,
+    informers: Informers,
+    chooser: SimChooser,
+    installed: BTreeMap<String, Installed>,
+}
+
+enum Installed {
+    Rule(FaultGuard),
+    WatchDelay(InformerName),
+    StaleLister(InformerName),
+    Hidden(InformerName, &'static str),
+    Nothing,
+}
+
+/// The status reason for a fault's HTTP status.
+pub fn reason_for(status: u16) -> Result<StatusReason, String> {
+    match status {
+        404 => Ok(StatusReason::NotFound),
+        409 => Ok(StatusReason::Conflict),
+        500 => Ok(StatusReason::InternalError),
+        504 => Ok(StatusReason::Timeout),
+        other => Err(format!(
+            "unsupported fault status {other}: expected 404, 409, 500 or 504"
+        )),
+    }
+}
+
+fn listener_informer(listener: &str) -> InformerName {
+    match listener {
+        "pod-handler" => InformerName::Pods,
+        "claim-handler" => InformerName::Resourceclaims,
+        "slice-tracker" => InformerName::Resourceslices,
+        _ => InformerName::Devicetaintrules,
+    }
+}
+
+impl Faults {
+    /// No faults yet.
+    pub fn new(server: ApiServer, informers: Informers, chooser: SimChooser) -> Self {
+        Self {
+            server,
+            informers,
+            chooser,
+            installed: BTreeMap::new(),
+        }
+    }
+
+    fn informer(&self, name: InformerName) -> &taintsim_api::Informer {
+        match name {
+            InformerName::Pods => &self.informers.pods,
+            InformerName::Resourceclaims => &self.informers.claims,
+            InformerName::Resourceslices => &self.informers.slices,
+            InformerName::Devicetaintrules => &self.informers.rules,
+        }
+    }
+
+    /// Installs `fault`, replacing one of the same name.
+    pub fn set(&mut self, fault: &Fault) -> Result<(), String> {
+        self.clear(&fault.name);
+        let installed = match &fault.kind {
+            FaultKind::ApiError {
+                verb,
+                kind,
+                status,
+                times,
+                probability,
+            } => {
+                let reason = reason_for(*status)?;
+                let (verb, kind): (Verb, taintsim_api::Kind) = ((*verb).into(), (*kind).into());
+                let (times, probability) = (*times, *probability);
+                let used = Arc::new(AtomicU64::new(0));
+                let chooser = self.chooser.clone();
+                let name = fault.name.clone();
+                let rule = move |req: &Request| {
+                    if req.verb != verb || req.kind != kind {
+                        return Verdict::Pass;
+                    }
+                    if let Some(p) = probability {
+                        let label = format!(
+                            "fault {name}: fail {} {}/{}",
+                            verb.as_str(),
+                            req.namespace,
+                            req.name
+                        );
+                        if chooser.choose(&label, 1000) as f64 >= p * 1000.0 {
+                            return Verdict::Pass;
+                        }
+                    }
+                    if times.is_some_and(|t| used.fetch_add(1, Ordering::SeqCst) >= t) {
+                        return Verdict::Pass;
+                    }
+                    Verdict::Fail(ApiError::new(reason, format!("injected by fault {name}")))
+                };
+                Installed::Rule(self.server.install_fault(rule))
+            }
+            FaultKind::Latency { verb, kind, delay } => {
+                let (verb, kind): (Verb, taintsim_api::Kind) = ((*verb).into(), (*kind).into());
+                let delay = delay.0;
+                let rule = move |req: &Request| {
+                    if req.verb == verb && req.kind == kind {
+                        Verdict::Delay(delay)
+                    } else {
+                        Verdict::Pass
+                    }
+                };
+                Installed::Rule(self.server.install_fault(rule))
+            }
+            FaultKind::WatchDelay { informer, delay } => {
+                self.informer(*informer).set_watch_delay(delay.0);
+                Installed::WatchDelay(*informer)
+            }
+            FaultKind::StaleLister { informer, lag } => {
+                self.informer(*informer).set_lister_lag(*lag);
+                Installed::StaleLister(*informer)
+            }
+            FaultKind::HideNotifications { listener, count } => {
+                let name = listener.as_str();
+                let informer = listener_informer(name);
+                let n = u64::try_from(*count).unwrap_or(u64::MAX);
+                self.informer(informer)
+                    .set_hidden_notifications(name, HideNotifications::Next(n));
+                Installed::Hidden(informer, name)
+            }
+            FaultKind::DropWatch { informer } => {
+                self.informer(*informer).drop_watch();
+                Installed::Nothing
+            }
+        };
+        self.installed.insert(fault.name.clone(), installed);
+        Ok(())
+    }
+
+    /// Removes the fault called `name`; returns whether there was one.
+    pub fn clear(&mut self, name: &str) -> bool {
+        let Some(installed) = self.installed.remove(name) else {
+            return false;
+        };
+        match installed {
+            Installed::Rule(guard) => drop(guard),
+            Installed::WatchDelay(i) => self.informer(i).set_watch_delay(std::time::Duration::ZERO),
+            Installed::StaleLister(i) => self.informer(i).set_lister_lag(0),
+            Installed::Hidden(i, listener) => {
+                self.informer(i)
+                    .set_hidden_notifications(listener, HideNotifications::None);
+            }
+            Installed::Nothing => {}
+        }
+        true
+    }
+}
