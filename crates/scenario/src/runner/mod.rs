@@ -94,14 +94,19 @@ pub enum RunError {
     Unsupported(String),
 }
 
-fn build_world(scenario: &Scenario, schedule: Schedule, max_steps: u64) -> Result<World, RunError> {
+fn build_world(
+    scenario: &Scenario,
+    seed: u64,
+    strategy: Box<dyn Strategy>,
+    max_steps: u64,
+) -> Result<World, RunError> {
     let w = &scenario.world;
     let start = w
         .start_time
         .parse()
         .map_err(|_| RunError::StartTime(w.start_time.clone()))?;
     let config = SimConfig::default()
-        .seed(schedule.seed())
+        .seed(seed)
         .start_time(start)
         .max_steps(max_steps)
         .time_jumps(w.time_jumps);
@@ -109,7 +114,7 @@ fn build_world(scenario: &Scenario, schedule: Schedule, max_steps: u64) -> Resul
         .behavior(scenario.behavior)
         .objects(scenario.objects.iter().map(|o| o.0.clone()))
         .sim_config(config)
-        .strategy(schedule.strategy())
+        .strategy(strategy)
         .event_queue_size(w.event_queue_size)
         .watch_window(w.watch_window)
         .default_taint_time_added(w.default_taint_time_added)
@@ -124,7 +129,19 @@ pub fn run_schedule(
     schedule: Schedule,
     max_steps: u64,
 ) -> Result<RunResult, RunError> {
-    let mut world = build_world(scenario, schedule, max_steps)?;
+    let seed = schedule.seed();
+    run_strategy(scenario, seed, schedule.strategy(), max_steps).map(|(result, _)| result)
+}
+
+/// Runs `scenario` once under any strategy (`seed` is only recorded), and hands the strategy
+/// back so that multi-run strategies (exhaustive search, shrinking) can carry state over.
+pub fn run_strategy(
+    scenario: &Scenario,
+    seed: u64,
+    strategy: Box<dyn Strategy>,
+    max_steps: u64,
+) -> Result<(RunResult, Box<dyn Strategy>), RunError> {
+    let mut world = build_world(scenario, seed, strategy, max_steps)?;
     let exempt: Vec<OracleName> = scenario.exempt.iter().map(|e| e.oracle).collect();
     let state = Arc::new(Mutex::new(ActorState::default()));
     let chooser = SimChooser::new(world.handle());
@@ -202,5 +219,5 @@ pub fn run_schedule(
             message: message.clone(),
         },
     };
-    Ok(RunResult { observed, report })
+    Ok((RunResult { observed, report }, world.into_strategy()))
 }

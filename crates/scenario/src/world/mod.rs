@@ -133,6 +133,11 @@ impl World {
     pub fn run(&mut self) -> RunReport {
         self.sim.run()
     }
+
+    /// Ends the world and gives back the simulator's strategy.
+    pub fn into_strategy(self) -> Box<dyn Strategy> {
+        self.sim.into_strategy()
+    }
 }
 
 fn handlers_synced(informers: &Informers, registrations: &[Registration]) -> bool {
