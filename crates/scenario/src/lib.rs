@@ -10,4 +10,5 @@ pub mod model;
 pub mod object;
 pub mod oracle;
 pub mod runner;
+pub mod shrink;
 pub mod world;

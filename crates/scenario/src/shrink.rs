@@ -1,0 +1,345 @@
+//! Shrinking a failing run into a small scenario file that replays it exactly.
+//!
+//! 1. **Events** (delta debugging, one element at a time to a fixpoint): drop actor steps and
+//!    initial objects. A candidate is kept when it still fails in the **same** way
+//!    ([`FailureKey`]: the same panic site, the same oracle, or an assertion failure), tried
+//!    first under the old decision log (replayed tolerantly) and then under a few seeds.
+//! 2. **Schedule**: keep the shortest prefix of the decision log after which a
+//!    non-preemptive default (stay with the previous actor while it can run) still fails,
+//!    then drop single decisions from that prefix that are not needed.
+//! 3. The result is the scenario with its recorded decision log (`decisions`) and an
+//!    expectation naming the failure, so `taintsim run` and `taintsim replay` reproduce it.
+
+use taintsim_sim::{ChooseContext, Decision, DecisionLog, Divergence, Enabled, Strategy};
+
+use crate::model::{Expectation, Scenario, SeedRange};
+use crate::oracle::OracleName;
+use crate::runner::{Observed, RunError, RunResult, Schedule, run_schedule, run_strategy};
+
+/// What makes two failures "the same" for shrinking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailureKey {
+    /// A panic at this source location (or with this message when the location is unknown).
+    Panic(String),
+    /// This oracle was violated.
+    Violation(OracleName),
+    /// A scenario assertion failed.
+    Assertion,
+    /// A scenario step failed.
+    Step,
+}
+
+impl FailureKey {
+    /// The key of a failing outcome, `None` for a pass (or a run that cannot be judged).
+    pub fn of(observed: &Observed) -> Option<Self> {
+        match observed {
+            Observed::Pass | Observed::StepLimit { .. } | Observed::Divergence { .. } => None,
+            Observed::Panic {
+                location, message, ..
+            } => Some(Self::Panic(
+                location.clone().unwrap_or_else(|| message.clone()),
+            )),
+            Observed::Violation { oracle, .. } => Some(Self::Violation(*oracle)),
+            Observed::AssertionFailure { .. } => Some(Self::Assertion),
+            Observed::StepFailure { .. } => Some(Self::Step),
+        }
+    }
+}
+
+/// Limits of a shrink.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShrinkOptions {
+    /// Random seeds tried per candidate after the tolerant replay of the current log.
+    pub seeds_per_candidate: u64,
+    /// Step bound of each run.
+    pub max_steps: u64,
+    /// The most runs in total.
+    pub max_runs: u64,
+}
+
+impl Default for ShrinkOptions {
+    fn default() -> Self {
+        Self {
+            seeds_per_candidate: 32,
+            max_steps: 20_000,
+            max_runs: 20_000,
+        }
+    }
+}
+
+/// How big a failing case is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Size {
+    /// Actor steps.
+    pub steps: usize,
+    /// Initial objects.
+    pub objects: usize,
+    /// Schedule decisions in the recorded log.
+    pub decisions: usize,
+    /// Schedule decisions that switched to another actor than the previous one (an upper
+    /// bound on preemptions: the log does not say whether the previous actor could go on).
+    pub switches: usize,
+}
+
+/// The shrunk case.
+#[derive(Debug, Clone)]
+pub struct Shrunk {
+    /// The scenario, with `decisions` and `expect` set.
+    pub scenario: Scenario,
+    /// The failure it reproduces.
+    pub observed: Observed,
+    /// Size before.
+    pub before: Size,
+    /// Size after.
+    pub after: Size,
+    /// Runs spent.
+    pub runs: u64,
+}
+
+/// Why shrinking could not start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShrinkError {
+    /// The given schedule does not fail.
+    #[error("the run passes ({0}); there is nothing to shrink")]
+    NotFailing(String),
+    /// The scenario cannot run.
+    #[error(transparent)]
+    Run(#[from] RunError),
+}
+
+fn switches(log: &DecisionLog) -> usize {
+    let actors: Vec<&str> = log
+        .entries
+        .iter()
+        .filter_map(|d| match d {
+            Decision::Schedule { label, .. } => Some(label.split(": ").next().unwrap_or_default()),
+            Decision::Data { .. } => None,
+        })
+        .collect();
+    actors.windows(2).filter(|w| w[0] != w[1]).count()
+}
+
+fn schedule_decisions(log: &DecisionLog) -> usize {
+    log.entries
+        .iter()
+        .filter(|d| matches!(d, Decision::Schedule { .. }))
+        .count()
+}
+
+fn size(scenario: &Scenario, log: &DecisionLog) -> Size {
+    Size {
+        steps: scenario.steps.len(),
+        objects: scenario.objects.len(),
+        decisions: schedule_decisions(log),
+        switches: switches(log),
+    }
+}
+
+/// Follows a decision log by label, dropping entries that no longer apply; after the log (or
+/// the prefix it is limited to), keeps running the previous actor while it is enabled, else
+/// takes the first enabled entry.
+#[derive(Debug, Clone)]
+pub struct TolerantReplayStrategy {
+    log: Vec<Decision>,
+    position: usize,
+}
+
+impl TolerantReplayStrategy {
+    /// Replays `log`, tolerantly.
+    pub fn new(log: Vec<Decision>) -> Self {
+        Self { log, position: 0 }
+    }
+}
+
+impl Strategy for TolerantReplayStrategy {
+    fn choose(&mut self, enabled: &[Enabled], ctx: &ChooseContext) -> Result<usize, Divergence> {
+        while let Some(entry) = self.log.get(self.position) {
+            self.position += 1;
+            if let Decision::Schedule { label, .. } = entry
+                && let Some(i) = enabled.iter().position(|e| &e.label() == label)
+            {
+                return Ok(i);
+            }
+        }
+        let previous = ctx.previous.as_ref().map(|p| p.actor.as_str());
+        Ok(enabled
+            .iter()
+            .position(|e| Some(e.actor.as_str()) == previous)
+            .unwrap_or(0))
+    }
+
+    fn random(&mut self, label: &str, n: u64) -> Result<u64, Divergence> {
+        if let Some(Decision::Data {
+            label: l, value, ..
+        }) = self.log.get(self.position)
+            && l == label
+        {
+            self.position += 1;
+            return Ok((*value).min(n.saturating_sub(1)));
+        }
+        Ok(0)
+    }
+}
+
+struct Shrinker<'a> {
+    key: FailureKey,
+    options: &'a ShrinkOptions,
+    runs: u64,
+}
+
+impl Shrinker<'_> {
+    fn budget_left(&self) -> bool {
+        self.runs < self.options.max_runs
+    }
+
+    fn run(&mut self, scenario: &Scenario, log: Vec<Decision>) -> Result<RunResult, RunError> {
+        self.runs += 1;
+        let strategy = Box::new(TolerantReplayStrategy::new(log));
+        run_strategy(scenario, 0, strategy, self.options.max_steps).map(|(r, _)| r)
+    }
+
+    fn same(&self, r: &RunResult) -> bool {
+        FailureKey::of(&r.observed).as_ref() == Some(&self.key)
+    }
+
+    /// The failing run of `candidate`, if it still fails the same way.
+    fn reproduce(
+        &mut self,
+        candidate: &Scenario,
+        log: &DecisionLog,
+    ) -> Result<Option<RunResult>, RunError> {
+        let r = self.run(candidate, log.entries.clone())?;
+        if self.same(&r) {
+            return Ok(Some(r));
+        }
+        for seed in 0..self.options.seeds_per_candidate {
+            if !self.budget_left() {
+                break;
+            }
+            self.runs += 1;
+            let r = run_schedule(candidate, Schedule::Random(seed), self.options.max_steps)?;
+            if self.same(&r) {
+                return Ok(Some(r));
+            }
+        }
+        Ok(None)
+    }
+
+    fn shrink_events(
+        &mut self,
+        mut scenario: Scenario,
+        mut result: RunResult,
+    ) -> Result<(Scenario, RunResult), RunError> {
+        loop {
+            let mut progressed = false;
+            let mut i = 0;
+            while i < scenario.steps.len() && self.budget_left() {
+                let mut candidate = scenario.clone();
+                candidate.steps.remove(i);
+                if let Some(r) = self.reproduce(&candidate, &result.report.decisions)? {
+                    (scenario, result, progressed) = (candidate, r, true);
+                } else {
+                    i += 1;
+                }
+            }
+            let mut i = 0;
+            while i < scenario.objects.len() && self.budget_left() {
+                let mut candidate = scenario.clone();
+                candidate.objects.remove(i);
+                if let Some(r) = self.reproduce(&candidate, &result.report.decisions)? {
+                    (scenario, result, progressed) = (candidate, r, true);
+                } else {
+                    i += 1;
+                }
+            }
+            if !progressed || !self.budget_left() {
+                return Ok((scenario, result));
+            }
+        }
+    }
+
+    fn shrink_schedule(
+        &mut self,
+        scenario: &Scenario,
+        result: RunResult,
+    ) -> Result<RunResult, RunError> {
+        let full = result.report.decisions.entries.clone();
+        let mut best = result;
+        // The shortest prefix after which the non-preemptive default still fails.
+        let mut prefix = full.clone();
+        for len in 0..full.len() {
+            if !self.budget_left() {
+                break;
+            }
+            let r = self.run(scenario, full[..len].to_vec())?;
+            if self.same(&r) {
+                prefix = full[..len].to_vec();
+                best = r;
+                break;
+            }
+        }
+        // Drop single decisions of the prefix that the failure does not need.
+        let mut i = prefix.len();
+        while i > 0 && self.budget_left() {
+            i -= 1;
+            let mut candidate = prefix.clone();
+            candidate.remove(i);
+            let r = self.run(scenario, candidate.clone())?;
+            if self.same(&r) && switches(&r.report.decisions) <= switches(&best.report.decisions) {
+                prefix = candidate;
+                best = r;
+            }
+        }
+        Ok(best)
+    }
+}
+
+/// The expectation that names `observed`.
+pub fn expectation_for(observed: &Observed) -> Expectation {
+    match observed {
+        Observed::Panic { message, .. } => Expectation::Panic {
+            message_contains: message.split(" (").next().unwrap_or(message).to_owned(),
+        },
+        Observed::Violation { oracle, .. } => Expectation::Violation { oracle: *oracle },
+        _ => Expectation::AssertionFailure {
+            message_contains: None,
+        },
+    }
+}
+
+/// Shrinks the failing run of `scenario` under `schedule`.
+pub fn shrink(
+    scenario: &Scenario,
+    schedule: Schedule,
+    options: &ShrinkOptions,
+) -> Result<Shrunk, ShrinkError> {
+    let original = run_schedule(scenario, schedule, options.max_steps)?;
+    let key = FailureKey::of(&original.observed)
+        .ok_or_else(|| ShrinkError::NotFailing(original.observed.message()))?;
+    let before = size(scenario, &original.report.decisions);
+    let mut shrinker = Shrinker {
+        key,
+        options,
+        runs: 1,
+    };
+    let mut base = scenario.clone();
+    base.decisions = None;
+    let (small, result) = shrinker.shrink_events(base, original)?;
+    let result = shrinker.shrink_schedule(&small, result)?;
+    let mut out = small;
+    out.expect = expectation_for(&result.observed);
+    out.explore.seeds = SeedRange { start: 0, end: 1 };
+    out.decisions = Some(result.report.decisions.clone());
+    out.description = format!(
+        "Shrunk by `taintsim shrink` from {:?}: {}",
+        scenario.name,
+        result.observed.message()
+    );
+    Ok(Shrunk {
+        after: size(&out, &result.report.decisions),
+        scenario: out,
+        observed: result.observed,
+        before,
+        runs: shrinker.runs,
+    })
+}
