@@ -1,0 +1,341 @@
+//! The command line: subcommands, options and their help texts.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use taintsim_controller::behavior::Behavior;
+use taintsim_scenario::model::{SeedRange, StrategyName};
+
+/// Deterministic simulation of the Kubernetes DRA device taint eviction controller.
+#[derive(Debug, Parser)]
+#[command(
+    name = "taintsim",
+    version,
+    about = "Deterministic simulation of the Kubernetes DRA device taint eviction controller",
+    long_about = "Deterministic simulation of the Kubernetes DRA device taint eviction controller.\n\n\
+        A scenario file (JSON, see docs/scenario-format.md) describes a world, what a test actor \
+        does to it and the outcome it expects. `run` checks scenario files, `explore` searches \
+        one scenario's schedules, `replay` and `trace` re-run exactly one schedule.\n\n\
+        Logs go to stderr and are off by default; RUST_LOG selects them, e.g. \
+        RUST_LOG=taintsim_controller=debug for the simulated controller's own log lines.",
+    after_help = "Examples:\n  \
+        taintsim run scenarios/\n  \
+        taintsim explore scenarios/updatework-panic.json --seeds 0..1000\n  \
+        taintsim replay scenarios/updatework-panic.json --seed 3 --trace text\n  \
+        taintsim keys",
+    after_long_help = concat!(
+        "Examples:\n  \
+        taintsim run scenarios/\n  \
+        taintsim explore scenarios/updatework-panic.json --seeds 0..1000\n  \
+        taintsim replay scenarios/updatework-panic.json --seed 3 --trace text\n  \
+        taintsim keys\n\n",
+        "Exit status: 0 if every expectation holds, 1 if one does not, 2 for a usage error or a \
+        scenario that cannot be loaded or run."
+    )
+)]
+pub struct Cli {
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check scenario files or folders: exit 0 only if every expectation holds.
+    #[command(
+        long_about = "Check scenario files or folders.\n\n\
+            Every `*.json` file found (folders are searched recursively) is loaded and explored \
+            with its own `explore` settings; a file with a recorded `decisions` log replays \
+            exactly that schedule instead. Each file's `expect` is then judged: `pass` holds if \
+            no schedule fails; a failing expectation (panic, violation, assertion-failure) \
+            holds if it was found and no other kind of failure was.\n\n\
+            Prints a table (file, expected, observed, schedules, wall-clock time), then one \
+            report per failure ending with the command that replays it.",
+        after_help = concat!(
+            "Examples:\n  \
+            taintsim run scenarios/\n  \
+            taintsim run scenarios/updatework-panic.json --set queue=v3\n  \
+            taintsim run scenarios/ --json --junit target/taintsim/junit.xml\n\n",
+            "Exit status: 0 if every expectation holds, 1 if one does not, 2 for a usage error \
+            or a scenario that cannot be loaded or run (the other files still run)."
+        )
+    )]
+    Run(RunArgs),
+    /// Search one scenario's schedules for failures.
+    #[command(
+        long_about = "Search one scenario's schedules for failures.\n\n\
+            Runs one schedule per seed with the scenario's `explore` settings, overridden by \
+            the options below, and judges the scenario's expectation over them. The first \
+            failure's decision log is saved (see --save) so that `taintsim replay --decisions` \
+            reproduces it exactly.",
+        after_help = concat!(
+            "Examples:\n  \
+            taintsim explore scenarios/updatework-panic.json\n  \
+            taintsim explore scenarios/updatework-panic.json --strategy pct --depth 3 --seeds 0..500\n  \
+            taintsim explore scenarios/updatework-panic.json --no-stop-on-failure --json\n\n",
+            "Exit status: 0 if the scenario's expectation holds over the explored schedules, 1 \
+            if not, 2 for a usage error or a scenario that cannot be loaded or run."
+        )
+    )]
+    Explore(ExploreArgs),
+    /// Re-run exactly one schedule (a seed or a decision log) and report its outcome.
+    #[command(
+        long_about = "Re-run exactly one schedule and report its outcome.\n\n\
+            The schedule is a seed (--seed, with the scenario's strategy or --strategy), a \
+            decision log saved by `explore` (--decisions), or, with neither, the scenario's \
+            own recorded `decisions`. The same schedule gives the same trace and trace hash \
+            every time.",
+        after_help = concat!(
+            "Examples:\n  \
+            taintsim replay scenarios/updatework-panic.json --seed 3\n  \
+            taintsim replay scenarios/updatework-panic.json --seed 3 --strategy pct --depth 3 --trace text\n  \
+            taintsim replay scenarios/updatework-panic.json \\\n      \
+            --decisions target/taintsim/failures/updatework-panic-seed3.decisions.json --json\n\n",
+            "Exit status: 0 if the run's outcome is what the scenario expects (a pass for \
+            `pass`, the expected failure otherwise), 1 if not, 2 for a usage error or a \
+            scenario that cannot be loaded or run."
+        )
+    )]
+    Replay(ReplayArgs),
+    /// Print the trace of one run as text or JSON.
+    #[command(
+        long_about = "Print the trace of one run: every executed step with its virtual time, \
+            actor, action, the objects it touched and the coverage marks it passed.\n\n\
+            Text columns: `#step`, virtual time since the start (`+seconds.millis s`), actor, \
+            action, touched objects in brackets, and marks in braces if any.",
+        after_help = concat!(
+            "Examples:\n  \
+            taintsim trace scenarios/updatework-panic.json --seed 3 --format text\n  \
+            taintsim trace scenarios/updatework-panic.json --decisions failure.decisions.json \
+            --format json -o trace.json\n\n",
+            "Exit status: 0 if the trace was written, whatever the run's outcome; 2 for a usage \
+            error or a scenario that cannot be loaded or run."
+        )
+    )]
+    Trace(TraceArgs),
+    /// List the behaviour keys that scenario files and `--set KEY=VALUE` accept.
+    #[command(
+        long_about = "List every behaviour key with its values, the default (the fixed 1.33 \
+            controller) and the historical bug its other values reproduce. Scenario files set \
+            them in `behavior`; every subcommand that runs scenarios overrides them with \
+            `--set KEY=VALUE`.",
+        after_help = "Examples:\n  taintsim keys\n  taintsim keys --json"
+    )]
+    Keys(KeysArgs),
+}
+
+/// `--set KEY=VALUE`, repeatable.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SetArgs {
+    /// Override a behaviour key for this run, e.g. `--set queue=v2` (repeatable; `taintsim keys`
+    /// lists the keys and values).
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_set)]
+    pub sets: Vec<(String, String)>,
+}
+
+impl SetArgs {
+    /// Applies every `--set` to `behavior`, in order.
+    pub fn apply(&self, behavior: &mut Behavior) -> anyhow::Result<()> {
+        for (k, v) in &self.sets {
+            behavior.set(k, v)?;
+        }
+        Ok(())
+    }
+}
+
+/// `taintsim run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario files or folders (searched recursively for `*.json`).
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Print one JSON object instead of the table: `{"ok", "scenarios": [...]}`.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write a JUnit XML report (one testcase per scenario) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    #[command(flatten)]
+    pub set: SetArgs,
+}
+
+/// A strategy name on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StrategyArg {
+    /// Uniformly random choices among the enabled steps.
+    Random,
+    /// Probabilistic concurrency testing with --depth.
+    Pct,
+    /// Bounded exhaustive search (not implemented yet).
+    Exhaustive,
+}
+
+impl From<StrategyArg> for StrategyName {
+    fn from(s: StrategyArg) -> Self {
+        match s {
+            StrategyArg::Random => StrategyName::Random,
+            StrategyArg::Pct => StrategyName::Pct,
+            StrategyArg::Exhaustive => StrategyName::Exhaustive,
+        }
+    }
+}
+
+/// `taintsim explore`.
+#[derive(Debug, Args)]
+pub struct ExploreArgs {
+    /// The scenario file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The search strategy (default: the file's `explore.strategy`).
+    #[arg(long, value_enum)]
+    pub strategy: Option<StrategyArg>,
+    /// PCT depth: priority change points plus one (default: the file's `explore.depth`).
+    #[arg(long, value_name = "D")]
+    pub depth: Option<u32>,
+    /// Seeds to run, `A..B` with B excluded (default: the file's `explore.seeds`).
+    #[arg(long, value_name = "A..B", value_parser = SeedRange::parse)]
+    pub seeds: Option<SeedRange>,
+    /// Stop at the first failing schedule (default: the file's `explore.stop-on-failure`).
+    #[arg(long, overrides_with = "no_stop_on_failure")]
+    pub stop_on_failure: bool,
+    /// Run every seed even after a failure.
+    #[arg(long, overrides_with = "stop_on_failure")]
+    pub no_stop_on_failure: bool,
+    /// Per-run step bound (default: the file's `explore.max-steps`).
+    #[arg(long, value_name = "N")]
+    pub max_steps: Option<u64>,
+    /// Where to save the first failure's decision log, as
+    /// `DIR/<scenario-name>-seed<N>.decisions.json` (created if missing).
+    #[arg(long, value_name = "DIR", default_value = "target/taintsim/failures")]
+    pub save: PathBuf,
+    /// Do not save the first failure's decision log.
+    #[arg(long, conflicts_with = "save")]
+    pub no_save: bool,
+    #[command(flatten)]
+    pub set: SetArgs,
+    /// Print one JSON object: `{"strategy", "schedules", "failures", "first_failure", "elapsed_ms", ...}`.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Which single schedule `replay` and `trace` run.
+#[derive(Debug, Args)]
+pub struct OneRunArgs {
+    /// The scenario file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Run the schedule of this seed.
+    #[arg(long, value_name = "N", conflicts_with = "decisions")]
+    pub seed: Option<u64>,
+    /// Follow this decision log (as saved by `taintsim explore`) exactly.
+    #[arg(long, value_name = "PATH")]
+    pub decisions: Option<PathBuf>,
+    /// With --seed: the strategy that turns the seed into a schedule (default: `pct` if the
+    /// file's `explore.strategy` is `pct`, else `random`).
+    #[arg(long, value_enum, requires = "seed")]
+    pub strategy: Option<StrategyArg>,
+    /// With --strategy pct: the PCT depth (default: the file's `explore.depth`).
+    #[arg(long, value_name = "D", requires = "seed")]
+    pub depth: Option<u32>,
+    /// With --strategy pct: the seed range `explore` used; its first seed's run estimates the
+    /// run length, as in `explore` (default: the file's `explore.seeds`).
+    #[arg(long, value_name = "A..B", value_parser = SeedRange::parse, requires = "seed")]
+    pub seeds: Option<SeedRange>,
+    /// Per-run step bound (default: the file's `explore.max-steps`).
+    #[arg(long, value_name = "N")]
+    pub max_steps: Option<u64>,
+    #[command(flatten)]
+    pub set: SetArgs,
+}
+
+/// How to print a trace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TraceFormat {
+    /// One line per step: `#step +time actor  action  [touches]  {marks}`.
+    Text,
+    /// The trace entries as a JSON array.
+    Json,
+    /// An SVG swimlane (not implemented yet).
+    Svg,
+}
+
+/// `taintsim replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    #[command(flatten)]
+    pub run: OneRunArgs,
+    /// Also print the run's trace, as text or JSON.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub trace: Option<TraceFormat>,
+    /// Print one JSON object: `{"outcome", "message", "steps", "trace_hash", ...}`; with
+    /// `--trace json` it also holds the trace as `"trace"`.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `taintsim trace`.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    #[command(flatten)]
+    pub run: OneRunArgs,
+    /// The output format.
+    #[arg(long, value_enum)]
+    pub format: TraceFormat,
+    /// Write to OUT instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub output: Option<PathBuf>,
+}
+
+/// `taintsim keys`.
+#[derive(Debug, Args)]
+pub struct KeysArgs {
+    /// Print the keys as a JSON array of `{"name", "values", "default", "doc"}`.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Parses and checks one `--set KEY=VALUE`.
+fn parse_set(text: &str) -> Result<(String, String), String> {
+    let Some((key, value)) = text.split_once('=') else {
+        return Err(format!(
+            "expected KEY=VALUE, e.g. queue=v2; keys: {}",
+            key_names()
+        ));
+    };
+    let (key, value) = (key.trim(), value.trim());
+    Behavior::default()
+        .set(key, value)
+        .map_err(|e| format!("{e} (`taintsim keys` describes them)"))?;
+    Ok((key.to_owned(), value.to_owned()))
+}
+
+fn key_names() -> String {
+    Behavior::keys()
+        .iter()
+        .map(|k| k.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_should_pass_clap_debug_asserts() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parse_set_should_reject_unknown_keys_listing_the_valid_ones() {
+        let err = parse_set("nope=1").expect_err("unknown key");
+        assert!(
+            err.contains("queue") && err.contains("pod-update-filter"),
+            "{err}"
+        );
+        assert_eq!(parse_set("queue=v2"), Ok(("queue".into(), "v2".into())));
+        assert!(parse_set("queue").is_err());
+    }
+}

@@ -1,0 +1,187 @@
+//! `taintsim explore`: search one scenario's schedules.
+
+use std::time::Instant;
+
+use anyhow::bail;
+use serde::Serialize;
+use taintsim_scenario::model::StrategyName;
+use taintsim_scenario::runner::{ExploreOptions, expectation_short, explore as run_explore};
+
+use crate::Status;
+use crate::cli::ExploreArgs;
+use crate::common::{self, ReplayTarget, hex_hash, replay_command};
+use crate::progress::Bar;
+use crate::run::describe_expectation;
+
+#[derive(Serialize)]
+struct ExploreJson {
+    file: String,
+    name: String,
+    ok: bool,
+    expected: String,
+    strategy: &'static str,
+    depth: Option<u32>,
+    seeds: String,
+    schedules: u64,
+    failures: u64,
+    outcomes: std::collections::BTreeMap<String, u64>,
+    first_failure: Option<FailureJson>,
+    replay: String,
+    elapsed_ms: u64,
+}
+
+#[derive(Serialize)]
+struct FailureJson {
+    seed: u64,
+    outcome: String,
+    message: String,
+    steps: u64,
+    trace_hash: String,
+    /// The saved decision log, or `null` with `--no-save`.
+    decisions: Option<String>,
+}
+
+/// Runs `taintsim explore`.
+pub fn explore(args: &ExploreArgs) -> anyhow::Result<Status> {
+    let scenario = common::load_scenario(&args.file, &args.set)?;
+    let mut options = ExploreOptions::from(&scenario.explore);
+    if let Some(s) = args.strategy {
+        options.strategy = s.into();
+    }
+    if let Some(d) = args.depth {
+        options.depth = d;
+    }
+    if let Some(s) = args.seeds {
+        options.seeds = s;
+    }
+    if let Some(m) = args.max_steps {
+        options.max_steps = m;
+    }
+    if args.stop_on_failure {
+        options.stop_on_failure = true;
+    }
+    if args.no_stop_on_failure {
+        options.stop_on_failure = false;
+    }
+    let strategy = match options.strategy {
+        StrategyName::Random => "random",
+        StrategyName::Pct => "pct",
+        StrategyName::Exhaustive => bail!(
+            "the exhaustive strategy is not implemented yet (it comes with a later release); \
+             use --strategy random or --strategy pct"
+        ),
+    };
+    if options.strategy == StrategyName::Pct && options.depth == 0 {
+        bail!("--depth must be at least 1 for pct");
+    }
+
+    let started = Instant::now();
+    let bar = Bar::new(
+        common::show_progress(args.json),
+        options.seeds.len(),
+        &scenario.name,
+    );
+    let summary = run_explore(&scenario, &options, &mut |p| bar.update(p));
+    bar.finish();
+    let summary =
+        summary.map_err(|e| anyhow::anyhow!("{}: cannot run: {e}", args.file.display()))?;
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+
+    let saved = match (&summary.first_failure, args.no_save) {
+        (Some(f), false) => Some(common::save_decisions(
+            &args.save,
+            &scenario.name,
+            f.seed,
+            &f.result.report.decisions,
+        )?),
+        _ => None,
+    };
+    let target = match (&summary.first_failure, &saved) {
+        (_, Some(path)) => ReplayTarget::Decisions(path.clone()),
+        (first, None) => ReplayTarget::Seed {
+            seed: first.as_ref().map_or(options.seeds.start, |f| f.seed),
+            strategy: options.strategy,
+            depth: options.depth,
+            seeds: options.seeds,
+            max_steps: options.max_steps,
+        },
+    };
+    let replay = replay_command(&args.file, &scenario, &target, &args.set);
+    let status = if summary.ok {
+        Status::Ok
+    } else {
+        Status::Failed
+    };
+
+    if args.json {
+        let out = ExploreJson {
+            file: args.file.display().to_string(),
+            name: scenario.name.clone(),
+            ok: summary.ok,
+            expected: expectation_short(&scenario.expect),
+            strategy,
+            depth: (options.strategy == StrategyName::Pct).then_some(options.depth),
+            seeds: options.seeds.to_string(),
+            schedules: summary.schedules,
+            failures: summary.failures,
+            outcomes: summary.outcomes.clone(),
+            first_failure: summary.first_failure.as_ref().map(|f| FailureJson {
+                seed: f.seed,
+                outcome: common::outcome_tag(&f.result.observed),
+                message: f.result.observed.message(),
+                steps: f.result.report.steps,
+                trace_hash: hex_hash(f.result.report.trace.hash()),
+                decisions: saved.as_ref().map(|p| p.display().to_string()),
+            }),
+            replay,
+            elapsed_ms,
+        };
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(status);
+    }
+
+    let how = match options.strategy {
+        StrategyName::Pct => format!("pct depth {}", options.depth),
+        _ => strategy.to_owned(),
+    };
+    let counts: Vec<String> = summary
+        .outcomes
+        .iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
+    println!("{} ({})", scenario.name, args.file.display());
+    println!(
+        "{how}, seeds {}: {} schedule{}, {} failure{} in {elapsed_ms} ms ({})",
+        options.seeds,
+        summary.schedules,
+        if summary.schedules == 1 { "" } else { "s" },
+        summary.failures,
+        if summary.failures == 1 { "" } else { "s" },
+        counts.join(", ")
+    );
+    let verdict = if summary.ok { "holds" } else { "does NOT hold" };
+    println!(
+        "expectation: {} — {verdict}",
+        describe_expectation(&scenario.expect)
+    );
+    match &summary.first_failure {
+        Some(f) => {
+            println!(
+                "first failure: seed {}: {}",
+                f.seed,
+                f.result.observed.message()
+            );
+            println!(
+                "  {} steps, trace hash {}",
+                f.result.report.steps,
+                hex_hash(f.result.report.trace.hash())
+            );
+            if let Some(path) = &saved {
+                println!("  decisions saved to {}", path.display());
+            }
+        }
+        None => println!("no schedule failed"),
+    }
+    println!("replay: {replay}");
+    Ok(status)
+}

@@ -1,0 +1,209 @@
+//! `taintsim replay` and `taintsim trace`: run exactly one schedule.
+
+use std::io::Write as _;
+
+use anyhow::{Context as _, bail};
+use serde::Serialize;
+use taintsim_scenario::model::{Scenario, StrategyName};
+use taintsim_scenario::runner::{RunResult, Schedule, run_schedule};
+use taintsim_sim::{DecisionLog, TraceEntry};
+
+use crate::Status;
+use crate::cli::{OneRunArgs, ReplayArgs, TraceArgs, TraceFormat};
+use crate::common::{self, ReplayTarget, hex_hash, replay_command};
+use crate::run::describe_expectation;
+
+/// One run, with what is needed to describe it.
+struct OneRun {
+    scenario: Scenario,
+    target: ReplayTarget,
+    /// How the schedule was chosen, in words.
+    schedule: String,
+    result: RunResult,
+}
+
+fn one_run(args: &OneRunArgs) -> anyhow::Result<OneRun> {
+    let scenario = common::load_scenario(&args.file, &args.set)?;
+    let explore = &scenario.explore;
+    let max_steps = args.max_steps.unwrap_or(explore.max_steps);
+    let (schedule, target, words) = if let Some(seed) = args.seed {
+        let strategy = match args.strategy {
+            Some(s) => s.into(),
+            None if explore.strategy == StrategyName::Pct => StrategyName::Pct,
+            None => StrategyName::Random,
+        };
+        let depth = args.depth.unwrap_or(explore.depth);
+        let seeds = args.seeds.unwrap_or(explore.seeds);
+        let (schedule, words) = match strategy {
+            StrategyName::Random => (Schedule::Random(seed), format!("seed {seed} (random)")),
+            StrategyName::Pct => {
+                if depth == 0 {
+                    bail!("--depth must be at least 1 for pct");
+                }
+                let steps = common::pct_step_estimate(&scenario, seeds, max_steps)
+                    .map_err(|e| anyhow::anyhow!("{}: cannot run: {e}", args.file.display()))?;
+                (
+                    Schedule::Pct { seed, depth, steps },
+                    format!("seed {seed} (pct depth {depth}, {steps} estimated steps)"),
+                )
+            }
+            StrategyName::Exhaustive => bail!(
+                "the exhaustive strategy is not implemented yet (it comes with a later \
+                 release); replay a seed with --strategy random or pct, or a log with --decisions"
+            ),
+        };
+        let target = ReplayTarget::Seed {
+            seed,
+            strategy,
+            depth,
+            seeds,
+            max_steps,
+        };
+        (schedule, target, words)
+    } else if let Some(path) = &args.decisions {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let log = DecisionLog::from_json(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: not a decision log as saved by `taintsim explore`: {e}",
+                path.display()
+            )
+        })?;
+        let words = format!("decisions {} ({} entries)", path.display(), log.len());
+        (
+            Schedule::Replay(log),
+            ReplayTarget::Decisions(path.clone()),
+            words,
+        )
+    } else if let Some(log) = &scenario.decisions {
+        let words = format!("the scenario's recorded decisions ({} entries)", log.len());
+        (Schedule::Replay(log.clone()), ReplayTarget::Recorded, words)
+    } else {
+        bail!(
+            "{} has no recorded `decisions`: give --seed N or --decisions PATH",
+            args.file.display()
+        );
+    };
+    let result = run_schedule(&scenario, schedule, max_steps)
+        .map_err(|e| anyhow::anyhow!("{}: cannot run: {e}", args.file.display()))?;
+    Ok(OneRun {
+        scenario,
+        target,
+        schedule: words,
+        result,
+    })
+}
+
+#[derive(Serialize)]
+struct ReplayJson<'a> {
+    file: String,
+    name: &'a str,
+    outcome: String,
+    message: String,
+    steps: u64,
+    trace_hash: String,
+    ok: bool,
+    expected: String,
+    observed: &'a taintsim_scenario::runner::Observed,
+    replay: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace: Option<&'a [TraceEntry]>,
+}
+
+/// Runs `taintsim replay`.
+pub fn replay(args: &ReplayArgs) -> anyhow::Result<Status> {
+    match args.trace {
+        Some(TraceFormat::Svg) => bail!(svg_not_yet()),
+        Some(TraceFormat::Text) if args.json => {
+            bail!("--json holds the trace only as JSON: use --trace json with --json")
+        }
+        _ => {}
+    }
+    let run = one_run(&args.run)?;
+    let observed = &run.result.observed;
+    let report = &run.result.report;
+    let ok = observed.matches(&run.scenario.expect);
+    let replay = replay_command(&args.run.file, &run.scenario, &run.target, &args.run.set);
+    let status = if ok { Status::Ok } else { Status::Failed };
+
+    if args.json {
+        let out = ReplayJson {
+            file: args.run.file.display().to_string(),
+            name: &run.scenario.name,
+            outcome: common::outcome_tag(observed),
+            message: observed.message(),
+            steps: report.steps,
+            trace_hash: hex_hash(report.trace.hash()),
+            ok,
+            expected: taintsim_scenario::runner::expectation_short(&run.scenario.expect),
+            observed,
+            replay,
+            trace: (args.trace == Some(TraceFormat::Json)).then_some(&report.trace.entries[..]),
+        };
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(status);
+    }
+
+    match args.trace {
+        Some(TraceFormat::Text) => print!("{}", report.trace.to_text()),
+        Some(TraceFormat::Json) => {
+            println!("{}", serde_json::to_string_pretty(&report.trace.entries)?)
+        }
+        _ => {}
+    }
+    println!(
+        "{} ({}): {}",
+        run.scenario.name,
+        args.run.file.display(),
+        run.schedule
+    );
+    println!("outcome: {}: {}", observed.short(), observed.message());
+    println!(
+        "{} steps, trace hash {}",
+        report.steps,
+        hex_hash(report.trace.hash())
+    );
+    println!(
+        "expectation: {} — {}",
+        describe_expectation(&run.scenario.expect),
+        if ok { "matches" } else { "does NOT match" }
+    );
+    println!("replay: {replay}");
+    Ok(status)
+}
+
+/// Runs `taintsim trace`.
+pub fn trace(args: &TraceArgs) -> anyhow::Result<Status> {
+    if args.format == TraceFormat::Svg {
+        bail!(svg_not_yet());
+    }
+    let run = one_run(&args.run)?;
+    let report = &run.result.report;
+    let text = match args.format {
+        TraceFormat::Json => serde_json::to_string_pretty(&report.trace.entries)? + "\n",
+        _ => report.trace.to_text(),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, &text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => std::io::stdout()
+            .write_all(text.as_bytes())
+            .context("cannot write the trace")?,
+    }
+    eprintln!(
+        "{}: {} steps, outcome {}, trace hash {}{}",
+        run.schedule,
+        report.steps,
+        run.result.observed.short(),
+        hex_hash(report.trace.hash()),
+        args.output
+            .as_ref()
+            .map(|p| format!(", written to {}", p.display()))
+            .unwrap_or_default()
+    );
+    Ok(Status::Ok)
+}
+
+fn svg_not_yet() -> &'static str {
+    "the SVG swimlane is not implemented yet (it comes with a later release); use text or json"
+}
