@@ -6,6 +6,10 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 default:
     @just --list
 
+# The main job (the README's first command): run every bundled scenario, check its expectation.
+run *ARGS:
+    cargo run --release -p taintsim-cli -- run scenarios/ {{ARGS}}
+
 # The whole test suite (the README's test command).
 test:
     cargo test --workspace
@@ -25,4 +29,4 @@ loom:
     for f in crates/controller/tests/loom_*.rs; do cargo test -p taintsim-controller --features loom --release --test "$(basename "$f" .rs)" -- --nocapture; done
 
 # What .ci/run runs.
-ci: lint test loom
+ci: lint test loom run

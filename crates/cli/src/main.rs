@@ -72,8 +72,11 @@ fn main() -> ExitCode {
 /// is for.
 fn init_logging() {
     use std::io::IsTerminal as _;
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER));
+    // An empty RUST_LOG counts as unset.
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(v) if !v.trim().is_empty() => tracing_subscriber::EnvFilter::new(v),
+        _ => tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER),
+    };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -83,4 +86,6 @@ fn init_logging() {
 }
 
 /// The log filter without `RUST_LOG`: everything off but the CLI's own warnings.
-const DEFAULT_LOG_FILTER: &str = "off,taintsim=warn";
+/// (`taintsim` is a prefix of the library crates' targets too, so they are switched off by
+/// name.)
+const DEFAULT_LOG_FILTER: &str = "off,taintsim=warn,taintsim_controller=off,taintsim_api=off,taintsim_sim=off,taintsim_scenario=off";

@@ -17,5 +17,9 @@ fn same_seed_should_give_identical_trace_hashes_for_1000_seeds() {
         distinct.insert(first);
     }
     // The world is non-trivial: many seeds must lead to different schedules.
-    assert!(distinct.len() > 100, "only {} distinct traces", distinct.len());
+    assert!(
+        distinct.len() > 100,
+        "only {} distinct traces",
+        distinct.len()
+    );
 }

@@ -16,12 +16,14 @@ fn trace_hashes_should_match_the_committed_golden_list() {
     for seed in 0..common::DETERMINISM_SEEDS {
         let _ = writeln!(text, "{seed} {:016x}", common::trace_hash(&scenario, seed));
     }
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/determinism-hashes.txt");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden/determinism-hashes.txt");
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&path, &text).expect("write the golden list");
         return;
     }
-    let golden = std::fs::read_to_string(&path).expect("the golden list exists (UPDATE_GOLDEN=1 writes it)");
+    let golden =
+        std::fs::read_to_string(&path).expect("the golden list exists (UPDATE_GOLDEN=1 writes it)");
     let mismatches: Vec<_> = golden
         .lines()
         .zip(text.lines())
