@@ -26,7 +26,7 @@ use taintsim_controller::runtime::{BoxFuture, Runtime, Step};
 use taintsim_sim::{Control, RunReport, Sim, SimConfig, SimHandle, StepReport, Strategy};
 
 use self::glue::TrackerGlue;
-use self::observe::{DeletionSpy, ObservedClient, ObservedRecorder, SharedLog};
+use self::observe::{CurrentActor, DeletionSpy, ObservedClient, ObservedRecorder, SharedLog};
 pub use self::sim_runtime::{SimChooser, SimRuntime};
 
 /// How often the `controller` task looks again whether everything has synced, in virtual time.
@@ -59,16 +59,139 @@ impl Informers {
     }
 }
 
+/// What the world is made of, apart from the executor.
+#[derive(Clone)]
+pub struct PartsConfig {
+    /// The controller's behaviour keys.
+    pub behavior: Behavior,
+    /// Objects stored before anything starts.
+    pub objects: Vec<Object>,
+    /// Capacity of the event broadcaster's queue.
+    pub event_queue_size: usize,
+    /// The API server's watch window, in events per kind.
+    pub watch_window: usize,
+    /// Whether the API server defaults a taint's `timeAdded`.
+    pub default_taint_time_added: bool,
+    /// The events' source component.
+    pub component: String,
+}
+
+impl Default for PartsConfig {
+    fn default() -> Self {
+        Self {
+            behavior: Behavior::default(),
+            objects: Vec::new(),
+            event_queue_size: 1000,
+            watch_window: 1000,
+            default_taint_time_added: true,
+            component: "device-taint-eviction".into(),
+        }
+    }
+}
+
+/// The API server, informers, controller and event sink, wired on some runtime.
+pub struct Parts {
+    /// The API server.
+    pub server: ApiServer,
+    /// The informers.
+    pub informers: Informers,
+    /// The controller under test.
+    pub controller: Arc<Controller>,
+    /// The asynchronous event sink.
+    pub broadcaster: EventBroadcaster,
+    /// The controller's metrics.
+    pub metrics: Arc<Metrics>,
+    /// What the oracles read.
+    pub log: SharedLog,
+    /// The handler registrations.
+    pub registrations: Vec<Registration>,
+}
+
+impl Parts {
+    /// Whether every informer and handler registration has synced.
+    pub fn handlers_synced(&self) -> bool {
+        handlers_synced(&self.informers, &self.registrations)
+    }
+}
+
+/// Builds [`Parts`] on `rt`: stores the initial objects, starts the informers, the event sink
+/// and the controller, registers the handlers and spawns the `controller` task (see the
+/// module docs). `actor` names the running task for the oracles' log. Initial objects that
+/// the server rejects are returned as an error.
+pub fn assemble(
+    rt: Arc<dyn Runtime>,
+    actor: CurrentActor,
+    config: PartsConfig,
+) -> Result<Parts, taintsim_api::ApiError> {
+    let server = ApiServer::new(
+        rt.clone(),
+        ApiServerConfig {
+            watch_window: config.watch_window,
+            default_taint_time_added: config.default_taint_time_added,
+        },
+    );
+    for object in config.objects {
+        server.create(object)?;
+    }
+    server.reset_calls();
+    let log = SharedLog::default();
+    server
+        .install_fault(DeletionSpy::new(server.clone(), log.clone()))
+        .forget();
+
+    let informer = |kind, name| Informer::start(rt.clone(), server.clone(), kind, name);
+    let informers = Informers {
+        pods: informer(Kind::Pod, "pods"),
+        claims: informer(Kind::ResourceClaim, "resourceclaims"),
+        slices: informer(Kind::ResourceSlice, "resourceslices"),
+        rules: informer(Kind::DeviceTaintRule, "devicetaintrules"),
+    };
+    let broadcaster = EventBroadcaster::start(
+        rt.clone(),
+        server.clone(),
+        BroadcasterConfig {
+            queue_size: config.event_queue_size,
+            ..BroadcasterConfig::new(config.component)
+        },
+    );
+    let metrics = Arc::new(Metrics::default());
+    let client: Arc<dyn Client> = Arc::new(ObservedClient::new(
+        ApiClient::new(server.clone(), rt.clone()),
+        log.clone(),
+        actor.clone(),
+    ));
+    let recorder: Arc<dyn EventRecorder> = Arc::new(ObservedRecorder::new(
+        broadcaster.recorder(),
+        log.clone(),
+        actor,
+    ));
+    let pods: Arc<dyn PodLister> = Arc::new(informers.pods.lister());
+    let controller = Controller::new(ControllerDeps {
+        rt: rt.clone(),
+        client,
+        pods,
+        recorder,
+        metrics: metrics.clone(),
+        behavior: config.behavior,
+    });
+    let (registrations, tracker) = register_handlers(&informers, &controller);
+    spawn_run(&rt, &informers, &registrations, tracker, &controller);
+    Ok(Parts {
+        server,
+        informers,
+        controller,
+        broadcaster,
+        metrics,
+        log,
+        registrations,
+    })
+}
+
 /// Builds a [`World`].
 pub struct WorldBuilder {
-    behavior: Behavior,
-    objects: Vec<Object>,
+    parts: PartsConfig,
     config: SimConfig,
     strategy: Option<Box<dyn Strategy>>,
-    event_queue_size: usize,
-    watch_window: usize,
-    default_taint_time_added: bool,
-    component: String,
 }
 
 /// The assembled world; see the module docs.
@@ -95,14 +218,9 @@ impl World {
     /// A builder with the fixed controller, no objects and seed 0 (random strategy).
     pub fn builder() -> WorldBuilder {
         WorldBuilder {
-            behavior: Behavior::default(),
-            objects: Vec::new(),
+            parts: PartsConfig::default(),
             config: SimConfig::default(),
             strategy: None,
-            event_queue_size: 1000,
-            watch_window: 1000,
-            default_taint_time_added: true,
-            component: "device-taint-eviction".into(),
         }
     }
 
@@ -154,13 +272,13 @@ fn handlers_synced(informers: &Informers, registrations: &[Registration]) -> boo
 impl WorldBuilder {
     /// The controller's behaviour keys.
     pub fn behavior(mut self, behavior: Behavior) -> Self {
-        self.behavior = behavior;
+        self.parts.behavior = behavior;
         self
     }
 
     /// Objects stored before anything starts.
     pub fn objects(mut self, objects: impl IntoIterator<Item = Object>) -> Self {
-        self.objects.extend(objects);
+        self.parts.objects.extend(objects);
         self
     }
 
@@ -178,25 +296,25 @@ impl WorldBuilder {
 
     /// Capacity of the event broadcaster's queue.
     pub fn event_queue_size(mut self, size: usize) -> Self {
-        self.event_queue_size = size;
+        self.parts.event_queue_size = size;
         self
     }
 
     /// The API server's watch window, in events per kind.
     pub fn watch_window(mut self, events: usize) -> Self {
-        self.watch_window = events;
+        self.parts.watch_window = events;
         self
     }
 
     /// Whether the API server defaults a taint's `timeAdded`.
     pub fn default_taint_time_added(mut self, on: bool) -> Self {
-        self.default_taint_time_added = on;
+        self.parts.default_taint_time_added = on;
         self
     }
 
     /// The events' source component.
     pub fn component(mut self, component: impl Into<String>) -> Self {
-        self.component = component.into();
+        self.parts.component = component.into();
         self
     }
 
@@ -210,85 +328,19 @@ impl WorldBuilder {
         let sim = Sim::new(self.config, strategy);
         let handle = sim.handle();
         let rt = Arc::new(SimRuntime::new(handle.clone()));
-        let dyn_rt: Arc<dyn Runtime> = rt.clone();
-        let server = ApiServer::new(
-            dyn_rt.clone(),
-            ApiServerConfig {
-                watch_window: self.watch_window,
-                default_taint_time_added: self.default_taint_time_added,
-            },
-        );
-        for object in self.objects {
-            server.create(object)?;
-        }
-        server.reset_calls();
-        let log = SharedLog::default();
-        server
-            .install_fault(DeletionSpy::new(server.clone(), log.clone()))
-            .forget();
-
-        let informers = Informers {
-            pods: Informer::start(dyn_rt.clone(), server.clone(), Kind::Pod, "pods"),
-            claims: Informer::start(
-                dyn_rt.clone(),
-                server.clone(),
-                Kind::ResourceClaim,
-                "resourceclaims",
-            ),
-            slices: Informer::start(
-                dyn_rt.clone(),
-                server.clone(),
-                Kind::ResourceSlice,
-                "resourceslices",
-            ),
-            rules: Informer::start(
-                dyn_rt.clone(),
-                server.clone(),
-                Kind::DeviceTaintRule,
-                "devicetaintrules",
-            ),
-        };
-        let broadcaster = EventBroadcaster::start(
-            dyn_rt.clone(),
-            server.clone(),
-            BroadcasterConfig {
-                queue_size: self.event_queue_size,
-                ..BroadcasterConfig::new(self.component)
-            },
-        );
-        let metrics = Arc::new(Metrics::default());
-        let client: Arc<dyn Client> = Arc::new(ObservedClient::new(
-            ApiClient::new(server.clone(), dyn_rt.clone()),
-            log.clone(),
-            handle.clone(),
-        ));
-        let recorder: Arc<dyn EventRecorder> = Arc::new(ObservedRecorder::new(
-            broadcaster.recorder(),
-            log.clone(),
-            handle.clone(),
-        ));
-        let pods: Arc<dyn PodLister> = Arc::new(informers.pods.lister());
-        let controller = Controller::new(ControllerDeps {
-            rt: dyn_rt.clone(),
-            client,
-            pods,
-            recorder,
-            metrics: metrics.clone(),
-            behavior: self.behavior,
-        });
-
-        let (registrations, tracker) = register_handlers(&informers, &controller);
-        spawn_run(&dyn_rt, &informers, &registrations, tracker, &controller);
+        let actor: CurrentActor =
+            Arc::new(move || handle.current_actor().unwrap_or_else(|| "?".to_owned()));
+        let parts = assemble(rt.clone(), actor, self.parts)?;
         Ok(World {
             sim,
             rt,
-            server,
-            informers,
-            controller,
-            broadcaster,
-            metrics,
-            log,
-            registrations,
+            server: parts.server,
+            informers: parts.informers,
+            controller: parts.controller,
+            broadcaster: parts.broadcaster,
+            metrics: parts.metrics,
+            log: parts.log,
+            registrations: parts.registrations,
         })
     }
 }

@@ -10,7 +10,6 @@ use taintsim_api::{ApiClient, ApiServer, FaultRule, Kind, Recorder, Request, Ver
 use taintsim_controller::client::{ApiError, Client, EventRecorder, Preconditions};
 use taintsim_controller::runtime::{BoxFuture, Timestamp};
 use taintsim_controller::sync::Mutex;
-use taintsim_sim::SimHandle;
 
 use crate::oracle::reference::{DeviceView, Due};
 
@@ -54,22 +53,21 @@ pub struct WorldLog {
 /// The shared, lockable log.
 pub type SharedLog = Arc<Mutex<WorldLog>>;
 
-fn actor_of(handle: &SimHandle) -> String {
-    handle.current_actor().unwrap_or_else(|| "?".to_owned())
-}
+/// Names the task that is running now (on the simulator: the current actor).
+pub type CurrentActor = Arc<dyn Fn() -> String + Send + Sync>;
 
 /// The broadcaster's recorder, noting each call first.
 #[derive(Clone)]
 pub struct ObservedRecorder {
     inner: Recorder,
     log: SharedLog,
-    handle: SimHandle,
+    actor: CurrentActor,
 }
 
 impl ObservedRecorder {
     /// Wraps `inner`.
-    pub fn new(inner: Recorder, log: SharedLog, handle: SimHandle) -> Self {
-        Self { inner, log, handle }
+    pub fn new(inner: Recorder, log: SharedLog, actor: CurrentActor) -> Self {
+        Self { inner, log, actor }
     }
 }
 
@@ -81,7 +79,7 @@ impl EventRecorder for ObservedRecorder {
             regarding.name.as_deref().unwrap_or_default()
         );
         self.log.lock().eventf.push(EventfCall {
-            actor: actor_of(&self.handle),
+            actor: (self.actor)(),
             object,
             reason: reason.to_owned(),
             message: message.to_owned(),
@@ -128,13 +126,13 @@ impl FaultRule for DeletionSpy {
 pub struct ObservedClient {
     inner: ApiClient,
     log: SharedLog,
-    handle: SimHandle,
+    actor: CurrentActor,
 }
 
 impl ObservedClient {
     /// Wraps `inner`.
-    pub fn new(inner: ApiClient, log: SharedLog, handle: SimHandle) -> Self {
-        Self { inner, log, handle }
+    pub fn new(inner: ApiClient, log: SharedLog, actor: CurrentActor) -> Self {
+        Self { inner, log, actor }
     }
 }
 
@@ -161,16 +159,18 @@ impl Client for ObservedClient {
         preconditions: Preconditions,
     ) -> BoxFuture<Result<(), ApiError>> {
         let call = self.inner.delete_pod(namespace, name, preconditions);
-        let (log, handle) = (self.log.clone(), self.handle.clone());
+        let (log, actor) = (self.log.clone(), self.actor.clone());
+        let server = self.inner.server().clone();
         let pod = format!("{namespace}/{name}");
         Box::pin(async move {
             let result = call.await;
             let mut log = log.lock();
             let judged = log.pending.remove(&pod);
             if result.is_ok() {
-                let (at, due) = judged.unwrap_or((handle.now(), Due::Unknown("not judged".into())));
+                let (at, due) =
+                    judged.unwrap_or_else(|| (server.now(), Due::Unknown("not judged".into())));
                 log.deletions.push(Deletion {
-                    actor: actor_of(&handle),
+                    actor: actor(),
                     pod,
                     at,
                     due,
