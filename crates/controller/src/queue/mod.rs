@@ -304,6 +304,8 @@ impl Inner {
         let token = self.next_token.fetch_add(1, Ordering::SeqCst);
         let delay = fire_at.duration_since(created_at);
         if delay <= SignedDuration::ZERO {
+            // The nil entry of spec §3.4 starts here; traces show where.
+            self.rt.mark("queue.work-started-immediately");
             // Go's `wg.Go` registers before the goroutine exists.
             let guard = self.wg.add();
             self.spawn_worker(args, fire_at, token, None, Some(guard));
