@@ -256,8 +256,11 @@ pub enum TraceFormat {
     Text,
     /// The trace entries as a JSON array.
     Json,
-    /// An SVG swimlane (not implemented yet).
+    /// An SVG swimlane: one lane per actor, virtual time downward, arrows for API calls,
+    /// notifications and event writes, the failing step highlighted (`taintsim trace` only).
     Svg,
+    /// A standalone HTML page: the SVG plus a table of every step (`taintsim trace` only).
+    Html,
 }
 
 /// `taintsim replay`.

@@ -113,7 +113,7 @@ struct ReplayJson<'a> {
 /// Runs `taintsim replay`.
 pub fn replay(args: &ReplayArgs) -> anyhow::Result<Status> {
     match args.trace {
-        Some(TraceFormat::Svg) => bail!(svg_not_yet()),
+        Some(TraceFormat::Svg | TraceFormat::Html) => bail!(picture_in_replay()),
         Some(TraceFormat::Text) if args.json => {
             bail!("--json holds the trace only as JSON: use --trace json with --json")
         }
@@ -174,14 +174,14 @@ pub fn replay(args: &ReplayArgs) -> anyhow::Result<Status> {
 
 /// Runs `taintsim trace`.
 pub fn trace(args: &TraceArgs) -> anyhow::Result<Status> {
-    if args.format == TraceFormat::Svg {
-        bail!(svg_not_yet());
-    }
     let run = one_run(&args.run)?;
     let report = &run.result.report;
+    let title = format!("{}: {}", run.scenario.name, run.schedule);
     let text = match args.format {
         TraceFormat::Json => serde_json::to_string_pretty(&report.trace.entries)? + "\n",
-        _ => report.trace.to_text(),
+        TraceFormat::Text => report.trace.to_text(),
+        TraceFormat::Svg => taintsim_scenario::render::render_svg(&run.result, &title),
+        TraceFormat::Html => taintsim_scenario::render::render_html(&run.result, &title),
     };
     match &args.output {
         Some(path) => std::fs::write(path, &text)
@@ -204,6 +204,6 @@ pub fn trace(args: &TraceArgs) -> anyhow::Result<Status> {
     Ok(Status::Ok)
 }
 
-fn svg_not_yet() -> &'static str {
-    "the SVG swimlane is not implemented yet (it comes with a later release); use text or json"
+fn picture_in_replay() -> &'static str {
+    "replay prints traces as text or json; draw one with `taintsim trace FILE --seed N --format svg -o run.svg` (or --format html)"
 }
