@@ -13,10 +13,17 @@ const SEEDS: u64 = 1000;
 fn check(file: &str) {
     let scenario = load_file(&common::bundled(file)).expect("the bundled scenario loads");
     assert_eq!(scenario.expect, Expectation::Pass, "{file} expects a pass");
-    assert_eq!(scenario.behavior.queue.to_string(), "v3", "{file} runs the fixed queue");
+    assert_eq!(
+        scenario.behavior.queue.to_string(),
+        "v3",
+        "{file} runs the fixed queue"
+    );
     let options = ExploreOptions {
         strategy: StrategyName::Random,
-        seeds: SeedRange { start: 0, end: SEEDS },
+        seeds: SeedRange {
+            start: 0,
+            end: SEEDS,
+        },
         depth: 3,
         stop_on_failure: true,
         max_steps: scenario.explore.max_steps,
