@@ -5,7 +5,9 @@
 //! and never calls the API. A full queue drops the event (client-go's drop-if-full policy,
 //! default length 1000). The sink task, actor `event-broadcaster`, takes one event per step,
 //!
-//! `write Event <reason> <message> for <Kind> <ns>/<name>` touching `events/<ns>`,
+//! `write Event <reason> <message> for <Kind> <ns>/<name>` touching `events` (the queue,
+//! which the work after the step pops next, as recorders push to it), `event/<ns>` (the
+//! namespace's Event objects, which it searches and writes) and `watch/events`,
 //!
 //! and writes it: an identical stored event (same involved object, type, reason, message,
 //! source) is patched (`count + 1`, new `lastTimestamp`), otherwise the event is created. As in
@@ -301,7 +303,14 @@ async fn write_with_retries(shared: &Shared, event: Event) {
         };
         shared
             .rt
-            .step(Step::new(action, [format!("events/{namespace}")]))
+            .step(Step::new(
+                action,
+                [
+                    "events".to_owned(),
+                    format!("{}/{namespace}", Kind::Event.singular()),
+                    format!("watch/{}", Kind::Event.plural()),
+                ],
+            ))
             .await;
         let result = write(shared, &event).await;
         let retry = {

@@ -2,12 +2,18 @@
 //! request and one for the response.
 //!
 //! Each call:
-//! 1. takes the request step, e.g. `GET pod default/my-pod`, touching `pod/default/my-pod`
-//!    (`events/<ns>` for events);
+//! 1. takes the request step, e.g. `GET pod default/my-pod`, touching `pod/default/my-pod`,
+//!    plus `watch/<plural>` for writes (they append to the kind's watch stream, so two writes
+//!    of one kind reach informers in the order they ran), `fault/<verb>/<plural>` (the fault
+//!    rules run in this step and may count the requests of a verb and kind) and whatever
+//!    [`ApiClient::with_request_touches`] adds (what the installed rules read);
 //! 2. asks the fault rules: `Fail` answers with the error, `Delay` sleeps that long first;
 //! 3. performs the operation on the server;
 //! 4. takes the response step, e.g. `GET pod default/my-pod -> 200` or
-//!    `GET pod default/my-pod -> 404 NotFound`, with the same touches;
+//!    `GET pod default/my-pod -> 404 NotFound`, touching only the object's resource: the work
+//!    after it is the caller's continuation, which acts on what it asked for (the worker's
+//!    log entry for the pod, and its metrics after a DELETE, which change only after a pod
+//!    DELETE's response);
 //! 5. returns the result.
 //!
 //! Request labels: `GET pod <ns>/<name>`, `PATCH pod <ns>/<name> status`,
@@ -24,12 +30,17 @@ use crate::kind::{Kind, Verb};
 use crate::object::Object;
 use crate::server::ApiServer;
 
+/// Extra resources a request's steps touch, given the request: see
+/// [`ApiClient::with_request_touches`].
+pub type RequestTouches = Arc<dyn Fn(&Request) -> Vec<String> + Send + Sync>;
+
 /// See the module docs. Clones share the server and runtime.
 #[derive(Clone)]
 pub struct ApiClient {
     server: ApiServer,
     rt: Arc<dyn Runtime>,
     actor: String,
+    request_touches: Option<RequestTouches>,
 }
 
 impl std::fmt::Debug for ApiClient {
@@ -44,6 +55,7 @@ impl std::fmt::Debug for ApiClient {
 struct Call {
     request: Request,
     label: String,
+    /// The request step's touches; the object's resource comes first.
     touches: Vec<String>,
     ok_code: u16,
 }
@@ -55,7 +67,17 @@ impl ApiClient {
             server,
             rt,
             actor: "controller".to_owned(),
+            request_touches: None,
         }
+    }
+
+    /// The same client, whose request and response steps also touch what `touches` returns
+    /// for the request: what the installed fault rules read or write when they see it (a rule
+    /// runs inside the request step), so that exhaustive exploration orders the request
+    /// against the steps that change that state.
+    pub fn with_request_touches(mut self, touches: RequestTouches) -> Self {
+        self.request_touches = Some(touches);
+        self
     }
 
     /// The same client, naming `actor` in the requests fault rules see.
@@ -83,23 +105,28 @@ impl ApiClient {
         } else {
             ""
         };
-        let touch = match kind {
-            Kind::Event => format!("events/{namespace}"),
-            _ => format!("{}/{namespace}/{name}", kind.singular()),
+        let request = Request {
+            verb,
+            kind,
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+            actor: self.actor.clone(),
         };
+        let mut touches = vec![format!("{}/{namespace}/{name}", kind.singular())];
+        if matches!(verb, Verb::Create | Verb::Patch | Verb::Delete) {
+            touches.push(format!("watch/{}", kind.plural()));
+        }
+        touches.push(format!("fault/{}/{}", verb.as_str(), kind.plural()));
+        if let Some(extra) = &self.request_touches {
+            touches.extend(extra(&request));
+        }
         Call {
-            request: Request {
-                verb,
-                kind,
-                namespace: namespace.to_owned(),
-                name: name.to_owned(),
-                actor: self.actor.clone(),
-            },
+            request,
             label: format!(
                 "{method} {} {namespace}/{name}{subresource}",
                 kind.singular()
             ),
-            touches: vec![touch],
+            touches,
             ok_code,
         }
     }
@@ -133,8 +160,9 @@ impl ApiClient {
                 Ok(_) => ok_code.to_string(),
                 Err(err) => format!("{} {:?}", err.code, err.reason),
             };
+            let object = touches.into_iter().take(1);
             this.rt
-                .step(Step::new(format!("{label} -> {status}"), touches))
+                .step(Step::new(format!("{label} -> {status}"), object))
                 .await;
             result
         })

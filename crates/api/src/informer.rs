@@ -5,10 +5,10 @@
 //!
 //! `cache-update <kind-plural> <Added|Modified|Deleted> <ns/name> rv=<rv>`
 //!
-//! touching `cache/<kind-plural>` and `notify/<listener>` for every listener, then applies the
-//! change to the cache (which every [`Lister`] sees at once) and queues a [`Notification`] on
-//! each listener. Each listener is its own task (actor = listener name) that, per notification,
-//! takes the step
+//! touching `cache/<kind-plural>`, `watch/<kind-plural>` and `notify/<listener>` for every
+//! listener, then applies the change to the cache (which every [`Lister`] sees at once) and
+//! queues a [`Notification`] on each listener. Each listener is its own task (actor = listener
+//! name) that, per notification, takes the step
 //!
 //! `deliver <Add|Update|Delete> <ns/name> rv=<rv>` (plus ` (tombstone)` for tombstones)
 //!

@@ -35,7 +35,7 @@ pub mod watch;
 
 pub use broadcaster::{BroadcasterConfig, BroadcasterStats, EventBroadcaster, Recorder};
 pub use chooser::Chooser;
-pub use client::ApiClient;
+pub use client::{ApiClient, RequestTouches};
 pub use error::{Error, Result};
 pub use fault::{FaultGuard, FaultId, FaultRule, Request, Verdict};
 pub use informer::{

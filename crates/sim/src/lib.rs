@@ -83,7 +83,8 @@
 //!   queue eager polls; `panic_hook`: quiet panic capture.
 //! - [`SimHandle`]: what simulated code calls; [`Step`] and [`Sleep`]: its futures.
 //! - [`strategy`]: the [`Strategy`] trait and one file per strategy: [`RandomStrategy`],
-//!   [`PctStrategy`], [`ReplayStrategy`], [`ReplayThenRandomStrategy`].
+//!   [`PctStrategy`], [`ReplayStrategy`], [`ReplayThenRandomStrategy`],
+//!   [`ExhaustiveStrategy`] (with its independence relation in `strategy::independence`).
 //! - [`DecisionLog`], [`Trace`], [`Outcome`], [`RunReport`]: what a run produces.
 
 #![deny(missing_docs, missing_debug_implementations)]
@@ -116,6 +117,7 @@ pub use sim::Sim;
 pub use sleep::Sleep;
 pub use step::Step;
 pub use strategy::{
-    ChooseContext, PctStrategy, RandomStrategy, ReplayStrategy, ReplayThenRandomStrategy, Strategy,
+    ChooseContext, ExhaustiveConfig, ExhaustiveStrategy, PctStrategy, RandomStrategy,
+    ReplayStrategy, ReplayThenRandomStrategy, Strategy,
 };
 pub use trace::{Trace, TraceEntry};

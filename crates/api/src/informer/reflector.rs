@@ -159,7 +159,11 @@ async fn apply(shared: &Shared, change: Change) {
     let plural = shared.kind.plural();
     let touches = {
         let st = shared.state.lock();
-        std::iter::once(format!("cache/{plural}"))
+        // `watch/<plural>`: the work after the step reads the watch stream, and, if the
+        // server compacted it away, relists the whole kind, which does not commute with a
+        // write of that kind.
+        [format!("cache/{plural}"), format!("watch/{plural}")]
+            .into_iter()
             .chain(st.listeners.values().map(|l| format!("notify/{}", l.name)))
             .collect::<Vec<_>>()
     };

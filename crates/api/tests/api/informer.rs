@@ -339,7 +339,12 @@ fn cache_update_steps_should_touch_the_cache_and_every_listener() {
     let steps = recorder.steps.lock().expect("not poisoned").clone();
     assert!(steps.contains(&(
         "cache-update pods Added default/p rv=1".to_owned(),
-        vec!["cache/pods".into(), "notify/a".into(), "notify/b".into()]
+        vec![
+            "cache/pods".into(),
+            "watch/pods".into(),
+            "notify/a".into(),
+            "notify/b".into()
+        ]
     )));
     assert!(steps.contains(&(
         "deliver Add default/p rv=1".to_owned(),

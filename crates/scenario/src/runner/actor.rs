@@ -12,6 +12,9 @@ use taintsim_controller::runtime::{BoxFuture, Runtime, Step};
 use taintsim_controller::sync::Mutex;
 
 use crate::model::{ActorStep, Check, Eventually};
+
+/// The resource that conflicts with every other (see `taintsim_sim::strategy::WORLD`).
+const WORLD: &str = taintsim_sim::strategy::WORLD;
 use crate::runner::checks::WorldView;
 use crate::runner::faults::Faults;
 
@@ -82,23 +85,69 @@ fn describe(checks: &[Check]) -> String {
     parts.join(", ")
 }
 
-/// The resources a step reads or writes (for the trace and partial-order reduction).
+/// The resources a step reads or writes (for the trace and partial-order reduction). A write
+/// also touches `watch/<plural>`: it appends to the kind's watch stream, so two writes of one
+/// kind reach the informer in the order they ran.
 fn touches(step: &ActorStep) -> Vec<String> {
+    let watch = |kind: Kind| format!("watch/{}", kind.plural());
     let obj = |o: &Object| format!("{}/{}", o.kind().singular(), o.key());
     match step {
-        ActorStep::Create(o) | ActorStep::Update(o) | ActorStep::UpdateStatus(o) => vec![obj(&o.0)],
-        ActorStep::Delete(r) => vec![format!(
-            "{}/{}{}",
-            Kind::from(r.kind).singular(),
-            r.namespace
-                .as_deref()
-                .map(|n| format!("{n}/"))
-                .unwrap_or_default(),
-            r.name
-        )],
+        ActorStep::Create(o) | ActorStep::Update(o) | ActorStep::UpdateStatus(o) => {
+            vec![obj(&o.0), watch(o.0.kind())]
+        }
+        ActorStep::Delete(r) => vec![
+            format!(
+                "{}/{}{}",
+                Kind::from(r.kind).singular(),
+                r.namespace
+                    .as_deref()
+                    .map(|n| format!("{n}/"))
+                    .unwrap_or_default(),
+                r.name
+            ),
+            watch(r.kind.into()),
+        ],
         ActorStep::Advance(_) => Vec::new(),
-        // Checks and faults observe or change the whole world.
-        _ => vec!["world".to_owned()],
+        // The work after the step reads `hasSynced`, set in the `controller` task's step.
+        ActorStep::WaitForSync => vec!["controller".to_owned()],
+        // The work after the step evaluates the checks once (later evaluations of a blocked
+        // check happen between steps: see `runner::observed_resources`).
+        ActorStep::AssertNow(checks)
+        | ActorStep::AssertEventually(Eventually { checks, .. })
+        | ActorStep::WaitUntil(Eventually { checks, .. }) => {
+            let mut reads: Vec<String> = checks.iter().flat_map(check_reads).collect();
+            reads.sort();
+            reads.dedup();
+            reads
+        }
+        // Faults change how many parts of the world behave.
+        ActorStep::SetFault(_) | ActorStep::ClearFault(_) => vec![WORLD.to_owned()],
+    }
+}
+
+/// What evaluating `check` reads, as step touches:
+/// - `pod-present` / `pod-absent` read `pod/<ns>/<name>`;
+/// - `events` reads the Event objects of the involved object's namespace, `event/<ns>` (all of
+///   `event` without `involved`);
+/// - `metrics` reads the metrics, which change only in the work after a pod DELETE's response
+///   step, which touches `pod/<ns>/<name>`: so `pod`;
+/// - `api-calls` and `mark` read what nearly any step changes: `world`.
+pub fn check_reads(check: &Check) -> Vec<String> {
+    let pod = |key: &str| {
+        let (ns, name) = key.split_once('/').unwrap_or(("default", key));
+        format!("{}/{ns}/{name}", Kind::Pod.singular())
+    };
+    match check {
+        Check::PodPresent(key) | Check::PodAbsent(key) => vec![pod(key)],
+        Check::Events(filter) => match filter.involved.as_deref() {
+            Some(key) => {
+                let ns = key.split_once('/').map_or("default", |(ns, _)| ns);
+                vec![format!("{}/{ns}", Kind::Event.singular())]
+            }
+            None => vec![Kind::Event.singular().to_owned()],
+        },
+        Check::Metrics(_) => vec![Kind::Pod.singular().to_owned()],
+        Check::ApiCalls(_) | Check::Mark(_) => vec![WORLD.to_owned()],
     }
 }
 

@@ -7,6 +7,7 @@
 
 pub mod actor;
 pub mod checks;
+mod exhaustive;
 mod explore;
 pub mod faults;
 mod observed;
@@ -20,6 +21,10 @@ use taintsim_sim::{
     ReplayThenRandomStrategy, RunReport, SimConfig, Strategy,
 };
 
+pub use exhaustive::{
+    ExhaustiveOptions, ExhaustiveSummary, STARTUP_END, explore_exhaustive,
+    explore_exhaustive_after, observed_resources,
+};
 pub use explore::{ExploreOptions, ExploreSummary, Failure, Progress, explore};
 pub use observed::{Observed, expectation_short};
 

@@ -156,7 +156,8 @@ pub fn assemble(
     );
     let metrics = Arc::new(Metrics::default());
     let client: Arc<dyn Client> = Arc::new(ObservedClient::new(
-        ApiClient::new(server.clone(), rt.clone()),
+        ApiClient::new(server.clone(), rt.clone())
+            .with_request_touches(Arc::new(deletion_spy_touches)),
         log.clone(),
         actor.clone(),
     ));
@@ -212,6 +213,24 @@ pub struct World {
     /// What the oracles read.
     pub log: SharedLog,
     registrations: Vec<Registration>,
+    _teardown: Teardown,
+}
+
+/// Breaks the world's reference cycles when it is dropped, so that a run frees its world: the
+/// handlers capture the controller, which holds the pod lister, whose informer holds the
+/// handlers; and the API server holds the [`DeletionSpy`] rule, which holds the server.
+/// (Without this every run leaked about 100 KB, which an exhaustive search of 100 000
+/// schedules turns into 10 GB.)
+struct Teardown {
+    server: ApiServer,
+    registrations: Vec<Registration>,
+}
+
+impl Drop for Teardown {
+    fn drop(&mut self) {
+        self.registrations.iter().for_each(Registration::remove);
+        self.server.clear_faults();
+    }
 }
 
 impl World {
@@ -331,9 +350,14 @@ impl WorldBuilder {
         let actor: CurrentActor =
             Arc::new(move || handle.current_actor().unwrap_or_else(|| "?".to_owned()));
         let parts = assemble(rt.clone(), actor, self.parts)?;
+        let teardown = Teardown {
+            server: parts.server.clone(),
+            registrations: parts.registrations.clone(),
+        };
         Ok(World {
             sim,
             rt,
+            _teardown: teardown,
             server: parts.server,
             informers: parts.informers,
             controller: parts.controller,
@@ -343,6 +367,19 @@ impl WorldBuilder {
             registrations: parts.registrations,
         })
     }
+}
+
+/// What the [`DeletionSpy`] reads when it judges a pod DELETE request (inside the request's
+/// step): the pod's claims and every slice and DeviceTaintRule.
+fn deletion_spy_touches(request: &taintsim_api::Request) -> Vec<String> {
+    if request.verb != taintsim_api::Verb::Delete || request.kind != Kind::Pod {
+        return Vec::new();
+    }
+    vec![
+        format!("{}/{}", Kind::ResourceClaim.singular(), request.namespace),
+        Kind::ResourceSlice.singular().to_owned(),
+        Kind::DeviceTaintRule.singular().to_owned(),
+    ]
 }
 
 /// What a handler body touches: the handler mutex, the queue, the event queue, and (for

@@ -2,11 +2,20 @@
 //! choices. One file per strategy; they compose by wrapping (see
 //! [`ReplayThenRandomStrategy`]).
 
+mod exhaustive;
+pub mod independence;
 mod pct;
 mod random;
 mod replay;
 mod replay_then_random;
 
+pub use exhaustive::{
+    BLOCKED, Branch, Entry, ExecutionEnd, ExhaustiveConfig, ExhaustiveHandle, ExhaustiveStats,
+    ExhaustiveStrategy, Exploration, Reduction, Status,
+};
+pub use independence::{
+    EntryKind, WORLD, independent, independent_observed, resources_conflict, touches_conflict,
+};
 pub use pct::PctStrategy;
 pub use random::RandomStrategy;
 pub use replay::ReplayStrategy;

@@ -1,0 +1,894 @@
+//! Bounded exhaustive exploration with partial-order reduction (sleep sets and DPOR).
+//!
+//! This is stateless model checking: the driver re-executes the program from scratch for every
+//! schedule, and the strategy steers each execution down the next unexplored branch of a
+//! depth-first search over the enabled set. The search state is data, an [`Exploration`]
+//! (after loom's `rt/path.rs`): one [`Branch`] per schedule decision of the current path,
+//! holding the enabled entries, the one taken, the [`Status`] of every other (asleep, not
+//! needed, still to explore, explored) and the sleep set it was reached with. It is shared
+//! across executions (the strategy keeps it behind an `Arc<Mutex<..>>`, and
+//! [`ExhaustiveHandle`] reads it), and it serialises, so a long search can be checkpointed and
+//! resumed.
+//!
+//! # One execution
+//!
+//! [`Strategy::begin_execution`] backtracks: it marks the deepest branch's choice explored and
+//! moves to its next entry still to explore, dropping the branches below; a branch with none
+//! left is dropped too. When no branch is left, the search is complete. During the execution
+//! [`Strategy::choose`] first **replays** the prefix, checking at each branch that the enabled
+//! set has the recorded labels (a mismatch is nondeterminism: the execution ends with a
+//! [`Divergence`] and the search stops), then **extends** the path with a new branch per step,
+//! taking the first entry (in presentation order) that is not asleep.
+//!
+//! Entries are identified by their label (`actor: action`) and, among equal labels in one
+//! enabled set, by their rank: indices may shift between executions, labels are deterministic
+//! for a fixed prefix.
+//!
+//! # Reduction
+//!
+//! The independence relation is the one of [`super::independence`] (see there for the relation
+//! and why it is sound), with [`ExhaustiveConfig::observed`] as the observed resources.
+//!
+//! **Sleep sets** (Godefroid). After a branch's choice `t` has been explored, `t` is asleep in
+//! the subtrees of its later siblings; a child's sleep set is its parent's sleep set plus the
+//! parent's explored choices, minus the entries dependent with the step taken to reach the
+//! child. An asleep entry is not explored there: every schedule starting with it is equivalent
+//! to one already explored. An execution that reaches a point where every enabled entry is
+//! asleep is redundant; it ends there with a [`Divergence`] whose `expected` is [`BLOCKED`] and
+//! is counted in [`ExhaustiveStats::blocked`], not as a schedule.
+//!
+//! **DPOR** (Flanagan and Godefroid, "Dynamic partial-order reduction for model checking
+//! software", POPL 2005), on top of sleep sets. A new branch explores only its first entry
+//! that is not asleep; the others are [`Status::Idle`] until a race asks for them. Each step
+//! has a happens-before set: the earlier steps it depends on (same actor or dependent
+//! entries), the step that enabled it (the last step before which its entry was not in the
+//! enabled set), and, transitively, theirs. Whenever a new branch is reached, every entry `p`
+//! of its enabled set is checked against the path: for the last earlier step `e_i` that is
+//! dependent with `p` and does not happen before `p`, the search must also try `p`'s actor
+//! first at branch `i`, or, if that actor had no entry there, every entry of branch `i`. When an
+//! execution ends, every other entry of its last branch is asked for too: the last step
+//! disabled them (it withdrew them, or ended the run with a panic or a stop), and the steps
+//! that would have followed a panic were never seen, so their races could not be checked.
+//!
+//! [`Reduction::None`] explores every entry of every branch: every interleaving.
+//! [`ExhaustiveStats::pruned`] counts the entries of branches that the search left
+//! unexplored (asleep, or never asked for by a race).
+//!
+//! # Data choices
+//!
+//! Data choices are not branch points. Each value is a fixed pseudo-random function of
+//! [`ExhaustiveConfig::data_seed`], the choice's label and how many times that label was drawn
+//! before in the execution, so the search covers the schedules for one fixed draw of the data,
+//! and a prefix replays exactly.
+//!
+//! # Bounds
+//!
+//! [`ExhaustiveConfig::prefix_until`] bounds the space itself: the decisions up to and
+//! including the first one that takes an entry with that label are not branch points, each
+//! takes the first entry of its enabled set (presentation order), and the bounded space is
+//! every schedule that extends this canonical prefix. Reduction stays exact within it: a race
+//! that would reorder the prefix leads out of the bounded space and is not followed (the
+//! entries the prefix leaves out are [`Status::Bounded`] and counted in
+//! [`ExhaustiveStats::bounded`]), and races between later steps do not depend on the prefix.
+//!
+//! [`ExhaustiveConfig::max_executions`] bounds the executions (schedules plus blocked ones).
+//! A driver that cuts an execution short for another reason (a step limit) says so with
+//! [`ExhaustiveHandle::mark_cut`]. [`ExhaustiveStats::complete`] is true only if the search ran
+//! out of branches and nothing was cut: the bounded space is covered.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use serde::{Deserialize, Serialize};
+
+use super::independence::{EntryKind, independent_parts};
+use super::{ChooseContext, Strategy};
+use crate::{Divergence, Enabled, RunReport, Sim, SimConfig, SimHandle};
+
+/// The `expected` text of the [`Divergence`] that ends a sleep-set blocked execution.
+pub const BLOCKED: &str = "<sleep set blocked: every enabled step is asleep>";
+
+/// Which partial-order reduction to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reduction {
+    /// None: every interleaving.
+    None,
+    /// Sleep sets only.
+    SleepSets,
+    /// Sleep sets and dynamic partial-order reduction (the default).
+    Dpor,
+}
+
+/// Settings of an exhaustive search.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ExhaustiveConfig {
+    /// The reduction. Default [`Reduction::Dpor`].
+    pub reduction: Reduction,
+    /// The most executions to start; reaching it with branches left makes the search
+    /// incomplete. Default 100 000.
+    pub max_executions: u64,
+    /// Resources the driver reads between steps (rule 4 of the independence relation).
+    /// Default none.
+    pub observed: Vec<String>,
+    /// A label ending the canonical prefix (see the module docs); `None` (the default)
+    /// explores from the first decision.
+    pub prefix_until: Option<String>,
+    /// Seed of the data choices (see the module docs). Default 0.
+    pub data_seed: u64,
+}
+
+impl Default for ExhaustiveConfig {
+    fn default() -> Self {
+        Self {
+            reduction: Reduction::Dpor,
+            max_executions: 100_000,
+            observed: Vec::new(),
+            prefix_until: None,
+            data_seed: 0,
+        }
+    }
+}
+
+impl ExhaustiveConfig {
+    /// Sets [`ExhaustiveConfig::reduction`].
+    #[must_use]
+    pub fn reduction(mut self, reduction: Reduction) -> Self {
+        self.reduction = reduction;
+        self
+    }
+
+    /// Sets [`ExhaustiveConfig::max_executions`].
+    #[must_use]
+    pub fn max_executions(mut self, n: u64) -> Self {
+        self.max_executions = n;
+        self
+    }
+
+    /// Sets [`ExhaustiveConfig::observed`].
+    #[must_use]
+    pub fn observed(mut self, resources: Vec<String>) -> Self {
+        self.observed = resources;
+        self
+    }
+
+    /// Sets [`ExhaustiveConfig::prefix_until`].
+    #[must_use]
+    pub fn prefix_until(mut self, label: impl Into<String>) -> Self {
+        self.prefix_until = Some(label.into());
+        self
+    }
+
+    /// Sets [`ExhaustiveConfig::data_seed`].
+    #[must_use]
+    pub fn data_seed(mut self, seed: u64) -> Self {
+        self.data_seed = seed;
+        self
+    }
+}
+
+/// One entry of an enabled set, as the search remembers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// `actor: action`.
+    pub label: String,
+    /// How many entries before it in the same enabled set have the same label.
+    pub rank: usize,
+    /// The actor.
+    pub actor: String,
+    /// The entry's touches.
+    pub touches: Vec<String>,
+    /// Task step, timer or clock.
+    pub kind: EntryKind,
+}
+
+impl Entry {
+    fn same(&self, other: &Entry) -> bool {
+        self.rank == other.rank && self.label == other.label
+    }
+
+    fn of(enabled: &[Enabled]) -> Vec<Entry> {
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        enabled
+            .iter()
+            .map(|e| {
+                let label = e.label();
+                let rank = seen.entry(label.clone()).or_insert(0);
+                let entry = Entry {
+                    label,
+                    rank: *rank,
+                    actor: e.actor.clone(),
+                    touches: e.touches.clone(),
+                    kind: e.kind.into(),
+                };
+                *rank += 1;
+                entry
+            })
+            .collect()
+    }
+
+    fn independent(&self, other: &Entry, observed: &[String]) -> bool {
+        independent_parts(
+            (&self.actor, self.kind, &self.touches),
+            (&other.actor, other.kind, &other.touches),
+            observed,
+        )
+    }
+}
+
+/// What the search knows about one entry of a branch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Status {
+    /// In the sleep set: not explored here.
+    Asleep,
+    /// Not needed so far (DPOR): no race has asked for it.
+    Idle,
+    /// Still to explore.
+    Pending,
+    /// The current path goes through it.
+    Active,
+    /// Explored.
+    Done,
+    /// Outside the bounded space: left out by the canonical prefix.
+    Bounded,
+}
+
+/// A set of path positions, as bits.
+type Positions = Vec<u64>;
+
+fn insert(set: &mut Positions, i: usize) {
+    let (word, bit) = (i / 64, i % 64);
+    if set.len() <= word {
+        set.resize(word + 1, 0);
+    }
+    set[word] |= 1 << bit;
+}
+
+fn contains(set: &Positions, i: usize) -> bool {
+    set.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+}
+
+fn union(set: &mut Positions, other: &Positions) {
+    if set.len() < other.len() {
+        set.resize(other.len(), 0);
+    }
+    for (a, b) in set.iter_mut().zip(other) {
+        *a |= b;
+    }
+}
+
+/// One schedule decision of the current path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Branch {
+    /// The enabled set, in presentation order.
+    pub entries: Vec<Entry>,
+    /// The status of each entry.
+    pub status: Vec<Status>,
+    /// The index of the entry the current path takes.
+    pub active: usize,
+    /// The sleep set the branch was reached with (entries of `entries`).
+    pub sleep: Vec<Entry>,
+    /// For each entry, the position of the step that enabled it (`None`: enabled since the
+    /// start).
+    pub enabler: Vec<Option<usize>>,
+    /// The positions whose steps happen before the active step (a bit set), known once the
+    /// next branch is reached.
+    pub before: Vec<u64>,
+    /// Part of the canonical prefix: not a branch point.
+    pub fixed: bool,
+}
+
+impl Branch {
+    fn next_pending(&self) -> Option<usize> {
+        self.status.iter().position(|s| *s == Status::Pending)
+    }
+
+    fn taken(&self) -> &Entry {
+        &self.entries[self.active]
+    }
+
+    /// The sleep set of the child reached through the active entry.
+    fn child_sleep(&self, observed: &[String]) -> Vec<Entry> {
+        let taken = self.taken();
+        let explored = self
+            .entries
+            .iter()
+            .zip(&self.status)
+            .filter(|(_, s)| **s == Status::Done)
+            .map(|(e, _)| e);
+        self.sleep
+            .iter()
+            .chain(explored)
+            .filter(|z| z.independent(taken, observed))
+            .cloned()
+            .collect()
+    }
+
+    /// Asks for the entries of `actor` (every entry if `None`) to be explored, unless asleep
+    /// or already explored.
+    fn ask(&mut self, actor: Option<&str>) {
+        for (entry, status) in self.entries.iter().zip(self.status.iter_mut()) {
+            if *status == Status::Idle && actor.is_none_or(|a| a == entry.actor) {
+                *status = Status::Pending;
+            }
+        }
+    }
+
+    fn unexplored(&self) -> u64 {
+        self.status
+            .iter()
+            .filter(|s| matches!(s, Status::Asleep | Status::Idle))
+            .count() as u64
+    }
+}
+
+/// Counters of a search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ExhaustiveStats {
+    /// Executions started.
+    pub executions: u64,
+    /// Executions that ended because every enabled entry was asleep (redundant, not schedules).
+    pub blocked: u64,
+    /// Entries of finished branches that were never explored (asleep, or not asked for by a
+    /// race), and the entries of the branches where executions were blocked.
+    pub pruned: u64,
+    /// Entries left out by the canonical prefix (outside the bounded space).
+    pub bounded: u64,
+    /// The most schedule decisions on one path.
+    pub max_depth: usize,
+    /// A bound cut the space: `max_executions` was reached with branches left, the driver
+    /// reported a cut, or an execution diverged.
+    pub cut: bool,
+    /// The search ran out of branches with nothing cut: the bounded space is covered.
+    pub complete: bool,
+}
+
+impl ExhaustiveStats {
+    /// Executions that were schedules: started and not blocked.
+    pub fn schedules(&self) -> u64 {
+        self.executions - self.blocked
+    }
+}
+
+/// How the last execution went, as far as the strategy knows.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ExecutionEnd {
+    /// It ran as the strategy chose (whatever its outcome).
+    #[default]
+    Ran,
+    /// It was cut at a point where every enabled entry was asleep.
+    Blocked,
+    /// Replaying the prefix found other labels than recorded: the program is not
+    /// deterministic, and the search stopped.
+    Nondeterministic(Divergence),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+enum Phase {
+    #[default]
+    NotStarted,
+    Running,
+    Finished,
+}
+
+/// The whole state of a search; see the module docs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exploration {
+    /// The settings.
+    pub config: ExhaustiveConfig,
+    /// The current path, one branch per schedule decision.
+    pub path: Vec<Branch>,
+    /// The counters.
+    pub stats: ExhaustiveStats,
+    /// How the last execution went.
+    pub last: ExecutionEnd,
+    phase: Phase,
+    /// Schedule decisions made in the current execution.
+    position: usize,
+    /// How often each data label was drawn in the current execution.
+    draws: BTreeMap<String, u64>,
+}
+
+impl Exploration {
+    fn new(config: ExhaustiveConfig) -> Self {
+        Self {
+            config,
+            path: Vec::new(),
+            stats: ExhaustiveStats::default(),
+            last: ExecutionEnd::Ran,
+            phase: Phase::NotStarted,
+            position: 0,
+            draws: BTreeMap::new(),
+        }
+    }
+
+    fn dpor(&self) -> bool {
+        self.config.reduction == Reduction::Dpor
+    }
+
+    fn begin(&mut self) -> bool {
+        match self.phase {
+            Phase::Finished => return false,
+            Phase::NotStarted => self.phase = Phase::Running,
+            Phase::Running => {
+                if matches!(self.last, ExecutionEnd::Nondeterministic(_)) {
+                    return self.finish();
+                }
+                if self.last == ExecutionEnd::Ran && self.dpor() {
+                    self.races_with_last_step();
+                }
+                if !self.backtrack() {
+                    return self.finish();
+                }
+            }
+        }
+        if self.stats.executions >= self.config.max_executions {
+            self.stats.cut = true;
+            return self.finish();
+        }
+        self.stats.executions += 1;
+        self.position = 0;
+        self.draws.clear();
+        self.last = ExecutionEnd::Ran;
+        true
+    }
+
+    fn finish(&mut self) -> bool {
+        self.phase = Phase::Finished;
+        self.stats.complete = !self.stats.cut && self.path.is_empty();
+        false
+    }
+
+    /// Moves the deepest branch with an entry still to explore to that entry, dropping the
+    /// branches below it. False if there is none.
+    fn backtrack(&mut self) -> bool {
+        while let Some(branch) = self.path.last_mut() {
+            if branch.status[branch.active] == Status::Active {
+                branch.status[branch.active] = Status::Done;
+            }
+            if let Some(next) = branch.next_pending() {
+                branch.status[next] = Status::Active;
+                branch.active = next;
+                return true;
+            }
+            self.stats.pruned += branch.unexplored();
+            self.path.pop();
+        }
+        false
+    }
+
+    fn choose(&mut self, enabled: &[Enabled], ctx: &ChooseContext) -> Result<usize, Divergence> {
+        let entries = Entry::of(enabled);
+        let labels = || enabled.iter().map(Enabled::label).collect::<Vec<_>>();
+        if let Some(branch) = self.path.get(self.position) {
+            let same = branch.entries.len() == entries.len()
+                && branch.entries.iter().zip(&entries).all(|(a, b)| a.same(b));
+            if !same {
+                let divergence = Divergence {
+                    decision: ctx.decision,
+                    expected: branch.taken().label.clone(),
+                    found: labels(),
+                };
+                self.last = ExecutionEnd::Nondeterministic(divergence.clone());
+                self.stats.cut = true;
+                return Err(divergence);
+            }
+            self.position += 1;
+            return Ok(branch.active);
+        }
+        self.extend(entries).ok_or_else(|| Divergence {
+            decision: ctx.decision,
+            expected: BLOCKED.to_owned(),
+            found: labels(),
+        })
+    }
+
+    /// Adds a branch for `entries` at the end of the path and returns the entry to take, or
+    /// `None` if every entry is asleep (the execution is blocked).
+    fn extend(&mut self, entries: Vec<Entry>) -> Option<usize> {
+        let j = self.position;
+        if self.in_prefix() {
+            self.stats.bounded += entries.len() as u64 - 1;
+            let enabler = self.enablers(&entries);
+            if let Some(parent) = j.checked_sub(1) {
+                self.path[parent].before = self.happens_before_step(parent);
+            }
+            let status = (0..entries.len())
+                .map(|i| {
+                    if i == 0 {
+                        Status::Active
+                    } else {
+                        Status::Bounded
+                    }
+                })
+                .collect();
+            self.path.push(Branch {
+                entries,
+                status,
+                active: 0,
+                sleep: Vec::new(),
+                enabler,
+                before: Vec::new(),
+                fixed: true,
+            });
+            self.position += 1;
+            self.stats.max_depth = self.stats.max_depth.max(self.position);
+            return Some(0);
+        }
+        let sleep: Vec<Entry> = match j.checked_sub(1) {
+            Some(parent) if self.config.reduction != Reduction::None => self.path[parent]
+                .child_sleep(&self.config.observed)
+                .into_iter()
+                .filter(|z| entries.iter().any(|e| e.same(z)))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let enabler = self.enablers(&entries);
+        if self.dpor() {
+            if let Some(parent) = j.checked_sub(1) {
+                self.path[parent].before = self.happens_before_step(parent);
+            }
+            for (p, en) in entries.iter().zip(&enabler) {
+                self.race(p, *en, j);
+            }
+        }
+        let asleep = |e: &Entry| sleep.iter().any(|z| z.same(e));
+        let Some(active) = entries.iter().position(|e| !asleep(e)) else {
+            self.stats.pruned += entries.len() as u64;
+            self.stats.blocked += 1;
+            self.last = ExecutionEnd::Blocked;
+            return None;
+        };
+        let dpor = self.dpor();
+        let status: Vec<Status> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                if i == active {
+                    Status::Active
+                } else if asleep(e) {
+                    Status::Asleep
+                } else if dpor {
+                    Status::Idle
+                } else {
+                    Status::Pending
+                }
+            })
+            .collect();
+        self.path.push(Branch {
+            entries,
+            status,
+            active,
+            sleep,
+            enabler,
+            before: Vec::new(),
+            fixed: false,
+        });
+        self.position += 1;
+        self.stats.max_depth = self.stats.max_depth.max(self.position);
+        Some(active)
+    }
+
+    /// Whether the next decision is still part of the canonical prefix.
+    fn in_prefix(&self) -> bool {
+        let Some(until) = &self.config.prefix_until else {
+            return false;
+        };
+        self.path[..self.position]
+            .iter()
+            .all(|b| b.fixed && b.taken().label != *until)
+    }
+
+    /// For each entry of the enabled set at the end of the path, the position of the step
+    /// that enabled it.
+    fn enablers(&self, entries: &[Entry]) -> Vec<Option<usize>> {
+        let Some(parent) = self.position.checked_sub(1) else {
+            return vec![None; entries.len()];
+        };
+        let prev = &self.path[parent];
+        entries
+            .iter()
+            .map(|e| {
+                if prev.taken().same(e) {
+                    return Some(parent);
+                }
+                match prev.entries.iter().position(|p| p.same(e)) {
+                    Some(k) => prev.enabler[k],
+                    None => Some(parent),
+                }
+            })
+            .collect()
+    }
+
+    fn dependent(&self, a: &Entry, b: &Entry) -> bool {
+        !a.independent(b, &self.config.observed)
+    }
+
+    /// The positions that happen before the step taken at position `k`.
+    fn happens_before_step(&self, k: usize) -> Positions {
+        let branch = &self.path[k];
+        let step = branch.taken();
+        let enabler = branch.enabler[branch.active];
+        let mut set = Positions::new();
+        for m in (0..k).rev() {
+            if contains(&set, m) {
+                continue;
+            }
+            if Some(m) == enabler || self.dependent(self.path[m].taken(), step) {
+                insert(&mut set, m);
+                union(&mut set, &self.path[m].before);
+            }
+        }
+        set
+    }
+
+    /// The positions before `j` that happen before entry `p` (enabled at `j`, not taken): its
+    /// actor's earlier steps, the step that enabled it, and what happens before those.
+    fn happens_before_entry(&self, p: &Entry, enabler: Option<usize>, j: usize) -> Positions {
+        let mut set = Positions::new();
+        let last_own = (0..j)
+            .rev()
+            .find(|&m| self.path[m].taken().actor == p.actor);
+        for m in [last_own, enabler].into_iter().flatten() {
+            insert(&mut set, m);
+            union(&mut set, &self.path[m].before);
+        }
+        set
+    }
+
+    /// DPOR's race check for entry `p`, enabled at position `j`: asks for `p`'s actor (or for
+    /// everything) at the last earlier step that races with it.
+    fn race(&mut self, p: &Entry, enabler: Option<usize>, j: usize) {
+        let before = self.happens_before_entry(p, enabler, j);
+        let Some(i) = (0..j)
+            .rev()
+            .find(|&i| !contains(&before, i) && self.dependent(self.path[i].taken(), p))
+        else {
+            return;
+        };
+        let branch = &mut self.path[i];
+        if branch.entries.iter().any(|e| e.actor == p.actor) {
+            branch.ask(Some(&p.actor));
+        } else {
+            branch.ask(None);
+        }
+    }
+
+    /// At the end of an execution, every other entry of its last branch races with the last
+    /// step: that step left nothing enabled (it withdrew them), or ended the run (a panic, a
+    /// stop, the step limit) and so disabled them. The enabled set after the last step is not
+    /// known to the strategy, and steps that would have run after a panic were never seen, so
+    /// this is also what lets the search find the races of those steps.
+    fn races_with_last_step(&mut self) {
+        if let Some(branch) = self.path.last_mut() {
+            branch.ask(None);
+        }
+    }
+
+    fn random(&mut self, label: &str, n: u64) -> u64 {
+        let count = self.draws.entry(label.to_owned()).or_insert(0);
+        let value = mix(self.config.data_seed, label, *count) % n.max(1);
+        *count += 1;
+        value
+    }
+}
+
+/// A deterministic 64-bit mix of the seed, a label and a counter (FNV-1a, then splitmix64).
+fn mix(seed: u64, label: &str, count: u64) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
+    for b in label.bytes().chain(count.to_le_bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h = h.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
+}
+
+fn lock(state: &Mutex<Exploration>) -> MutexGuard<'_, Exploration> {
+    state.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Depth-first search over every schedule, with sleep-set reduction; see the module docs.
+///
+/// A driver calls [`Strategy::begin_execution`] before each execution and stops when it
+/// returns false; [`ExhaustiveHandle`] (from [`ExhaustiveStrategy::handle`]) tells it how
+/// each execution went and what the search found. [`ExhaustiveStrategy::explore`] is such a
+/// driver for a plain simulator program.
+///
+/// ```
+/// use taintsim_sim::strategy::Reduction;
+/// use taintsim_sim::{ExhaustiveConfig, ExhaustiveStrategy, SimConfig, StepLabel};
+///
+/// // Two tasks of two steps each, on disjoint resources: 4!/(2!2!) = 6 interleavings, all
+/// // equivalent, so the reduced search runs one schedule.
+/// let program = |h: &taintsim_sim::SimHandle| {
+///     for name in ["a", "b"] {
+///         let h2 = h.clone();
+///         h.spawn(name, Box::pin(async move {
+///             h2.step(StepLabel::new("one").touching(name)).await;
+///             h2.step(StepLabel::new("two").touching(name)).await;
+///         }));
+///     }
+/// };
+/// let full = ExhaustiveStrategy::explore(
+///     ExhaustiveConfig::default().reduction(Reduction::None),
+///     SimConfig::default(),
+///     program,
+///     |_| {},
+/// );
+/// let reduced = ExhaustiveStrategy::explore(
+///     ExhaustiveConfig::default(), SimConfig::default(), program, |_| {});
+/// assert_eq!((full.schedules(), full.complete), (6, true));
+/// assert_eq!((reduced.schedules(), reduced.complete), (1, true));
+/// ```
+#[derive(Debug)]
+pub struct ExhaustiveStrategy {
+    state: Arc<Mutex<Exploration>>,
+}
+
+/// A shared view of an [`ExhaustiveStrategy`]'s search, for its driver.
+#[derive(Debug, Clone)]
+pub struct ExhaustiveHandle {
+    state: Arc<Mutex<Exploration>>,
+}
+
+impl ExhaustiveStrategy {
+    /// A fresh search with `config`.
+    pub fn new_from_config(config: ExhaustiveConfig) -> Self {
+        Self::new_from_checkpoint(Exploration::new(config))
+    }
+
+    /// Resumes a search from a state saved with [`ExhaustiveHandle::checkpoint`] between
+    /// executions.
+    pub fn new_from_checkpoint(exploration: Exploration) -> Self {
+        Self {
+            state: Arc::new(Mutex::new(exploration)),
+        }
+    }
+
+    /// A handle on the search state, for the driver.
+    pub fn handle(&self) -> ExhaustiveHandle {
+        ExhaustiveHandle {
+            state: self.state.clone(),
+        }
+    }
+
+    /// Explores every schedule of the program that `setup` spawns on a fresh [`Sim`] with
+    /// `sim_config`, calling `on_end` with the report of every execution that was a schedule
+    /// (not blocked, not nondeterministic). A run that hits the step limit marks the search
+    /// cut. Returns the search's counters.
+    pub fn explore(
+        config: ExhaustiveConfig,
+        sim_config: SimConfig,
+        mut setup: impl FnMut(&SimHandle),
+        mut on_end: impl FnMut(&RunReport),
+    ) -> ExhaustiveStats {
+        let strategy = Self::new_from_config(config);
+        let handle = strategy.handle();
+        let mut strategy: Box<dyn Strategy> = Box::new(strategy);
+        while strategy.begin_execution() {
+            let mut sim = Sim::new(sim_config.clone(), strategy);
+            setup(&sim.handle());
+            let report = sim.run();
+            strategy = sim.into_strategy();
+            if handle.last_execution() != ExecutionEnd::Ran {
+                continue;
+            }
+            if report.outcome == crate::Outcome::StepLimit {
+                handle.mark_cut();
+            }
+            on_end(&report);
+        }
+        handle.stats()
+    }
+}
+
+impl ExhaustiveHandle {
+    /// The counters so far.
+    pub fn stats(&self) -> ExhaustiveStats {
+        lock(&self.state).stats
+    }
+
+    /// How the last execution went.
+    pub fn last_execution(&self) -> ExecutionEnd {
+        lock(&self.state).last.clone()
+    }
+
+    /// Records that the driver cut an execution short (for example at a step limit), so the
+    /// search cannot be complete.
+    pub fn mark_cut(&self) {
+        lock(&self.state).stats.cut = true;
+    }
+
+    /// A copy of the whole search state; between executions, it resumes the search exactly
+    /// (see [`ExhaustiveStrategy::new_from_checkpoint`]).
+    pub fn checkpoint(&self) -> Exploration {
+        lock(&self.state).clone()
+    }
+}
+
+impl Strategy for ExhaustiveStrategy {
+    fn begin_execution(&mut self) -> bool {
+        lock(&self.state).begin()
+    }
+
+    fn choose(&mut self, enabled: &[Enabled], ctx: &ChooseContext) -> Result<usize, Divergence> {
+        lock(&self.state).choose(enabled, ctx)
+    }
+
+    fn random(&mut self, label: &str, n: u64) -> Result<u64, Divergence> {
+        Ok(lock(&self.state).random(label, n))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{EnabledKind, TaskId};
+
+    fn entry(actor: &str, touches: &[&str]) -> Enabled {
+        Enabled {
+            actor: actor.into(),
+            action: "go".into(),
+            touches: touches.iter().map(|t| (*t).to_owned()).collect(),
+            kind: EnabledKind::Task(TaskId(0)),
+        }
+    }
+
+    fn ctx() -> ChooseContext {
+        ChooseContext::new(1, 0, None)
+    }
+
+    #[test]
+    fn equal_labels_should_be_told_apart_by_rank() {
+        let entries = Entry::of(&[entry("a", &[]), entry("a", &[]), entry("b", &[])]);
+        let ranks: Vec<usize> = entries.iter().map(|e| e.rank).collect();
+        assert_eq!(ranks, [0, 1, 0]);
+        assert!(!entries[0].same(&entries[1]));
+    }
+
+    #[test]
+    fn a_changed_enabled_set_on_replay_should_stop_the_search() {
+        let mut x = Exploration::new(ExhaustiveConfig::default());
+        assert!(x.begin());
+        let ab = [entry("a", &["x"]), entry("b", &["x"])];
+        assert_eq!(x.choose(&ab, &ctx()), Ok(0));
+        assert!(x.begin());
+        let err = x.choose(&[entry("c", &[])], &ctx()).expect_err("diverged");
+        assert_eq!(err.expected, "b: go");
+        assert!(matches!(x.last, ExecutionEnd::Nondeterministic(_)));
+        assert!(!x.begin());
+        assert!(!x.stats.complete);
+    }
+
+    #[test]
+    fn data_choices_should_be_stable_per_label_and_draw() {
+        let mut x = Exploration::new(ExhaustiveConfig::default());
+        let first = (x.random("roll", 1000), x.random("roll", 1000));
+        x.draws.clear();
+        assert_eq!(first, (x.random("roll", 1000), x.random("roll", 1000)));
+        assert_eq!(x.random("one", 1), 0);
+    }
+
+    #[test]
+    fn the_search_should_stop_at_max_executions_and_say_it_was_cut() {
+        let mut x = Exploration::new(ExhaustiveConfig::default().max_executions(1));
+        assert!(x.begin());
+        let ab = [entry("a", &["x"]), entry("b", &["x"])];
+        assert_eq!(x.choose(&ab, &ctx()), Ok(0));
+        assert!(!x.begin());
+        assert!(x.stats.cut && !x.stats.complete);
+    }
+
+    #[test]
+    fn checkpoint_should_round_trip_through_json() {
+        let mut x = Exploration::new(ExhaustiveConfig::default());
+        assert!(x.begin());
+        let _ = x.choose(&[entry("a", &["x"]), entry("b", &["y"])], &ctx());
+        let text = serde_json::to_string(&x).expect("serialise");
+        let back: Exploration = serde_json::from_str(&text).expect("parse");
+        assert_eq!(back, x);
+    }
+}
