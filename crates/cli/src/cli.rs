@@ -123,6 +123,25 @@ pub enum Command {
         after_help = "Examples:\n  taintsim keys\n  taintsim keys --json"
     )]
     Keys(KeysArgs),
+    /// Run one scenario's object changes on real threads (tokio), in a loop: the baseline.
+    #[command(
+        long_about = "Run one scenario's object changes on the tokio back end, again and \
+            again, like upstream's `stress ./devicetainteviction.test`: real threads (--threads \
+            per run), real time divided by --scale, the unchanged controller core. Each run \
+            ends when the scenario actor has finished and the world is idle, and is judged \
+            like a simulated run (panics in any task, the oracles, the scenario's assertions). \
+            Reports the runs, the failures and the time to the first failure. Stress runs are \
+            not recorded and cannot be replayed; `explore` is the deterministic search.",
+        after_help = concat!(
+            "Examples:\n  \
+            taintsim stress scenarios/updatework-panic.json --duration 60s\n  \
+            taintsim stress scenarios/eviction-initial.json --runs 200 --threads 4 --json\n\n",
+            "Exit status: 0 if the scenario's expectation holds over the runs (`pass`: no run \
+            failed; a failure: it was found and no other kind of failure was), 1 if not, 2 \
+            for a usage error or a scenario that cannot be loaded or run."
+        )
+    )]
+    Stress(crate::stress::StressArgs),
 }
 
 /// `--set KEY=VALUE`, repeatable.

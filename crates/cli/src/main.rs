@@ -3,7 +3,8 @@
 //!
 //! Code map:
 //! - [`cli`]: the command line (clap), with every subcommand's help text;
-//! - [`run`], [`explore`], [`replay`] (also `trace`), [`keys`]: one module per subcommand;
+//! - [`run`], [`explore`], [`replay`] (also `trace`), [`keys`], [`stress`]: one module per
+//!   subcommand;
 //! - [`common`]: loading scenarios, `--set`, building schedules and the replay command line;
 //! - [`junit`]: the JUnit XML report of `run --junit`;
 //! - [`progress`]: the progress bar (terminals only, never in CI or with `--json`).
@@ -19,6 +20,7 @@ mod keys;
 mod progress;
 mod replay;
 mod run;
+mod stress;
 
 use std::process::ExitCode;
 
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => replay::replay(&args),
         Command::Trace(args) => replay::trace(&args),
         Command::Keys(args) => keys::keys(&args),
+        Command::Stress(args) => stress::stress(&args),
     };
     match result {
         Ok(status) => ExitCode::from(status.code()),

@@ -5,10 +5,13 @@ use std::collections::BTreeMap;
 use taintsim_api::{Kind, Object};
 use taintsim_controller::events::{EVENT_REASON, MARKING_FOR_DELETION};
 
+use taintsim_api::ApiServer;
+use taintsim_controller::metrics::Metrics;
+
 use super::OracleName;
 use super::reference::{DeviceView, Due};
 use crate::world::World;
-use crate::world::observe::Deletion;
+use crate::world::observe::{Deletion, SharedLog};
 
 /// A broken invariant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,11 +41,33 @@ pub fn judge_deletion(d: &Deletion) -> Option<Violation> {
     })
 }
 
+/// What the oracles judged at quiescence read: the parts of a world on any runtime (the
+/// simulator's [`World`], or the stress mode's tokio world).
+#[derive(Clone, Copy)]
+pub struct QuiescentView<'a> {
+    /// The API server.
+    pub server: &'a ApiServer,
+    /// The controller's metrics.
+    pub metrics: &'a Metrics,
+    /// The oracles' log.
+    pub log: &'a SharedLog,
+}
+
 /// An oracle judged at quiescence: `Some(message)` when violated.
-type QuiescentCheck = fn(&World) -> Option<String>;
+type QuiescentCheck = fn(QuiescentView<'_>) -> Option<String>;
 
 /// The oracles judged once the run is quiescent, in a fixed order, skipping `exempt` ones.
 pub fn judge_quiescent(world: &World, exempt: &[OracleName]) -> Option<Violation> {
+    let view = QuiescentView {
+        server: &world.server,
+        metrics: &world.metrics,
+        log: &world.log,
+    };
+    judge_quiescent_view(view, exempt)
+}
+
+/// [`judge_quiescent`] over the parts of a world on any runtime.
+pub fn judge_quiescent_view(world: QuiescentView<'_>, exempt: &[OracleName]) -> Option<Violation> {
     let checks: [(OracleName, QuiescentCheck); 3] = [
         (OracleName::EventualEviction, eventual_eviction),
         (OracleName::OneEventPerInvocation, one_event_per_invocation),
@@ -54,14 +79,14 @@ pub fn judge_quiescent(world: &World, exempt: &[OracleName]) -> Option<Violation
         .find_map(|(oracle, check)| check(world).map(|message| Violation { oracle, message }))
 }
 
-fn eventual_eviction(world: &World) -> Option<String> {
-    let view = DeviceView::read(&world.server);
+fn eventual_eviction(world: QuiescentView<'_>) -> Option<String> {
+    let view = DeviceView::read(world.server);
     world
         .server
         .peek_all(Kind::Pod)
         .into_iter()
         .find_map(|o| match o {
-            Object::Pod(pod) => match view.due(&world.server, &pod) {
+            Object::Pod(pod) => match view.due(world.server, &pod) {
                 Due::At(t) => Some(format!(
                     "pod {}/{} still exists at quiescence ({}) although it was due for eviction at {t}",
                     pod.metadata.namespace.as_deref().unwrap_or_default(),
@@ -74,7 +99,7 @@ fn eventual_eviction(world: &World) -> Option<String> {
         })
 }
 
-fn one_event_per_invocation(world: &World) -> Option<String> {
+fn one_event_per_invocation(world: QuiescentView<'_>) -> Option<String> {
     let log = world.log.lock();
     let mut per_actor: BTreeMap<&str, usize> = BTreeMap::new();
     for e in &log.eventf {
@@ -98,7 +123,7 @@ fn one_event_per_invocation(world: &World) -> Option<String> {
     })
 }
 
-fn metrics_agree(world: &World) -> Option<String> {
+fn metrics_agree(world: QuiescentView<'_>) -> Option<String> {
     let m = world.metrics.snapshot();
     let deleted = u64::try_from(world.log.lock().deletions.len()).unwrap_or(u64::MAX);
     (m.pod_deletions_total != deleted || m.deletion_duration_count != deleted).then(|| {

@@ -11,13 +11,13 @@ use taintsim_api::{
 };
 
 use crate::model::{Fault, FaultKind, InformerName};
-use crate::world::{Informers, SimChooser};
+use crate::world::Informers;
 
 /// Faults installed by name, so `clear-fault` can remove them.
 pub struct Faults {
     server: ApiServer,
     informers: Informers,
-    chooser: SimChooser,
+    chooser: Arc<dyn Chooser>,
     installed: BTreeMap<String, Installed>,
 }
 
@@ -52,12 +52,13 @@ fn listener_informer(listener: &str) -> InformerName {
 }
 
 impl Faults {
-    /// No faults yet.
-    pub fn new(server: ApiServer, informers: Informers, chooser: SimChooser) -> Self {
+    /// No faults yet. `chooser` rolls the dice of faults with a probability (on the
+    /// simulator, a recorded data decision).
+    pub fn new(server: ApiServer, informers: Informers, chooser: impl Chooser + 'static) -> Self {
         Self {
             server,
             informers,
-            chooser,
+            chooser: Arc::new(chooser),
             installed: BTreeMap::new(),
         }
     }
