@@ -3,9 +3,12 @@
 //! - [`model`]: the scenario file format; [`load`] reads and validates files.
 //! - [`world`]: the API server, informers, controller and event sink wired on the simulator.
 //! - [`oracle`]: the invariants judged on every run.
+//! - [`generate`]: generated worlds and event sequences for proptest and cargo fuzz.
 //! - [`render`]: a run as an SVG swimlane diagram or an HTML page.
+//! - [`stress`]: the baseline: the same scenario on the tokio back end, in a loop.
 
 pub mod duration;
+pub mod generate;
 pub mod load;
 pub mod model;
 pub mod object;
@@ -13,4 +16,5 @@ pub mod oracle;
 pub mod render;
 pub mod runner;
 pub mod shrink;
+pub mod stress;
 pub mod world;
