@@ -68,12 +68,17 @@ pub enum Command {
             Runs one schedule per seed with the scenario's `explore` settings, overridden by \
             the options below, and judges the scenario's expectation over them. The first \
             failure's decision log is saved (see --save) so that `taintsim replay --decisions` \
-            reproduces it exactly.",
+            reproduces it exactly.\n\n\
+            --strategy exhaustive runs every schedule after the controller's initial sync, up \
+            to --max-schedules runs of at most --max-steps steps, with partial-order reduction \
+            (--reduction); `complete: true` means the whole bounded space was covered. Data \
+            choices (fault rolls) are fixed.",
         after_help = concat!(
             "Examples:\n  \
             taintsim explore scenarios/updatework-panic.json\n  \
             taintsim explore scenarios/updatework-panic.json --strategy pct --depth 3 --seeds 0..500\n  \
-            taintsim explore scenarios/updatework-panic.json --no-stop-on-failure --json\n\n",
+            taintsim explore scenarios/updatework-panic.json --no-stop-on-failure --json\n  \
+            taintsim explore scenarios/updatework-fixed.json --strategy exhaustive --json\n\n",
             "Exit status: 0 if the scenario's expectation holds over the explored schedules, 1 \
             if not, 2 for a usage error or a scenario that cannot be loaded or run."
         )
@@ -179,6 +184,9 @@ pub struct RunArgs {
     pub set: SetArgs,
 }
 
+/// Where `explore` (and `run`, for exhaustive scenarios) saves failing decision logs.
+pub const DEFAULT_SAVE_DIR: &str = "target/taintsim/failures";
+
 /// A strategy name on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StrategyArg {
@@ -186,8 +194,20 @@ pub enum StrategyArg {
     Random,
     /// Probabilistic concurrency testing with --depth.
     Pct,
-    /// Bounded exhaustive search (not implemented yet).
+    /// Every schedule up to a bound, with partial-order reduction (--max-schedules,
+    /// --reduction).
     Exhaustive,
+}
+
+/// The partial-order reduction of `--strategy exhaustive`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReductionArg {
+    /// Dynamic partial-order reduction with sleep sets.
+    Dpor,
+    /// Sleep sets only.
+    SleepSets,
+    /// None: every interleaving.
+    None,
 }
 
 impl From<StrategyArg> for StrategyName {
@@ -224,16 +244,27 @@ pub struct ExploreArgs {
     /// Per-run step bound (default: the file's `explore.max-steps`).
     #[arg(long, value_name = "N")]
     pub max_steps: Option<u64>,
+    /// With --strategy exhaustive: the most runs before giving up with `complete: false`
+    /// (default: the file's `explore.max-schedules`).
+    #[arg(long, value_name = "N")]
+    pub max_schedules: Option<u64>,
+    /// With --strategy exhaustive: the partial-order reduction (default: dpor). The three
+    /// find the same outcomes; `none` runs every interleaving.
+    #[arg(long, value_enum)]
+    pub reduction: Option<ReductionArg>,
     /// Where to save the first failure's decision log, as
-    /// `DIR/<scenario-name>-seed<N>.decisions.json` (created if missing).
-    #[arg(long, value_name = "DIR", default_value = "target/taintsim/failures")]
+    /// `DIR/<scenario-name>-seed<N>.decisions.json` (`<scenario-name>-exhaustive...` for
+    /// --strategy exhaustive), created if missing.
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_SAVE_DIR)]
     pub save: PathBuf,
     /// Do not save the first failure's decision log.
     #[arg(long, conflicts_with = "save")]
     pub no_save: bool,
     #[command(flatten)]
     pub set: SetArgs,
-    /// Print one JSON object: `{"strategy", "schedules", "failures", "first_failure", "elapsed_ms", ...}`.
+    /// Print one JSON object: `{"strategy", "schedules", "failures", "first_failure", "elapsed_ms", ...}`;
+    /// for --strategy exhaustive `{"strategy": "exhaustive", "schedules", "complete",
+    /// "failures", "first_failure", "pruned", ...}`.
     #[arg(long)]
     pub json: bool,
 }

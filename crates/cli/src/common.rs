@@ -51,9 +51,15 @@ pub fn save_decisions(
     seed: u64,
     log: &DecisionLog,
 ) -> anyhow::Result<PathBuf> {
+    save_decisions_as(dir, &format!("{name}-seed{seed}"), log)
+}
+
+/// Writes `log` to `dir/<stem>.decisions.json` (`stem` made safe as a file name), creating
+/// `dir`.
+pub fn save_decisions_as(dir: &Path, stem: &str, log: &DecisionLog) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the directory {}", dir.display()))?;
-    let path = dir.join(format!("{}-seed{seed}.decisions.json", file_stem(name)));
+    let path = dir.join(format!("{}.decisions.json", file_stem(stem)));
     let text = log.to_json().context("cannot serialise the decision log")?;
     std::fs::write(&path, text + "\n")
         .with_context(|| format!("cannot write {}", path.display()))?;

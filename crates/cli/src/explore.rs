@@ -66,11 +66,11 @@ pub fn explore(args: &ExploreArgs) -> anyhow::Result<Status> {
     let strategy = match options.strategy {
         StrategyName::Random => "random",
         StrategyName::Pct => "pct",
-        StrategyName::Exhaustive => bail!(
-            "the exhaustive strategy is not implemented yet (it comes with a later release); \
-             use --strategy random or --strategy pct"
-        ),
+        StrategyName::Exhaustive => return crate::exhaustive::explore(args, &scenario),
     };
+    if args.max_schedules.is_some() || args.reduction.is_some() {
+        bail!("--max-schedules and --reduction apply to --strategy exhaustive only");
+    }
     if options.strategy == StrategyName::Pct && options.depth == 0 {
         bail!("--depth must be at least 1 for pct");
     }

@@ -4,7 +4,7 @@
 //! Code map:
 //! - [`cli`]: the command line (clap), with every subcommand's help text;
 //! - [`run`], [`explore`], [`replay`] (also `trace`), [`keys`], [`stress`]: one module per
-//!   subcommand;
+//!   subcommand; [`exhaustive`]: `explore --strategy exhaustive`, also used by `run`;
 //! - [`common`]: loading scenarios, `--set`, building schedules and the replay command line;
 //! - [`junit`]: the JUnit XML report of `run --junit`;
 //! - [`progress`]: the progress bar (terminals only, never in CI or with `--json`).
@@ -14,6 +14,7 @@
 
 mod cli;
 mod common;
+mod exhaustive;
 mod explore;
 mod junit;
 mod keys;

@@ -48,8 +48,8 @@ fn one_run(args: &OneRunArgs) -> anyhow::Result<OneRun> {
                 )
             }
             StrategyName::Exhaustive => bail!(
-                "the exhaustive strategy is not implemented yet (it comes with a later \
-                 release); replay a seed with --strategy random or pct, or a log with --decisions"
+                "--strategy exhaustive has no seeds to replay: replay the decision log that \
+                 `taintsim explore --strategy exhaustive` saved, with --decisions PATH"
             ),
         };
         let target = ReplayTarget::Seed {

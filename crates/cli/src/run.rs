@@ -8,7 +8,8 @@ use serde::Serialize;
 use taintsim_scenario::load;
 use taintsim_scenario::model::{Expectation, Scenario, StrategyName};
 use taintsim_scenario::runner::{
-    ExploreOptions, ExploreSummary, Schedule, expectation_short, explore, run_schedule,
+    ExhaustiveOptions, ExploreOptions, ExploreSummary, Observed, Schedule, expectation_short,
+    explore, run_schedule,
 };
 
 use crate::Status;
@@ -221,12 +222,7 @@ fn explore_file(file: &Path, scenario: &Scenario, set: &SetArgs, json: bool) -> 
     let mut report = base_report(file, scenario);
     let options = ExploreOptions::from(&scenario.explore);
     if options.strategy == StrategyName::Exhaustive {
-        report.observed = "error".into();
-        report.error = Some(format!(
-            "{}: explore.strategy `exhaustive` is not implemented yet; use `random` or `pct`",
-            file.display()
-        ));
-        return report;
+        return exhaustive_file(file, scenario, set, json, report);
     }
     let bar = Bar::new(
         common::show_progress(json),
@@ -246,7 +242,12 @@ fn explore_file(file: &Path, scenario: &Scenario, set: &SetArgs, json: bool) -> 
     report.ok = summary.ok;
     report.schedules = summary.schedules;
     report.failures = summary.failures;
-    report.observed = observed_short(&summary, &scenario.expect);
+    report.observed = observed_short(
+        summary.first_failure.as_ref().map(|f| &f.result.observed),
+        summary.ok,
+        &summary.outcomes,
+        &scenario.expect,
+    );
     report.outcomes = summary.outcomes.clone();
     let seed = match &summary.first_failure {
         Some(f) => {
@@ -280,23 +281,84 @@ fn explore_file(file: &Path, scenario: &Scenario, set: &SetArgs, json: bool) -> 
     report
 }
 
+/// A scenario whose `explore.strategy` is `exhaustive`: search it with its own bounds
+/// (`explore.max-schedules`, `explore.max-steps`), judge its expectation over the schedules
+/// explored, and save the first failure's decision log where `explore` saves it by default.
+/// An incomplete search is said so in the explanation (and makes a `pass` expectation fail:
+/// the file asked for a proof within the bound).
+fn exhaustive_file(
+    file: &Path,
+    scenario: &Scenario,
+    set: &SetArgs,
+    json: bool,
+    mut report: ScenarioReport,
+) -> ScenarioReport {
+    let options = ExhaustiveOptions::from(&scenario.explore);
+    let save = Path::new(crate::cli::DEFAULT_SAVE_DIR);
+    let searched = match crate::exhaustive::search(file, scenario, options, Some(save), set, json) {
+        Ok(s) => s,
+        Err(e) => {
+            report.observed = "error".into();
+            report.error = Some(format!("{e:#}"));
+            return report;
+        }
+    };
+    let summary = &searched.summary;
+    let proved = summary.complete || !matches!(scenario.expect, Expectation::Pass);
+    report.ok = summary.ok && proved;
+    report.schedules = summary.schedules;
+    report.failures = summary.failures;
+    report.outcomes = summary.outcomes.clone();
+    report.observed = observed_short(
+        summary.first_failure.as_ref().map(|f| &f.result.observed),
+        summary.ok,
+        &summary.outcomes,
+        &scenario.expect,
+    );
+    if let Some(f) = &summary.first_failure {
+        report.first_failure = Some(FirstFailure {
+            seed: None,
+            message: f.result.observed.message(),
+        });
+    }
+    report.replay = searched.replay.clone();
+    if !report.ok {
+        report.explanation = crate::exhaustive::describe(&searched);
+        match &summary.first_failure {
+            Some(f) => report
+                .explanation
+                .push(format!("first failure: {}", f.result.observed.message())),
+            None if !proved => {}
+            None => report.explanation.push(format!(
+                "expected {}, but no schedule failed",
+                describe_expectation(&scenario.expect)
+            )),
+        }
+    }
+    report
+}
+
 /// The outcome to show: the expected one if it was found and nothing else failed, else the
 /// first unexpected one.
-fn observed_short(summary: &ExploreSummary, expect: &Expectation) -> String {
-    let Some(first) = &summary.first_failure else {
+fn observed_short(
+    first: Option<&Observed>,
+    ok: bool,
+    outcomes: &std::collections::BTreeMap<String, u64>,
+    expect: &Expectation,
+) -> String {
+    let Some(first) = first else {
         return "pass".into();
     };
-    if !first.result.observed.matches(expect) || summary.ok {
-        return first.result.observed.short();
+    if !first.matches(expect) || ok {
+        return first.short();
     }
     // The first failure was the expected kind, but another kind turned up later.
     let expected = expectation_short(expect);
-    summary
-        .outcomes
+    outcomes
         .keys()
         .find(|k| *k != "pass" && **k != expected)
         .cloned()
-        .unwrap_or_else(|| first.result.observed.short())
+        .unwrap_or_else(|| first.short())
 }
 
 /// Why the expectation does not hold, in a few lines.

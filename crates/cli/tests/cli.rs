@@ -458,15 +458,155 @@ fn trace_should_write_json_entries_to_a_file() {
     }
 }
 
+/// A bundled scenario under the workspace's `scenarios/`.
+fn bundled(name: &str) -> String {
+    format!("{}/../../scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The contract for `explore --strategy exhaustive --json`.
+fn assert_exhaustive_json(v: &Value) {
+    assert_eq!(v["strategy"], "exhaustive", "{v}");
+    for key in ["schedules", "failures", "pruned"] {
+        assert!(v[key].is_u64(), "{key} is a count: {v}");
+    }
+    assert!(v["complete"].is_boolean(), "{v}");
+    assert!(v.get("first_failure").is_some(), "{v}");
+}
+
 #[test]
-fn unimplemented_strategies_should_exit_2_with_a_clear_error() {
-    let out = taintsim(&["explore", &fixture(PANIC), "--strategy", "exhaustive"]);
+fn exhaustive_explore_should_prove_updatework_fixed() {
+    let out = taintsim(&[
+        "explore",
+        &bundled("updatework-fixed.json"),
+        "--strategy",
+        "exhaustive",
+        "--json",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let v = json(&out);
+    assert_exhaustive_json(&v);
+    assert_eq!(v["complete"], true, "{v}");
+    assert_eq!(v["failures"], 0, "{v}");
+    assert!(v["first_failure"].is_null(), "{v}");
+    assert!(v["schedules"].as_u64() > Some(1), "{v}");
+    assert!(
+        v["pruned"].as_u64() > Some(0),
+        "the reduction pruned something: {v}"
+    );
+}
+
+#[test]
+fn exhaustive_explore_should_find_the_updatework_panic_and_save_a_replayable_log() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = bundled("updatework-panic.json");
+    let out = taintsim_in(
+        dir.path(),
+        &["explore", &file, "--strategy", "exhaustive", "--json"],
+    );
+    assert_eq!(
+        code(&out),
+        0,
+        "the expected panic was found: {}",
+        stderr(&out)
+    );
+    let v = json(&out);
+    assert_exhaustive_json(&v);
+    assert_eq!(v["complete"], true, "{v}");
+    assert!(v["failures"].as_u64() > Some(0), "{v}");
+    let first = &v["first_failure"];
+    assert_eq!(first["outcome"], "panic", "{v}");
+    assert!(
+        first["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("UpdateWork")),
+        "{v}"
+    );
+    let log = first["decisions"].as_str().expect("the log was saved");
+    assert!(dir.path().join(log).is_file(), "{log}");
+    let replay = first["replay"].as_str().expect("a replay command");
+    assert!(replay.contains("--decisions"), "{replay}");
+
+    let again = taintsim_in(dir.path(), &["replay", &file, "--decisions", log, "--json"]);
+    assert_eq!(code(&again), 0, "{}", stderr(&again));
+    let r = json(&again);
+    assert_eq!(r["outcome"], "panic", "{r}");
+    assert_eq!(r["trace_hash"], first["trace_hash"], "replays exactly");
+}
+
+#[test]
+fn exhaustive_explore_should_say_when_max_schedules_cut_the_search() {
+    let args = |extra: &[&'static str]| {
+        let mut a = vec!["explore".to_owned(), bundled("updatework-fixed.json")];
+        a.extend(["--strategy", "exhaustive", "--max-schedules", "5"].map(String::from));
+        a.extend(extra.iter().map(|s| (*s).to_owned()));
+        a
+    };
+    let json_args = args(&["--json"]);
+    let out = taintsim(&json_args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code(&out), 0, "no failure among them: {}", stderr(&out));
+    let v = json(&out);
+    assert_exhaustive_json(&v);
+    assert_eq!(
+        (v["complete"].clone(), v["schedules"].clone()),
+        (false.into(), 5.into())
+    );
+
+    let text_args = args(&[]);
+    let out = taintsim(&text_args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("exhaustive (dpor): 5 schedules"), "{text}");
+    assert!(text.contains("NOT complete"), "{text}");
+    assert!(
+        stderr(&out).is_empty(),
+        "no progress bar in CI: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn run_should_honour_an_exhaustive_explore_strategy() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut scenario: Value = serde_json::from_str(
+        &std::fs::read_to_string(bundled("updatework-panic.json")).expect("readable"),
+    )
+    .expect("json");
+    scenario["explore"] = serde_json::json!({"strategy": "exhaustive"});
+    let file = dir.path().join("exhaustive-panic.json");
+    std::fs::write(&file, scenario.to_string()).expect("written");
+    let out = taintsim_in(
+        dir.path(),
+        &["run", file.to_str().expect("utf-8"), "--json"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let v = json(&out);
+    let entry = &v["scenarios"][0];
+    assert_eq!(entry["ok"], true, "{v}");
+    assert_eq!(entry["observed"], "panic", "{v}");
+    assert!(entry["schedules"].as_u64() > Some(1), "{v}");
+    let replay = entry["replay"].as_str().expect("a replay command");
+    assert!(replay.contains("--decisions"), "{replay}");
+}
+
+#[test]
+fn exhaustive_options_should_be_refused_elsewhere_with_a_clear_error() {
+    let out = taintsim(&["explore", &fixture(PANIC), "--max-schedules", "5"]);
     assert_eq!(code(&out), 2);
     assert!(
-        stderr(&out).contains("not implemented yet"),
+        stderr(&out).contains("--strategy exhaustive only"),
         "{}",
         stderr(&out)
     );
+    let out = taintsim(&[
+        "replay",
+        &fixture(PANIC),
+        "--seed",
+        "1",
+        "--strategy",
+        "exhaustive",
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("--decisions"), "{}", stderr(&out));
 }
 
 #[test]

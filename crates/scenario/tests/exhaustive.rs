@@ -3,20 +3,21 @@
 
 mod common;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use taintsim_scenario::load::load_file;
 use taintsim_scenario::model::{ActorStep, Scenario};
 use taintsim_scenario::runner::{
-    ExhaustiveOptions, ExhaustiveSummary, Observed, Schedule, explore_exhaustive,
-    explore_exhaustive_after, observed_resources, run_schedule,
+    ExhaustiveOptions, ExhaustiveSummary, Observed, Reduction, RunResult, STARTUP_END, Schedule,
+    explore_exhaustive, explore_exhaustive_each, observed_resources, run_schedule,
 };
+use taintsim_sim::Outcome;
 
 fn bundled(name: &str) -> Scenario {
     load_file(&common::bundled(name)).expect("the bundled scenario loads")
 }
 
-fn options(reduction: bool) -> ExhaustiveOptions {
+fn options(reduction: Reduction) -> ExhaustiveOptions {
     ExhaustiveOptions {
         max_schedules: 100_000,
         max_steps: 20_000,
@@ -31,7 +32,8 @@ fn outcome_kinds(summary: &ExhaustiveSummary) -> BTreeSet<String> {
 #[test]
 fn exhaustive_search_should_find_the_updatework_panic() {
     let scenario = bundled("updatework-panic.json");
-    let summary = explore_exhaustive(&scenario, &options(true), &mut |_| {}).expect("runs");
+    let summary =
+        explore_exhaustive(&scenario, &options(Reduction::Dpor), &mut |_| {}).expect("runs");
     eprintln!(
         "updatework-panic: {} schedules, {} failing, {} pruned, {} blocked",
         summary.schedules, summary.failures, summary.pruned, summary.blocked
@@ -63,7 +65,8 @@ fn exhaustive_search_should_find_the_updatework_panic() {
 #[test]
 fn exhaustive_search_should_cover_updatework_fixed_without_failures() {
     let scenario = bundled("updatework-fixed.json");
-    let summary = explore_exhaustive(&scenario, &options(true), &mut |_| {}).expect("runs");
+    let summary =
+        explore_exhaustive(&scenario, &options(Reduction::Dpor), &mut |_| {}).expect("runs");
     eprintln!(
         "updatework-fixed: {} schedules, {} pruned, {} blocked",
         summary.schedules, summary.pruned, summary.blocked
@@ -74,28 +77,150 @@ fn exhaustive_search_should_cover_updatework_fixed_without_failures() {
     assert!(summary.schedules < 10_000, "{}", summary.schedules);
 }
 
-/// The async-event race of `event-assert-now.json` from the worker's `record event` step on:
-/// whether the broadcaster writes the Event before the actor's one-shot check. Small enough to
-/// enumerate every interleaving.
+/// What tells one schedule's outcome from another's, up to the opaque numbers that
+/// equivalent schedules hand out in another order (resourceVersions `rv=N`, worker tokens
+/// `#N`, step numbers):
+/// - a run stopped by a failure: the failure's kind and site (a panic's task, `file:line` and
+///   message; an oracle and its message; the failed assertion);
+/// - a run that reached quiescence: its outcome and its final state, as every actor's own
+///   sequence of steps and coverage marks (which API calls answered what, which handlers
+///   started or updated which work, which Events were written, which workers ran and how
+///   they ended). Equivalent schedules only reorder steps of different actors, so they agree
+///   on this; a step wrongly taken as independent changes what some actor does next.
+fn outcome_key(result: &RunResult) -> String {
+    let observed = &result.observed;
+    let site = match observed {
+        Observed::Panic {
+            message,
+            actor,
+            location,
+            ..
+        } => format!("panic in {actor} at {location:?}: {message}"),
+        other => other.message(),
+    };
+    let mut key = normalise(&format!("{}: {site}", observed.short()));
+    if result.report.outcome == Outcome::Quiescent {
+        let mut actors: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for e in &result.report.trace.entries {
+            let mut step = e.action.clone();
+            for m in &e.marks {
+                step.push_str(&format!(" {{{m}}}"));
+            }
+            actors
+                .entry(normalise(&e.actor))
+                .or_default()
+                .push(normalise(&step));
+        }
+        for (actor, steps) in actors {
+            key.push_str(&format!("\n  {actor}: {}", steps.join(" | ")));
+        }
+    }
+    key
+}
+
+/// Replaces the digits after `rv=` and `#` with `_`.
+fn normalise(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut skipping = false;
+    for c in text.chars() {
+        if skipping && c.is_ascii_digit() {
+            continue;
+        }
+        skipping = false;
+        out.push(c);
+        if c == '#' || out.ends_with("rv=") {
+            skipping = true;
+            out.push('_');
+        }
+    }
+    out
+}
+
+/// Every distinct outcome of an exhaustive search from `after` on, with the schedule count.
+fn outcomes_after(
+    scenario: &Scenario,
+    after: &str,
+    reduction: Reduction,
+) -> (BTreeSet<String>, ExhaustiveSummary) {
+    let mut keys = BTreeSet::new();
+    let options = ExhaustiveOptions {
+        reduction,
+        ..options(Reduction::Dpor)
+    };
+    let summary = explore_exhaustive_each(scenario, after, &options, &mut |r, _| {
+        keys.insert(outcome_key(r));
+    })
+    .expect("runs");
+    assert!(summary.complete, "{reduction:?} from `{after}` incomplete");
+    (keys, summary)
+}
+
+/// The soundness test of the independence relation: on small scenarios, exhaustive search
+/// with each reduction finds exactly the distinct outcomes ([`outcome_key`]) of the search
+/// without reduction. The scenarios are small enough for the unreduced search in debug
+/// builds:
+/// - `event-assert-now.json` from the worker's `record event` step on (a later canonical
+///   prefix): whether the broadcaster writes the Event before the actor's one-shot check (the
+///   async-event race); 2 outcomes;
+/// - `updatework-panic.json` and `updatework-fixed.json` with every pod GET answered 404 (a
+///   fault set before the first step), from the controller's initial sync on: target race 1
+///   with a short worker (start, GET, 404, finish), so the pod handler's late update lands
+///   before the work starts, while it runs (the panic on V2) or after it finished (a second
+///   work); 9 and 11 outcomes.
 #[test]
 fn reduction_should_find_every_outcome_of_the_full_search() {
-    let scenario = bundled("event-assert-now.json");
-    let after = "worker default/my-pod #1: record event default/my-pod";
-    let full =
-        explore_exhaustive_after(&scenario, after, &options(false), &mut |_| {}).expect("runs");
-    let reduced =
-        explore_exhaustive_after(&scenario, after, &options(true), &mut |_| {}).expect("runs");
-    eprintln!(
-        "event-assert-now after `record event`: {} schedules without reduction, {} with",
-        full.schedules, reduced.schedules
-    );
-    assert!(full.complete && reduced.complete);
-    assert_eq!(outcome_kinds(&reduced), outcome_kinds(&full));
-    assert_eq!(
-        outcome_kinds(&full),
-        BTreeSet::from(["assertion-failure".to_owned(), "pass".to_owned()])
-    );
-    assert!(reduced.schedules * 10 < full.schedules);
+    let pod_gone: ActorStep = serde_json::from_str(
+        r#"{"set-fault": {"name": "pod-gone", "api-error": {"verb": "get", "kind": "Pod", "status": 404}}}"#,
+    )
+    .expect("the step parses");
+    let with_pod_gone = |file: &str| {
+        let mut scenario = bundled(file);
+        scenario.steps.insert(0, pod_gone.clone());
+        scenario
+    };
+    let cases = [
+        (
+            "event-assert-now.json",
+            bundled("event-assert-now.json"),
+            "worker default/my-pod #1: record event default/my-pod",
+        ),
+        (
+            "updatework-panic.json + pod-gone",
+            with_pod_gone("updatework-panic.json"),
+            STARTUP_END,
+        ),
+        (
+            "updatework-fixed.json + pod-gone",
+            with_pod_gone("updatework-fixed.json"),
+            STARTUP_END,
+        ),
+    ];
+    for (name, scenario, after) in cases {
+        let (full, unreduced) = outcomes_after(&scenario, after, Reduction::None);
+        assert!(full.len() > 1, "{name}: a single outcome tests nothing");
+        for reduction in [Reduction::SleepSets, Reduction::Dpor] {
+            let (reduced, summary) = outcomes_after(&scenario, after, reduction);
+            eprintln!(
+                "{name} after `{after}`: {} distinct outcomes; {} schedules without \
+                 reduction, {} with {reduction:?}",
+                full.len(),
+                unreduced.schedules,
+                summary.schedules
+            );
+            let missed: Vec<&String> = full.difference(&reduced).collect();
+            assert!(
+                missed.is_empty(),
+                "{name}: {reduction:?} misses {} outcome(s) of the full search, e.g. {}",
+                missed.len(),
+                missed[0]
+            );
+            assert_eq!(
+                reduced, full,
+                "{name}: {reduction:?} found outcomes the full search did not"
+            );
+            assert!(summary.schedules < unreduced.schedules);
+        }
+    }
 }
 
 #[test]
@@ -103,7 +228,7 @@ fn max_schedules_should_leave_the_search_incomplete() {
     let scenario = bundled("updatework-fixed.json");
     let bounded = ExhaustiveOptions {
         max_schedules: 5,
-        ..options(true)
+        ..options(Reduction::Dpor)
     };
     let summary = explore_exhaustive(&scenario, &bounded, &mut |_| {}).expect("runs");
     assert_eq!(summary.schedules, 5);
@@ -116,7 +241,7 @@ fn a_step_limit_should_leave_the_search_incomplete() {
     let short = ExhaustiveOptions {
         max_schedules: 20,
         max_steps: 10,
-        reduction: true,
+        reduction: Reduction::Dpor,
     };
     let summary = explore_exhaustive(&scenario, &short, &mut |_| {}).expect("runs");
     assert!(!summary.complete);

@@ -29,16 +29,17 @@
 
 use std::collections::BTreeMap;
 
-use taintsim_sim::strategy::{ExecutionEnd, Reduction};
+use taintsim_sim::strategy::ExecutionEnd;
+pub use taintsim_sim::strategy::Reduction;
 use taintsim_sim::{ExhaustiveConfig, ExhaustiveStrategy, Strategy};
 
-use crate::model::{ActorStep, Check, Expectation, Scenario};
+use crate::model::{ActorStep, Check, Expectation, ExploreSettings, Scenario};
+use crate::runner::actor::check_reads;
+use crate::runner::{Failure, Observed, Progress, RunError, RunResult, run_strategy};
 
 /// The label that ends the canonical startup prefix: the `controller` task's step after
 /// which it sets `hasSynced` (see `world::spawn_run`).
 pub const STARTUP_END: &str = "controller: register slice handler";
-use crate::runner::actor::check_reads;
-use crate::runner::{Failure, Observed, Progress, RunError, run_strategy};
 
 /// How to explore exhaustively.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,8 +49,20 @@ pub struct ExhaustiveOptions {
     pub max_schedules: u64,
     /// Per-run step bound; a run that reaches it makes the search incomplete.
     pub max_steps: u64,
-    /// Partial-order reduction (sleep sets and DPOR) on, or every interleaving.
-    pub reduction: bool,
+    /// The partial-order reduction: DPOR with sleep sets (the default), sleep sets only, or
+    /// none (every interleaving).
+    pub reduction: Reduction,
+}
+
+impl From<&ExploreSettings> for ExhaustiveOptions {
+    /// A scenario's own bounds (`explore.max-schedules`, `explore.max-steps`), with DPOR.
+    fn from(settings: &ExploreSettings) -> Self {
+        Self {
+            max_schedules: settings.max_schedules,
+            max_steps: settings.max_steps,
+            reduction: Reduction::Dpor,
+        }
+    }
 }
 
 /// The result of an exhaustive exploration.
@@ -100,12 +113,19 @@ pub fn explore_exhaustive_after(
     options: &ExhaustiveOptions,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<ExhaustiveSummary, RunError> {
+    explore_exhaustive_each(scenario, label, options, &mut |_, p| on_progress(p))
+}
+
+/// [`explore_exhaustive_after`], calling `on_schedule` with every schedule's result (runs cut
+/// short as redundant are not schedules) and the progress so far.
+pub fn explore_exhaustive_each(
+    scenario: &Scenario,
+    label: &str,
+    options: &ExhaustiveOptions,
+    on_schedule: &mut dyn FnMut(&RunResult, &Progress),
+) -> Result<ExhaustiveSummary, RunError> {
     let config = ExhaustiveConfig::default()
-        .reduction(if options.reduction {
-            Reduction::Dpor
-        } else {
-            Reduction::None
-        })
+        .reduction(options.reduction)
         .max_executions(options.max_schedules)
         .observed(observed_resources(&scenario.steps))
         .prefix_until(label);
@@ -143,15 +163,16 @@ pub fn explore_exhaustive_after(
             } else {
                 unexpected = true;
             }
-            if summary.first_failure.is_none() {
-                summary.first_failure = Some(Failure { seed: 0, result });
-            }
         }
-        on_progress(&Progress {
+        let progress = Progress {
             schedules: summary.schedules,
             failures: summary.failures,
             total: options.max_schedules,
-        });
+        };
+        on_schedule(&result, &progress);
+        if !result.observed.is_pass() && summary.first_failure.is_none() {
+            summary.first_failure = Some(Failure { seed: 0, result });
+        }
     }
     let stats = handle.stats();
     summary.complete = stats.complete;

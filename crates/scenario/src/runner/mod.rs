@@ -22,8 +22,8 @@ use taintsim_sim::{
 };
 
 pub use exhaustive::{
-    ExhaustiveOptions, ExhaustiveSummary, STARTUP_END, explore_exhaustive,
-    explore_exhaustive_after, observed_resources,
+    ExhaustiveOptions, ExhaustiveSummary, Reduction, STARTUP_END, explore_exhaustive,
+    explore_exhaustive_after, explore_exhaustive_each, observed_resources,
 };
 pub use explore::{ExploreOptions, ExploreSummary, Failure, Progress, explore};
 pub use observed::{Observed, expectation_short};
