@@ -159,9 +159,10 @@ fn outcomes_after(
 /// with each reduction finds exactly the distinct outcomes ([`outcome_key`]) of the search
 /// without reduction. The scenarios are small enough for the unreduced search in debug
 /// builds:
-/// - `event-assert-now.json` from the worker's `record event` step on (a later canonical
-///   prefix): whether the broadcaster writes the Event before the actor's one-shot check (the
-///   async-event race); 2 outcomes;
+/// - `event-assert-now.json`, its pod created with the worker's `DisruptionTarget` condition
+///   (so that the worker skips its status PATCH), from the actor's `wait-until pod-absent` on
+///   (a later canonical prefix): whether the broadcaster writes the Event before the actor's
+///   one-shot check (the async-event race); 2 outcomes;
 /// - `updatework-panic.json` and `updatework-fixed.json` with every pod GET answered 404 (a
 ///   fault set before the first step), from the controller's initial sync on: target race 1
 ///   with a short worker (start, GET, 404, finish), so the pod handler's late update lands
@@ -180,9 +181,9 @@ fn reduction_should_find_every_outcome_of_the_full_search() {
     };
     let cases = [
         (
-            "event-assert-now.json",
-            bundled("event-assert-now.json"),
-            "worker default/my-pod #1: record event default/my-pod",
+            "event-assert-now.json without PATCH",
+            event_race_without_patch(),
+            "scenario: wait-until pod-absent default/my-pod",
         ),
         (
             "updatework-panic.json + pod-gone",
@@ -270,4 +271,26 @@ fn observed_resources_should_come_from_waits_that_can_become_false_again() {
         observed_resources(&steps),
         ["event/ns", "pod", "pod/default/b"]
     );
+}
+
+/// `event-assert-now.json` with the pod created already carrying the worker's
+/// `DisruptionTarget` condition, so that the worker skips its status PATCH.
+fn event_race_without_patch() -> Scenario {
+    let path = common::bundled("event-assert-now.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("readable")).expect("json");
+    let pod = v["steps"]
+        .as_array_mut()
+        .expect("steps")
+        .iter_mut()
+        .find(|s| s["create"]["kind"] == "Pod")
+        .expect("a pod is created");
+    pod["create"]["status"] = serde_json::json!({"conditions": [{
+        "type": "DisruptionTarget",
+        "status": "True",
+        "reason": "DeletionByDeviceTaintManager",
+        "message": "Device Taint manager: deleting due to NoExecute taint",
+        "lastTransitionTime": "2025-03-20T11:00:00Z"
+    }]});
+    taintsim_scenario::load::parse(&v.to_string(), &path).expect("still a scenario")
 }
