@@ -78,7 +78,7 @@ impl Future for Step {
             match task.and_then(|t| inner.tasks.get_mut(&t).map(|slot| (t, slot))) {
                 None => Registration::OutsideTask,
                 Some((_, slot)) if slot.ready.is_some() => {
-                    Registration::AlreadyWaiting(slot.actor.clone())
+                    Registration::AlreadyWaiting(slot.actor.to_string())
                 }
                 Some((t, slot)) => {
                     let token = inner.next_token;

@@ -63,7 +63,8 @@ pub(crate) enum TimerEntry {
 /// Who is running simulated code right now.
 pub(crate) struct Current {
     pub(crate) task: Option<TaskId>,
-    pub(crate) actor: String,
+    /// Shared with the task's slot: set on every poll, so a copy must not allocate.
+    pub(crate) actor: Arc<str>,
 }
 
 /// A step a task registered and the token that identifies it.
@@ -74,7 +75,7 @@ pub(crate) struct ReadyStep {
 
 /// One live task.
 pub(crate) struct TaskSlot {
-    pub(crate) actor: String,
+    pub(crate) actor: Arc<str>,
     /// `None` while the task is being polled.
     pub(crate) future: Option<BoxFuture>,
     pub(crate) waker: Waker,
