@@ -17,7 +17,9 @@ use taintsim_scenario::model::{SeedRange, StrategyName};
         does to it and the outcome it expects. `run` checks scenario files, `explore` searches \
         one scenario's schedules, `replay` and `trace` re-run exactly one schedule.\n\n\
         Logs go to stderr and are off by default; RUST_LOG selects them, e.g. \
-        RUST_LOG=taintsim_controller=debug for the simulated controller's own log lines.",
+        RUST_LOG=taintsim_sim=debug for one line per step (step number, virtual time, actor, \
+        action) and RUST_LOG=taintsim_sim=debug,taintsim_controller=debug to add the simulated \
+        controller's own lines, each under the step it ran in.",
     after_help = "Examples:\n  \
         taintsim run scenarios/\n  \
         taintsim explore scenarios/updatework-panic.json --seeds 0..1000\n  \
