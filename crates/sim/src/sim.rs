@@ -18,10 +18,9 @@ use crate::{
 /// as a busy loop (a task that keeps waking itself without ever awaiting a step).
 const MAX_EAGER_POLLS_PER_TASK: u32 = 10_000;
 
-/// A ready task whose label [`Sim::enabled_set`] moved into the enabled set: its index
-/// there, and the token of the step it was taken from.
+/// A ready task whose label [`Sim::enabled_set`] moved into the enabled set, and the token
+/// of the step it was taken from.
 struct Lent {
-    index: usize,
     task: TaskId,
     token: u64,
 }
@@ -118,13 +117,7 @@ impl Sim {
     pub fn step_once(&mut self) -> Option<StepReport> {
         let (report, lent) = self.step_lent()?;
         // The caller keeps the report: give the still-ready tasks copies of their labels.
-        self.give_back(
-            report
-                .enabled
-                .iter()
-                .map(|e| (e.action.clone(), e.touches.clone())),
-            &lent,
-        );
+        self.give_back(report.enabled.iter().cloned(), &lent);
         self.trace.entries.push(report.entry.clone());
         Some(report)
     }
@@ -208,23 +201,20 @@ impl Sim {
 
     /// Puts lent labels back into the tasks that still wait on the very step they were taken
     /// from (same token). A task that was chosen, dropped its step or registered another one
-    /// since then keeps what it has. `labels` runs parallel to the enabled set; `lent` holds
-    /// the tasks' entries only, by their index in it.
-    fn give_back(&mut self, labels: impl Iterator<Item = (String, Vec<String>)>, lent: &[Lent]) {
+    /// since then keeps what it has. `entries` is the enabled set, whose first entries are
+    /// the lent ones, in the order of `lent`.
+    fn give_back(&mut self, entries: impl Iterator<Item = Enabled>, lent: &[Lent]) {
         let mut inner = self.shared.lock();
-        let mut lent = lent.iter().peekable();
-        for (i, (action, touches)) in labels.enumerate() {
-            let Some(l) = lent.next_if(|l| l.index == i) else {
-                continue;
-            };
+        for (e, l) in entries.zip(lent) {
             if let Some(ready) = inner
                 .tasks
                 .get_mut(&l.task)
                 .and_then(|slot| slot.ready.as_mut())
                 .filter(|r| r.token == l.token)
             {
-                ready.label.action = action;
-                ready.label.touches = touches;
+                ready.actor = e.actor;
+                ready.label.action = e.action;
+                ready.label.touches = e.touches;
             }
         }
     }
@@ -252,7 +242,7 @@ impl Sim {
             }
             let StepReport { entry, enabled, .. } = report;
             self.trace.entries.push(entry);
-            self.give_back(enabled.into_iter().map(|e| (e.action, e.touches)), &lent);
+            self.give_back(enabled.into_iter(), &lent);
         }
         self.report()
     }
@@ -308,12 +298,11 @@ impl Sim {
             .filter_map(|(id, slot)| {
                 slot.ready.as_mut().map(|r| {
                     lent.push(Lent {
-                        index: lent.len(),
                         task: *id,
                         token: r.token,
                     });
                     Enabled {
-                        actor: slot.actor.to_string(),
+                        actor: std::mem::take(&mut r.actor),
                         action: std::mem::take(&mut r.label.action),
                         touches: std::mem::take(&mut r.label.touches),
                         kind: EnabledKind::Task(*id),

@@ -86,6 +86,7 @@ impl Future for Step {
                     slot.ready = Some(ReadyStep {
                         token,
                         label: this.label.take().unwrap_or_default(),
+                        actor: slot.actor.to_string(),
                     });
                     Registration::Registered(t, token)
                 }

@@ -71,6 +71,9 @@ pub(crate) struct Current {
 pub(crate) struct ReadyStep {
     pub(crate) token: u64,
     pub(crate) label: StepLabel,
+    /// The task's actor as the enabled set shows it, made once per step rather than once per
+    /// step per decision it waits through (lent like the label, see `Sim::enabled_set`).
+    pub(crate) actor: String,
 }
 
 /// One live task.
