@@ -95,8 +95,11 @@ pub struct DeletionSpy {
     log: SharedLog,
     /// The device view of the last DELETE, with the slice and rule revisions it was read at:
     /// reading every slice on every DELETE made evicting N pods cost N times the devices.
-    view: std::sync::Mutex<Option<((u64, u64), Arc<DeviceView>)>>,
+    view: std::sync::Mutex<Option<CachedView>>,
 }
+
+/// A device view and the (slice, rule) revisions it was read at.
+type CachedView = ((u64, u64), Arc<DeviceView>);
 
 impl DeletionSpy {
     /// A spy over `server` writing to `log`.
