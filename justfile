@@ -30,3 +30,9 @@ loom:
 
 # What .ci/run runs.
 ci: lint test loom run
+
+# The criterion benchmarks (benches/, see docs/performance.md) with short settings; each prints
+# `RESULT` and `TARGET` lines with its ratio against a baseline measured in the same run. Not in CI.
+bench *ARGS:
+    cargo bench --bench apiserver_ops --bench controller_scale --bench schedules_per_sec --bench time_to_bug --bench virtual_time -- --warm-up-time 1 --measurement-time 3 {{ARGS}} 2>&1 | tee target/bench.log
+    @grep -E '^(RESULT|TARGET) ' target/bench.log

@@ -267,22 +267,34 @@ fn controller_scale(c: &mut Criterion) {
             ),
         );
     }
-    if let (Some((first, _)), Some((last, capped))) = (per_pod.first(), per_pod.last()) {
-        let growth = last / first;
-        let at_least = if *capped { ">= " } else { "" };
+    if let Some((first, _)) = per_pod.first() {
+        // The worst growth over any N, not just the last: a capped run only bounds its cost
+        // from below, so it can show a target missed but never met.
+        let (growth, capped) = per_pod
+            .iter()
+            .map(|(each, capped)| (each / first, *capped))
+            .fold((1.0f64, false), |(g, c), (each, capped)| {
+                (g.max(each), c || capped)
+            });
+        let at_least = if capped { ">= " } else { "" };
         result(
             BENCH,
             format!(
-                "per-pod cost at the largest N over the smallest: {at_least}{growth:.2}x \
+                "per-pod cost at the worst N over the smallest: {at_least}{growth:.2}x \
                  (1.0 = linear)"
             ),
         );
         target(
             BENCH,
-            growth < 2.0,
+            growth < 2.0 && !capped,
             format!(
-                "per-pod cost grows {at_least}{growth:.2}x from the smallest to the largest N \
-                 (target: linear, < 2x)"
+                "per-pod cost grows {at_least}{growth:.2}x from the smallest N (target: linear, \
+                 < 2x{})",
+                if capped {
+                    "; a capped run cannot show it met"
+                } else {
+                    ""
+                }
             ),
         );
     }

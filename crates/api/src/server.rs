@@ -155,6 +155,17 @@ impl ApiServer {
         self.inner.state.lock().revision
     }
 
+    /// The revision of the newest change to objects of `kind` (0 before the first). Equal
+    /// values mean that no object of that kind changed in between, so a view derived from
+    /// them can be kept.
+    pub fn kind_revision(&self, kind: Kind) -> u64 {
+        self.inner
+            .state
+            .lock()
+            .store(kind)
+            .map_or(0, |s| s.last_revision())
+    }
+
     /// How many `verb` calls on `kind` the server has seen, including those a fault rule
     /// answered.
     pub fn calls(&self, verb: Verb, kind: Kind) -> u64 {

@@ -17,7 +17,9 @@ use taintsim_scenario::model::{SeedRange, StrategyName};
         does to it and the outcome it expects. `run` checks scenario files, `explore` searches \
         one scenario's schedules, `replay` and `trace` re-run exactly one schedule.\n\n\
         Logs go to stderr and are off by default; RUST_LOG selects them, e.g. \
-        RUST_LOG=taintsim_controller=debug for the simulated controller's own log lines.",
+        RUST_LOG=taintsim_sim=debug for one line per step (step number, virtual time, actor, \
+        action) and RUST_LOG=taintsim_sim=debug,taintsim_controller=debug to add the simulated \
+        controller's own lines, each under the step it ran in.",
     after_help = "Examples:\n  \
         taintsim run scenarios/\n  \
         taintsim explore scenarios/updatework-panic.json --seeds 0..1000\n  \
@@ -103,17 +105,21 @@ pub enum Command {
         )
     )]
     Replay(ReplayArgs),
-    /// Print the trace of one run as text or JSON.
+    /// Print the trace of one run as text or JSON, or draw it as an SVG swimlane (or HTML).
     #[command(
         long_about = "Print the trace of one run: every executed step with its virtual time, \
             actor, action, the objects it touched and the coverage marks it passed.\n\n\
             Text columns: `#step`, virtual time since the start (`+seconds.millis s`), actor, \
-            action, touched objects in brackets, and marks in braces if any.",
+            action, touched objects in brackets, and marks in braces if any.\n\n\
+            `--format svg` draws a swimlane: one lane per actor, virtual time downward, arrows \
+            for API calls, writes, notifications, events and timers, and the failing step in \
+            red with its message. `--format html` adds a table of the steps.",
         after_help = concat!(
             "Examples:\n  \
             taintsim trace scenarios/updatework-panic.json --seed 3 --format text\n  \
             taintsim trace scenarios/updatework-panic.json --decisions failure.decisions.json \
-            --format json -o trace.json\n\n",
+            --format json -o trace.json\n  \
+            taintsim trace scenarios/updatework-panic.json --seed 3 --format svg -o run.svg\n\n",
             "Exit status: 0 if the trace was written, whatever the run's outcome; 2 for a usage \
             error or a scenario that cannot be loaded or run."
         )

@@ -1,5 +1,5 @@
-//! The progress bar of `run` and `explore`: schedules, schedules per second and failures so
-//! far, drawn on stderr only when [`crate::common::show_progress`] allows it.
+//! The progress bar of `run`, `explore` and `stress`: schedules (or runs), their rate and the
+//! failures so far, drawn on stderr only when [`crate::common::show_progress`] allows it.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use taintsim_scenario::runner::Progress;
@@ -11,18 +11,24 @@ pub struct Bar(Option<ProgressBar>);
 impl Bar {
     /// A bar over `total` schedules labelled `prefix`, if `visible`.
     pub fn new(visible: bool, total: u64, prefix: &str) -> Self {
+        Self::counting(visible, total, prefix, "schedules")
+    }
+
+    /// A bar over `total` of `unit` (e.g. `runs` for `stress`), labelled `prefix`, if
+    /// `visible`.
+    pub fn counting(visible: bool, total: u64, prefix: &str, unit: &'static str) -> Self {
         if !visible {
             return Self(None);
         }
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-        let style = ProgressStyle::with_template(
-            "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} schedules, {rate}, {msg}",
-        )
+        let style = ProgressStyle::with_template(&format!(
+            "{{prefix}} [{{elapsed_precise}}] {{wide_bar}} {{pos}}/{{len}} {unit}, {{rate}}, {{msg}}"
+        ))
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .with_key(
             "rate",
-            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                let _ = write!(w, "{:.0} schedules/s", state.per_sec());
+            move |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0} {unit}/s", state.per_sec());
             },
         );
         bar.set_style(style);

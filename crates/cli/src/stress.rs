@@ -110,7 +110,13 @@ pub fn stress(args: &StressArgs) -> anyhow::Result<Status> {
         StressLimit::Runs(n) => (n, false),
         StressLimit::Duration(d) => (d.as_millis() as u64, true),
     };
-    let bar = Bar::new(common::show_progress(args.json), total, &scenario.name);
+    let unit = if by_time { "ms" } else { "runs" };
+    let bar = Bar::counting(
+        common::show_progress(args.json),
+        total,
+        &scenario.name,
+        unit,
+    );
     let summary = run_stress(&scenario, &options, &mut |p| {
         bar.update(&Progress {
             schedules: if by_time {

@@ -719,3 +719,63 @@ fn run_should_replay_a_recorded_decision_log_instead_of_exploring() {
         "{text}"
     );
 }
+
+// --- stress and step logs (issue 7) ---
+
+#[test]
+fn stress_json_of_the_fixed_queue_should_count_its_runs_and_find_no_failure() {
+    let out = taintsim(&[
+        "stress",
+        &fixture(PASS),
+        "--runs",
+        "3",
+        "--threads",
+        "2",
+        "--json",
+    ]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["runs"], 3, "{v}");
+    assert_eq!(v["failures"], 0, "{v}");
+    assert!(v["first_failure"].is_null(), "{v}");
+    assert_eq!(v["threads"], 2, "{v}");
+}
+
+#[test]
+fn stress_with_both_runs_and_duration_should_be_a_usage_error() {
+    let out = taintsim(&["stress", &fixture(PASS), "--runs", "3", "--duration", "1s"]);
+    assert_eq!(code(&out), 2, "{}{}", stdout(&out), stderr(&out));
+}
+
+#[test]
+fn rust_log_should_print_each_step_with_its_virtual_time_and_actor() {
+    let out = Command::new(env!("CARGO_BIN_EXE_taintsim"))
+        .args(["replay", &fixture(PASS), "--seed", "0", "--json"])
+        .env("CI", "1")
+        .env("RUST_LOG", "taintsim_sim=debug,taintsim_controller=debug")
+        .output()
+        .expect("the taintsim binary runs");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let steps = json(&out)["steps"].as_u64().expect("steps");
+    let logs = stderr(&out);
+    let step_lines: Vec<&str> = logs.lines().filter(|l| l.contains("step{n=")).collect();
+    // One line per step, and the controller's own lines inside a step carry it too.
+    let own = step_lines
+        .iter()
+        .filter(|l| l.contains("taintsim_sim::step"))
+        .count();
+    assert_eq!(own as u64, steps, "{logs}");
+    for n in 1..=steps {
+        let line = step_lines
+            .iter()
+            .find(|l| l.contains(&format!("step{{n={n} ")))
+            .unwrap_or_else(|| panic!("no log line for step {n}:\n{logs}"));
+        assert!(line.contains(" t=2025-"), "virtual time: {line}");
+        assert!(line.contains(" actor="), "actor: {line}");
+    }
+    assert!(
+        step_lines.iter().any(|l| l.contains("taintsim_controller")),
+        "{logs}"
+    );
+}

@@ -2,7 +2,7 @@
 //! tokio task (an informer listener) is caught and reported as the run's outcome.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use taintsim_scenario::load;
 use taintsim_scenario::model::Scenario;
@@ -108,7 +108,6 @@ fn nil_time_added() -> Scenario {
 #[test]
 fn stress_of_the_fixed_initial_eviction_should_pass_every_run() {
     let scenario = load::load_file(&scenario_file("eviction-initial.json")).expect("loads");
-    let began = Instant::now();
     let mut seen = 0;
     let summary = stress(&scenario, &options(3), &mut |p| seen = p.runs).expect("runs");
     assert_eq!(summary.runs, 3);
@@ -120,11 +119,6 @@ fn stress_of_the_fixed_initial_eviction_should_pass_every_run() {
     );
     assert!(summary.ok);
     assert_eq!(summary.outcomes.get("pass"), Some(&3));
-    assert!(
-        began.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        began.elapsed()
-    );
 }
 
 #[test]
@@ -157,7 +151,6 @@ fn a_panic_in_a_tokio_task_should_be_caught_and_reported() {
 #[test]
 fn stress_of_a_scenario_expecting_a_panic_should_hold_when_every_run_panics() {
     let scenario = nil_time_added();
-    let began = Instant::now();
     let summary = stress(&scenario, &options(3), &mut |_| {}).expect("runs");
     assert_eq!(summary.runs, 3);
     assert_eq!(summary.failures, 3);
@@ -167,11 +160,6 @@ fn stress_of_a_scenario_expecting_a_panic_should_hold_when_every_run_panics() {
     assert!(first.observed.message().contains("claimEvictionTime"));
     assert_eq!(summary.first_expected.as_ref(), Some(first));
     assert!(summary.ok);
-    assert!(
-        began.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        began.elapsed()
-    );
 }
 
 #[test]

@@ -66,7 +66,7 @@ impl SimHandle {
             inner.tasks.insert(
                 id,
                 TaskSlot {
-                    actor: actor.into(),
+                    actor: Arc::from(actor.into()),
                     future: Some(fut),
                     waker: task_waker(id, self.shared.wake.clone()),
                     ready: None,
@@ -136,7 +136,11 @@ impl SimHandle {
 
     /// The actor of the task or timer closure running now, if any.
     pub fn current_actor(&self) -> Option<String> {
-        self.shared.lock().current.as_ref().map(|c| c.actor.clone())
+        self.shared
+            .lock()
+            .current
+            .as_ref()
+            .map(|c| c.actor.to_string())
     }
 
     /// A uniform data choice in `0..n` (an `n` of 0 is treated as 1), made by the strategy and

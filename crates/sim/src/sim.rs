@@ -18,6 +18,13 @@ use crate::{
 /// as a busy loop (a task that keeps waking itself without ever awaiting a step).
 const MAX_EAGER_POLLS_PER_TASK: u32 = 10_000;
 
+/// A ready task whose label [`Sim::enabled_set`] moved into the enabled set, and the token
+/// of the step it was taken from.
+struct Lent {
+    task: TaskId,
+    token: u64,
+}
+
 /// The deterministic single-threaded executor. See the crate docs for the contract.
 pub struct Sim {
     shared: Arc<Shared>,
@@ -97,7 +104,7 @@ impl Sim {
             .lock()
             .tasks
             .iter()
-            .map(|(id, slot)| (*id, slot.actor.clone()))
+            .map(|(id, slot)| (*id, slot.actor.to_string()))
             .collect()
     }
 
@@ -108,43 +115,67 @@ impl Sim {
     /// A step that panics is still reported (its trace entry is recorded); the run then ends
     /// and the next call returns `None`.
     pub fn step_once(&mut self) -> Option<StepReport> {
+        let (report, lent) = self.step_lent()?;
+        // The caller keeps the report: give the still-ready tasks copies of their labels.
+        self.give_back(report.enabled.iter().cloned(), &lent);
+        self.trace.entries.push(report.entry.clone());
+        Some(report)
+    }
+
+    /// [`Sim::step_once`], except that the labels of the ready tasks are moved into the
+    /// report's enabled set rather than copied (copying every ready task's label on every step
+    /// made a step cost linear in the number of ready tasks), and the trace entry is not
+    /// appended yet. The caller must hand the labels back with [`Sim::give_back`], with the
+    /// returned tokens, and append the entry.
+    fn step_lent(&mut self) -> Option<(StepReport, Vec<Lent>)> {
         if self.outcome.is_some() {
             return None;
         }
         let step = self.steps + 1;
-        let enabled = loop {
+        let (enabled, lent) = loop {
             if let Err(outcome) = self.settle(step) {
-                return self.finish(outcome);
+                self.outcome = Some(outcome);
+                return None;
             }
-            let (enabled, next_deadline) = self.enabled_set();
+            let (enabled, lent, next_deadline) = self.enabled_set();
             if !enabled.is_empty() {
-                break enabled;
+                break (enabled, lent);
             }
             let Some(deadline) = next_deadline else {
-                return self.finish(Outcome::Quiescent);
+                self.outcome = Some(Outcome::Quiescent);
+                return None;
             };
             self.jumps_without_step += 1;
             if self.jumps_without_step > self.config.max_steps {
-                return self.finish(Outcome::StepLimit);
+                self.outcome = Some(Outcome::StepLimit);
+                return None;
             }
             self.advance_to(deadline);
         };
         if self.steps >= self.config.max_steps {
-            return self.finish(Outcome::StepLimit);
+            self.outcome = Some(Outcome::StepLimit);
+            return None;
         }
         let index = match self.choose(&enabled, step) {
             Ok(index) => index,
-            Err(divergence) => return self.finish(Outcome::Divergence(divergence)),
+            Err(divergence) => {
+                self.outcome = Some(Outcome::Divergence(divergence));
+                return None;
+            }
         };
-        let chosen = enabled[index].clone();
         self.steps = step;
         self.jumps_without_step = 0;
-        self.previous = Some(chosen.clone());
+        let chosen = &enabled[index];
 
-        let mut result = self.execute(&chosen, step);
+        let span = self.step_span(chosen, step);
+        let entered = span.enter();
+        tracing::debug!(target: "taintsim_sim::step", "{}", chosen.action);
+        let mut result = self.execute(chosen, step);
         if result.is_ok() {
             result = self.settle(step);
         }
+        drop(entered);
+        self.previous = Some(chosen.clone());
         let entry = {
             let mut inner = self.shared.lock();
             TraceEntry {
@@ -157,15 +188,35 @@ impl Sim {
                 marks: std::mem::take(&mut inner.marks),
             }
         };
-        self.trace.entries.push(entry.clone());
         if let Err(outcome) = result {
             self.outcome = Some(outcome);
         }
-        Some(StepReport {
+        let report = StepReport {
             entry,
             enabled,
             chosen: index,
-        })
+        };
+        Some((report, lent))
+    }
+
+    /// Puts lent labels back into the tasks that still wait on the very step they were taken
+    /// from (same token). A task that was chosen, dropped its step or registered another one
+    /// since then keeps what it has. `entries` is the enabled set, whose first entries are
+    /// the lent ones, in the order of `lent`.
+    fn give_back(&mut self, entries: impl Iterator<Item = Enabled>, lent: &[Lent]) {
+        let mut inner = self.shared.lock();
+        for (e, l) in entries.zip(lent) {
+            if let Some(ready) = inner
+                .tasks
+                .get_mut(&l.task)
+                .and_then(|slot| slot.ready.as_mut())
+                .filter(|r| r.token == l.token)
+            {
+                ready.actor = e.actor;
+                ready.label.action = e.action;
+                ready.label.touches = e.touches;
+            }
+        }
     }
 
     /// Runs to the end: quiescence, the step limit, a panic or a divergence.
@@ -180,16 +231,18 @@ impl Sim {
         observer: &mut dyn FnMut(&StepReport, &SimHandle) -> Control,
     ) -> RunReport {
         let handle = self.handle();
-        while let Some(report) = self.step_once() {
-            if self.outcome.is_some() {
-                continue;
-            }
-            if let Control::Stop(message) = observer(&report, &handle) {
+        while let Some((report, lent)) = self.step_lent() {
+            if self.outcome.is_none()
+                && let Control::Stop(message) = observer(&report, &handle)
+            {
                 self.outcome = Some(Outcome::Stopped {
                     step: report.entry.step,
                     message,
                 });
             }
+            let StepReport { entry, enabled, .. } = report;
+            self.trace.entries.push(entry);
+            self.give_back(enabled.into_iter(), &lent);
         }
         self.report()
     }
@@ -216,24 +269,44 @@ impl Sim {
         std::mem::replace(&mut self.shared.lock().strategy, Box::new(Spent))
     }
 
-    fn finish(&mut self, outcome: Outcome) -> Option<StepReport> {
-        self.outcome = Some(outcome);
-        None
+    /// The span of one step, so that every log line of the step (the step's own, and those of
+    /// the code it runs) carries the step number, the virtual time and the actor. Built only
+    /// when step logging is on (`RUST_LOG=taintsim_sim=debug`): reading the clock takes the lock.
+    fn step_span(&self, chosen: &Enabled, step: u64) -> tracing::Span {
+        if !tracing::enabled!(target: "taintsim_sim::step", tracing::Level::DEBUG) {
+            return tracing::Span::none();
+        }
+        let time = self.shared.lock().now();
+        tracing::debug_span!(
+            target: "taintsim_sim::step",
+            "step",
+            n = step,
+            t = %time,
+            actor = %chosen.actor
+        )
     }
 
     /// The enabled set in presentation order (ready tasks by id, due timers by deadline then
-    /// sequence, then the clock pseudo-step), and the earliest future deadline.
-    fn enabled_set(&self) -> (Vec<Enabled>, Option<u64>) {
-        let inner = self.shared.lock();
+    /// sequence, then the clock pseudo-step), the tasks whose labels it borrowed (see
+    /// [`Sim::step_lent`]), and the earliest future deadline.
+    fn enabled_set(&self) -> (Vec<Enabled>, Vec<Lent>, Option<u64>) {
+        let mut inner = self.shared.lock();
+        let mut lent = Vec::new();
         let mut enabled: Vec<Enabled> = inner
             .tasks
-            .iter()
+            .iter_mut()
             .filter_map(|(id, slot)| {
-                slot.ready.as_ref().map(|r| Enabled {
-                    actor: slot.actor.clone(),
-                    action: r.label.action.clone(),
-                    touches: r.label.touches.clone(),
-                    kind: EnabledKind::Task(*id),
+                slot.ready.as_mut().map(|r| {
+                    lent.push(Lent {
+                        task: *id,
+                        token: r.token,
+                    });
+                    Enabled {
+                        actor: std::mem::take(&mut r.actor),
+                        action: std::mem::take(&mut r.label.action),
+                        touches: std::mem::take(&mut r.label.touches),
+                        kind: EnabledKind::Task(*id),
+                    }
                 })
             })
             .collect();
@@ -254,13 +327,17 @@ impl Sim {
                 kind: EnabledKind::ClockAdvance,
             });
         }
-        (enabled, next)
+        (enabled, lent, next)
     }
 
     fn choose(&mut self, enabled: &[Enabled], step: u64) -> Result<usize, Divergence> {
         let mut inner = self.shared.lock();
-        let ctx = ChooseContext::new(step, inner.decisions.len(), self.previous.clone());
-        let index = inner.strategy.choose(enabled, &ctx)?;
+        // The context borrows `previous` for the call and hands it back (it is replaced after
+        // the step anyway): cloning an entry per step shows in the profile.
+        let ctx = ChooseContext::new(step, inner.decisions.len(), self.previous.take());
+        let chosen = inner.strategy.choose(enabled, &ctx);
+        self.previous = ctx.previous;
+        let index = chosen?;
         let Some(chosen) = enabled.get(index) else {
             return Err(Divergence {
                 decision: ctx.decision,
@@ -294,7 +371,7 @@ impl Sim {
                     if let Some((actor, _)) = &taken {
                         inner.current = Some(Current {
                             task: None,
-                            actor: actor.clone(),
+                            actor: Arc::from(actor.as_str()),
                         });
                     }
                     taken
@@ -344,7 +421,7 @@ impl Sim {
                     .lock()
                     .tasks
                     .get(&id)
-                    .map(|s| s.actor.clone())
+                    .map(|s| s.actor.to_string())
                     .unwrap_or_default();
                 return Err(Outcome::Panic {
                     step,
@@ -413,7 +490,7 @@ impl Sim {
         let divergence = self.shared.lock().divergence.take();
         let action = chosen_action.unwrap_or(if first { "start" } else { "wake" });
         match (result, divergence) {
-            (Err(p), _) => Err(panic_outcome(step, actor, action, p)),
+            (Err(p), _) => Err(panic_outcome(step, actor.to_string(), action, p)),
             (Ok(_), Some(d)) => Err(Outcome::Divergence(d)),
             (Ok(_), None) => Ok(()),
         }

@@ -78,7 +78,7 @@ impl Future for Step {
             match task.and_then(|t| inner.tasks.get_mut(&t).map(|slot| (t, slot))) {
                 None => Registration::OutsideTask,
                 Some((_, slot)) if slot.ready.is_some() => {
-                    Registration::AlreadyWaiting(slot.actor.clone())
+                    Registration::AlreadyWaiting(slot.actor.to_string())
                 }
                 Some((t, slot)) => {
                     let token = inner.next_token;
@@ -86,6 +86,7 @@ impl Future for Step {
                     slot.ready = Some(ReadyStep {
                         token,
                         label: this.label.take().unwrap_or_default(),
+                        actor: slot.actor.to_string(),
                     });
                     Registration::Registered(t, token)
                 }

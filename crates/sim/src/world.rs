@@ -63,18 +63,22 @@ pub(crate) enum TimerEntry {
 /// Who is running simulated code right now.
 pub(crate) struct Current {
     pub(crate) task: Option<TaskId>,
-    pub(crate) actor: String,
+    /// Shared with the task's slot: set on every poll, so a copy must not allocate.
+    pub(crate) actor: Arc<str>,
 }
 
 /// A step a task registered and the token that identifies it.
 pub(crate) struct ReadyStep {
     pub(crate) token: u64,
     pub(crate) label: StepLabel,
+    /// The task's actor as the enabled set shows it, made once per step rather than once per
+    /// step per decision it waits through (lent like the label, see `Sim::enabled_set`).
+    pub(crate) actor: String,
 }
 
 /// One live task.
 pub(crate) struct TaskSlot {
-    pub(crate) actor: String,
+    pub(crate) actor: Arc<str>,
     /// `None` while the task is being polled.
     pub(crate) future: Option<BoxFuture>,
     pub(crate) waker: Waker,

@@ -21,6 +21,13 @@ pub(crate) struct KindStore {
     compacted_through: u64,
 }
 
+impl KindStore {
+    /// The revision of the newest change (0 before the first; the log always keeps it).
+    pub(crate) fn last_revision(&self) -> u64 {
+        self.log.back().map_or(0, |e| e.resource_version)
+    }
+}
+
 /// An open watch as the server sees it.
 #[derive(Debug)]
 pub(crate) struct WatchSlot {

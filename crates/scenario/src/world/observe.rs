@@ -93,12 +93,42 @@ impl EventRecorder for ObservedRecorder {
 pub struct DeletionSpy {
     server: ApiServer,
     log: SharedLog,
+    /// The device view of the last DELETE, with the slice and rule revisions it was read at:
+    /// reading every slice on every DELETE made evicting N pods cost N times the devices.
+    view: std::sync::Mutex<Option<CachedView>>,
 }
+
+/// A device view and the (slice, rule) revisions it was read at.
+type CachedView = ((u64, u64), Arc<DeviceView>);
 
 impl DeletionSpy {
     /// A spy over `server` writing to `log`.
     pub fn new(server: ApiServer, log: SharedLog) -> Self {
-        Self { server, log }
+        Self {
+            server,
+            log,
+            view: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The device view now: the cached one while no slice or rule has changed.
+    fn device_view(&self) -> Arc<DeviceView> {
+        let at = (
+            self.server.kind_revision(Kind::ResourceSlice),
+            self.server.kind_revision(Kind::DeviceTaintRule),
+        );
+        let mut cached = self
+            .view
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match &*cached {
+            Some((read_at, view)) if *read_at == at => view.clone(),
+            _ => {
+                let view = Arc::new(DeviceView::read(&self.server));
+                *cached = Some((at, view.clone()));
+                view
+            }
+        }
     }
 }
 
@@ -106,9 +136,7 @@ impl FaultRule for DeletionSpy {
     fn check(&self, req: &Request) -> Verdict {
         if req.verb == Verb::Delete && req.kind == Kind::Pod {
             let due = match self.server.peek(Kind::Pod, &req.namespace, &req.name) {
-                Some(taintsim_api::Object::Pod(pod)) => {
-                    DeviceView::read(&self.server).due(&self.server, &pod)
-                }
+                Some(taintsim_api::Object::Pod(pod)) => self.device_view().due(&self.server, &pod),
                 _ => Due::Never,
             };
             let key = format!("{}/{}", req.namespace, req.name);
