@@ -46,8 +46,11 @@ pub struct WorldLog {
     pub eventf: Vec<EventfCall>,
     /// Every accepted controller DELETE, in order.
     pub deletions: Vec<Deletion>,
-    /// Judgements made when a DELETE request reached the server, by pod, until the response.
-    pending: BTreeMap<String, (Timestamp, Due)>,
+    /// Judgements made when a DELETE request reached the server, by (actor, pod), until the
+    /// response. Keyed by actor too because two workers may DELETE the same pod concurrently
+    /// (a replaced work still running): the second request, judged after the first removed
+    /// the pod, must not overwrite the first one's judgement.
+    pending: BTreeMap<(String, String), (Timestamp, Due)>,
 }
 
 /// The shared, lockable log.
@@ -93,6 +96,7 @@ impl EventRecorder for ObservedRecorder {
 pub struct DeletionSpy {
     server: ApiServer,
     log: SharedLog,
+    actor: CurrentActor,
     /// The device view of the last DELETE, with the slice and rule revisions it was read at:
     /// reading every slice on every DELETE made evicting N pods cost N times the devices.
     view: std::sync::Mutex<Option<CachedView>>,
@@ -102,11 +106,12 @@ pub struct DeletionSpy {
 type CachedView = ((u64, u64), Arc<DeviceView>);
 
 impl DeletionSpy {
-    /// A spy over `server` writing to `log`.
-    pub fn new(server: ApiServer, log: SharedLog) -> Self {
+    /// A spy over `server` writing to `log`; `actor` names the task whose request it judges.
+    pub fn new(server: ApiServer, log: SharedLog, actor: CurrentActor) -> Self {
         Self {
             server,
             log,
+            actor,
             view: std::sync::Mutex::new(None),
         }
     }
@@ -139,7 +144,7 @@ impl FaultRule for DeletionSpy {
                 Some(taintsim_api::Object::Pod(pod)) => self.device_view().due(&self.server, &pod),
                 _ => Due::Never,
             };
-            let key = format!("{}/{}", req.namespace, req.name);
+            let key = ((self.actor)(), format!("{}/{}", req.namespace, req.name));
             self.log
                 .lock()
                 .pending
@@ -192,13 +197,14 @@ impl Client for ObservedClient {
         let pod = format!("{namespace}/{name}");
         Box::pin(async move {
             let result = call.await;
+            let actor = actor();
             let mut log = log.lock();
-            let judged = log.pending.remove(&pod);
+            let judged = log.pending.remove(&(actor.clone(), pod.clone()));
             if result.is_ok() {
                 let (at, due) =
                     judged.unwrap_or_else(|| (server.now(), Due::Unknown("not judged".into())));
                 log.deletions.push(Deletion {
-                    actor: actor(),
+                    actor,
                     pod,
                     at,
                     due,
