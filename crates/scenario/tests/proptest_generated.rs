@@ -510,6 +510,12 @@ fn write_mixed_generations_regression() {
             "wait_for_sync":false,"steps":[],"seed":0}"#,
     )
     .expect("a valid case");
+    // Bundled files have at least one step; the failure happens while the controller starts,
+    // so waiting for it to sync keeps it.
+    let case = Case {
+        wait_for_sync: true,
+        ..case
+    };
     let mut scenario = generate::to_scenario(&case);
     for o in &mut scenario.objects {
         if let taintsim_api::Object::SliceV1beta1(slice) = &mut o.0
@@ -532,7 +538,9 @@ fn write_mixed_generations_regression() {
          it must stay. At startup the controller replays the slices one at a time (spec §2.3 \
          step 5); after slice-0 alone, dev-0 looks tainted and the eviction starts at once; \
          slice-1's replay then cancels it, but CancelWork cannot stop work already running, \
-         and the pod is deleted. {}",
+         and the pod is deleted. The file runs the fixed controller and expects this \
+         violation, because the fixed controller still has it: when it is fixed, this replay \
+         passes and `expect` becomes `pass`. {}",
         shrunk.observed.message()
     );
     let path = regressions_dir().join("fixed-startup-mixed-generations.json");
