@@ -180,11 +180,14 @@ pub enum Command {
             The bytes are decoded exactly as the target decodes them (a generated world, \
             actor steps and a schedule seed; see fuzz/README.md), run on the fixed controller, \
             and the failing run is written with its decision log and an `expect` that names \
-            the failure. Shrink the file afterwards with `taintsim shrink OUT -o OUT`.",
+            the failure. An artifact found with TAINTSIM_FUZZ_SET needs the same overrides \
+            as --set. Shrink the file afterwards with `taintsim shrink OUT -o OUT`.",
         after_help = concat!(
             "Examples:\n  \
             taintsim import-fuzz fuzz/artifacts/event_sequence/crash-1a2b3c -o scenarios/regressions/fuzz-startup.json\n  \
-            taintsim import-fuzz crash.bin -o found.json --json\n\n",
+            taintsim import-fuzz crash.bin -o found.json --json\n  \
+            TAINTSIM_FUZZ_SET=queue=v2 just fuzz event_sequence 60\n  \
+            taintsim import-fuzz fuzz/artifacts/event_sequence/crash-* --set queue=v2 -o v2.json\n\n",
             "Exit status: 0 if the written file replays the failure, 1 if it does not, 2 if the \
             artifact cannot be read or decodes to a case that passes."
         )

@@ -10,6 +10,7 @@ use taintsim_scenario::generate;
 use taintsim_scenario::runner::Observed;
 
 use crate::Status;
+use crate::cli::SetArgs;
 use crate::common::shell_quote;
 use crate::shrink::{check_written, name_for, write_scenario};
 
@@ -26,6 +27,10 @@ pub struct ImportFuzzArgs {
     /// The scenario's `name` (default: OUT's file name without `.json`).
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
+    /// The overrides the target ran with (`TAINTSIM_FUZZ_SET`), e.g. `--set queue=v2`
+    /// (repeatable); by default the fixed controller, as the target runs it.
+    #[command(flatten)]
+    pub set: SetArgs,
     /// Print one JSON object: `{"artifact", "output", "name", "objects", "steps", "decisions",
     /// "expect", "failure", "replays", "shrink"}`.
     #[arg(long)]
@@ -50,11 +55,14 @@ struct ImportJson<'a> {
 pub fn import_fuzz(args: &ImportFuzzArgs) -> anyhow::Result<Status> {
     let bytes = std::fs::read(&args.artifact)
         .with_context(|| format!("cannot read {}", args.artifact.display()))?;
-    let mut scenario = match generate::import_fuzz_artifact(&bytes) {
+    let mut behavior = generate::fixed_behavior();
+    args.set.apply(&mut behavior)?;
+    let mut scenario = match generate::import_fuzz_artifact_with(&bytes, behavior) {
         Ok(s) => s,
         Err(e) => bail!(
-            "{}: {e} (the event_sequence target decodes it to a case the fixed controller \
-             passes; is it an artifact of another target, or was the bug fixed?)",
+            "{}: {e} (the event_sequence target decodes it to a case this controller passes: \
+             is it an artifact of another target, was it found with TAINTSIM_FUZZ_SET (give \
+             the same overrides with --set), or was the bug fixed?)",
             args.artifact.display()
         ),
     };
