@@ -668,3 +668,29 @@ fn behavior_with_should_reject_bad_overrides() {
     let err = generate::behavior_with("nope=1").expect_err("unknown key");
     assert!(err.contains(generate::FUZZ_SET_ENV), "{err}");
 }
+
+/// Writes `fuzz/seeds/event_sequence/case-<n>.bin`: generated cases (linked pods, claims and
+/// tainted slices, faults) encoded for the `event_sequence` target, so that the fuzzer starts
+/// from structured worlds instead of random bytes. Run on purpose only.
+#[test]
+#[ignore = "rewrites fuzz/seeds/event_sequence; run with TAINTSIM_WRITE_FUZZ_SEEDS=1"]
+fn write_fuzz_seeds() {
+    use proptest::strategy::{Strategy, ValueTree};
+    if std::env::var("TAINTSIM_WRITE_FUZZ_SEEDS").is_err() {
+        return;
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds/event_sequence");
+    let mut runner = runner(config(16));
+    let strategy = case(GenOptions::default());
+    for n in 0..16 {
+        let c = strategy.new_tree(&mut runner).expect("a case").current();
+        std::fs::write(dir.join(format!("case-{n}.bin")), generate::encode(&c)).expect("writes");
+    }
+    for name in ["queue-v2-race"] {
+        std::fs::write(
+            dir.join(format!("{name}.bin")),
+            generate::encode(&v2_case()),
+        )
+        .expect("writes");
+    }
+}
