@@ -56,6 +56,11 @@ pub struct ShrinkArgs {
     /// fail.
     #[arg(long, value_name = "N", default_value_t = ShrinkOptions::default().seeds_per_candidate)]
     pub seeds_per_candidate: u64,
+    /// A coverage mark (as `taintsim trace` shows them in braces) that every kept candidate
+    /// must also pass, to keep the failure's mechanism and not only its site (repeatable),
+    /// e.g. `--keep-mark queue.v0.restore-nil-after-cancel`.
+    #[arg(long = "keep-mark", value_name = "MARK")]
+    pub keep_marks: Vec<String>,
     /// Per-run step bound (default: the file's `explore.max-steps`).
     #[arg(long, value_name = "N")]
     pub max_steps: Option<u64>,
@@ -223,6 +228,7 @@ pub fn shrink(args: &ShrinkArgs) -> anyhow::Result<Status> {
         seeds_per_candidate: args.seeds_per_candidate,
         max_steps,
         max_runs: args.max_runs.max(1),
+        keep_marks: args.keep_marks.clone(),
     };
     let bar = Bar::new(show_progress(args.json), options.max_runs);
     let shrunk = shrink_with_progress(&scenario, schedule, &options, &mut |p| bar.update(p));
@@ -236,6 +242,11 @@ pub fn shrink(args: &ShrinkArgs) -> anyhow::Result<Status> {
             args.file.display()
         ),
         Err(ShrinkError::Run(e)) => bail!("{}: cannot run: {e}", args.file.display()),
+        Err(e @ ShrinkError::MissingMark(_)) => bail!(
+            "{}: {words}: {e} (`taintsim trace {} ... --format text` lists the marks in braces)",
+            args.file.display(),
+            args.file.display()
+        ),
     };
     if let Some(name) = args.name.clone().or_else(|| name_for(&args.output)) {
         shrunk.scenario.name = name;

@@ -144,8 +144,10 @@ struct Toggle {
     /// The most objects plus steps the shrunk case may have.
     bound: usize,
     /// Whether the regression file may be shrunk further by `taintsim_scenario::shrink`, which
-    /// keeps the panic site or the oracle but not a coverage mark or a baseline.
+    /// keeps the panic site or the oracle (and `marks`) but not a baseline.
     shrink_schedule: bool,
+    /// Coverage marks the shrunk regression must still pass.
+    marks: &'static [&'static str],
 }
 
 fn fixed_with(f: impl FnOnce(&mut Behavior)) -> Behavior {
@@ -174,6 +176,7 @@ fn toggles() -> Vec<Toggle> {
             seeds: TOGGLE_SEEDS,
             bound: 6,
             shrink_schedule: true,
+            marks: &[],
         },
         Toggle {
             name: "queue-v0",
@@ -190,7 +193,8 @@ fn toggles() -> Vec<Toggle> {
             budget: 2000,
             seeds: TOGGLE_SEEDS,
             bound: 10,
-            shrink_schedule: false,
+            shrink_schedule: true,
+            marks: &["queue.v0.restore-nil-after-cancel"],
         },
         Toggle {
             name: "queue-v3",
@@ -202,6 +206,7 @@ fn toggles() -> Vec<Toggle> {
             seeds: 1,
             bound: 10,
             shrink_schedule: true,
+            marks: &[],
         },
         Toggle {
             name: "pod-update-filter-claim-statuses",
@@ -213,6 +218,7 @@ fn toggles() -> Vec<Toggle> {
             seeds: TOGGLE_SEEDS,
             bound: 6,
             shrink_schedule: true,
+            marks: &[],
         },
         Toggle {
             name: "handle-pods-return",
@@ -224,6 +230,7 @@ fn toggles() -> Vec<Toggle> {
             seeds: TOGGLE_SEEDS,
             bound: 4,
             shrink_schedule: true,
+            marks: &[],
         },
         Toggle {
             name: "retries-fixed",
@@ -235,6 +242,7 @@ fn toggles() -> Vec<Toggle> {
             seeds: TOGGLE_SEEDS,
             bound: 5,
             shrink_schedule: true,
+            marks: &[],
         },
         Toggle {
             name: "toleration-effect-no-execute-only",
@@ -249,6 +257,7 @@ fn toggles() -> Vec<Toggle> {
             seeds: TOGGLE_SEEDS,
             bound: 4,
             shrink_schedule: true,
+            marks: &[],
         },
     ]
 }
@@ -468,8 +477,11 @@ fn write_regressions() {
         } = find(&toggle);
         let scenario = scenario_with(&minimal, toggle.behavior);
         let (mut out, how) = if toggle.shrink_schedule {
-            let shrunk = shrink(&scenario, Schedule::Random(seed), &ShrinkOptions::default())
-                .expect("shrinks");
+            let options = ShrinkOptions {
+                keep_marks: toggle.marks.iter().map(|m| (*m).to_owned()).collect(),
+                ..ShrinkOptions::default()
+            };
+            let shrunk = shrink(&scenario, Schedule::Random(seed), &options).expect("shrinks");
             let how = format!(
                 "and shrunk by taintsim_scenario::shrink ({:?} -> {:?}): {}",
                 shrunk.before,

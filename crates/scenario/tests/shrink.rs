@@ -105,3 +105,40 @@ fn shrink_should_refuse_a_passing_run() {
         .expect_err("nothing to shrink");
     assert!(err.to_string().contains("passes"), "{err}");
 }
+
+/// Queue v0's stale nil entry and the plain nil race panic at the same site; keeping the v0
+/// coverage mark keeps the stale-nil mechanism through shrinking.
+#[test]
+fn shrink_should_keep_a_required_coverage_mark() {
+    const MARK: &str = "queue.v0.restore-nil-after-cancel";
+    let scenario = bundled("catalogue/stale-nil-v0.json");
+    let summary = explore(
+        &scenario,
+        &ExploreOptions::from(&scenario.explore),
+        &mut |_| {},
+    )
+    .expect("explores");
+    let failure = summary.first_failure.expect("explore finds the panic");
+    assert!(failure.result.report.trace.has_mark(MARK));
+    let options = ShrinkOptions {
+        keep_marks: vec![MARK.to_owned()],
+        ..ShrinkOptions::default()
+    };
+    let shrunk = shrink(&scenario, Schedule::Random(failure.seed), &options).expect("shrinks");
+    assert!(is_update_work_panic(&shrunk.observed));
+    assert!(
+        shrunk.after.steps <= shrunk.before.steps,
+        "{:?}",
+        shrunk.after
+    );
+    let log = shrunk.scenario.decisions.clone().expect("a log");
+    let replay = run_schedule(&shrunk.scenario, Schedule::Replay(log), 20_000).expect("replays");
+    assert!(replay.report.trace.has_mark(MARK), "the mark is kept");
+
+    let missing = ShrinkOptions {
+        keep_marks: vec!["no.such.mark".to_owned()],
+        ..ShrinkOptions::default()
+    };
+    let err = shrink(&scenario, Schedule::Random(failure.seed), &missing).expect_err("refused");
+    assert!(err.to_string().contains("no.such.mark"), "{err}");
+}

@@ -54,8 +54,8 @@ impl FailureKey {
     }
 }
 
-/// Limits of a shrink.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Limits of a shrink, and what else must stay the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShrinkOptions {
     /// Random seeds tried per candidate after the tolerant replay of the current log.
     pub seeds_per_candidate: u64,
@@ -63,6 +63,10 @@ pub struct ShrinkOptions {
     pub max_steps: u64,
     /// The most runs in total.
     pub max_runs: u64,
+    /// Coverage marks every kept candidate must also pass (the original run must pass them
+    /// too). Two bugs can fail at the same site: queue v0's stale nil entry and the plain nil
+    /// race both panic in `UpdateWork`; `queue.v0.restore-nil-after-cancel` keeps the former.
+    pub keep_marks: Vec<String>,
 }
 
 impl Default for ShrinkOptions {
@@ -71,6 +75,7 @@ impl Default for ShrinkOptions {
             seeds_per_candidate: 32,
             max_steps: 20_000,
             max_runs: 20_000,
+            keep_marks: Vec::new(),
         }
     }
 }
@@ -114,6 +119,9 @@ pub enum ShrinkError {
     /// The given schedule does not fail.
     #[error("the run passes ({0}); there is nothing to shrink")]
     NotFailing(String),
+    /// The original run does not pass a coverage mark it is asked to keep.
+    #[error("the failing run does not pass the coverage mark {0:?}; it cannot be kept")]
+    MissingMark(String),
     /// The scenario cannot run.
     #[error(transparent)]
     Run(#[from] RunError),
@@ -255,6 +263,11 @@ impl Shrinker<'_> {
 
     fn same(&self, r: &RunResult) -> bool {
         FailureKey::of(&r.observed).as_ref() == Some(&self.key)
+            && self
+                .options
+                .keep_marks
+                .iter()
+                .all(|m| r.report.trace.has_mark(m))
     }
 
     /// The failing run of `candidate`, if it still fails the same way. A candidate that
@@ -363,6 +376,13 @@ pub fn shrink_with_progress(
     let original = run_schedule(scenario, schedule, options.max_steps)?;
     let key = FailureKey::of(&original.observed)
         .ok_or_else(|| ShrinkError::NotFailing(original.observed.message()))?;
+    if let Some(m) = options
+        .keep_marks
+        .iter()
+        .find(|m| !original.report.trace.has_mark(m))
+    {
+        return Err(ShrinkError::MissingMark(m.clone()));
+    }
     let before = size(scenario, &original.report.decisions);
     let mut shrinker = Shrinker {
         key,
