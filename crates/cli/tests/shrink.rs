@@ -197,6 +197,22 @@ fn shrink_should_explain_a_passing_run_and_a_missing_schedule() {
         "{}",
         text(&none)
     );
+    let (seed, _) = explore_panic(dir.path());
+    let mark = taintsim_in(
+        dir.path(),
+        &[
+            "shrink",
+            &bundled("updatework-panic.json"),
+            "--seed",
+            &seed.to_string(),
+            "--keep-mark",
+            "no.such.mark",
+            "-o",
+            &out_path,
+        ],
+    );
+    assert_eq!(code(&mark), 2, "{}", text(&mark));
+    assert!(text(&mark).contains("no.such.mark"), "{}", text(&mark));
     assert!(!Path::new(&out_path).exists());
 }
 
