@@ -31,7 +31,7 @@ trait Put {
 
 fn variant(out: &mut Vec<u8>, index: u64, count: u64) {
     // The least v with (v * count) >> 32 == index.
-    let v = ((index << 32) + count - 1) / count;
+    let v = (index << 32).div_ceil(count);
     out.extend_from_slice(&(v as u32).to_le_bytes());
 }
 

@@ -172,10 +172,7 @@ impl Shrinker<'_> {
     pub(super) fn simplify(&mut self, current: &mut Current) -> Result<bool, RunError> {
         let mut progressed = false;
         for slot in Slot::all(&current.scenario) {
-            'object: loop {
-                let Some(object) = slot.get(&current.scenario) else {
-                    break;
-                };
+            'object: while let Some(object) = slot.get(&current.scenario) {
                 for value in list_removals(&object.0.to_value()) {
                     if !self.budget_left() {
                         return Ok(progressed);
