@@ -15,7 +15,9 @@ use taintsim_scenario::model::{SeedRange, StrategyName};
     long_about = "Deterministic simulation of the Kubernetes DRA device taint eviction controller.\n\n\
         A scenario file (JSON, see docs/scenario-format.md) describes a world, what a test actor \
         does to it and the outcome it expects. `run` checks scenario files, `explore` searches \
-        one scenario's schedules, `replay` and `trace` re-run exactly one schedule.\n\n\
+        one scenario's schedules, `replay` and `trace` re-run exactly one schedule, `shrink` \
+        minimises a failing run into a scenario file and `import-fuzz` turns a cargo fuzz crash \
+        into one.\n\n\
         Logs go to stderr and are off by default; RUST_LOG selects them, e.g. \
         RUST_LOG=taintsim_controller=debug for the simulated controller's own log lines.",
     after_help = "Examples:\n  \

@@ -1,5 +1,5 @@
 //! The event half of shrinking: delta debugging over actor steps and initial objects, then
-//! simplification of the Kubernetes objects that are left.
+//! simplification of the Kubernetes objects that are left (those no later step updates).
 
 use std::ops::Range;
 
@@ -58,19 +58,50 @@ enum Slot {
     Step(usize),
 }
 
+/// Which object a written object is: kind, namespace and name.
+fn key(o: &KubeObject) -> (String, String, String) {
+    (
+        o.0.kind().name().to_owned(),
+        o.0.namespace().to_owned(),
+        o.0.name().to_owned(),
+    )
+}
+
 impl Slot {
+    /// The objects that may be simplified: initial objects and created ones, unless a later
+    /// step updates the same object. Kubernetes makes parts of an object immutable (a claim's
+    /// allocation, a pod's claims); simplifying one write of a chain of writes could make a
+    /// later write change them, a world Kubernetes does not allow, and a failure in such a
+    /// world would not be the controller's.
     fn all(s: &Scenario) -> Vec<Slot> {
-        (0..s.objects.len())
-            .map(Slot::Object)
-            .chain((0..s.steps.len()).map(Slot::Step))
-            .collect()
+        let updated_later = |from: usize, k: &(String, String, String)| {
+            s.steps[from..].iter().any(|step| match step {
+                ActorStep::Update(o) | ActorStep::UpdateStatus(o) => &key(o) == k,
+                _ => false,
+            })
+        };
+        let objects = s
+            .objects
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| !updated_later(0, &key(o)))
+            .map(|(i, _)| Slot::Object(i));
+        let created = s
+            .steps
+            .iter()
+            .enumerate()
+            .filter_map(|(i, step)| match step {
+                ActorStep::Create(o) if !updated_later(i + 1, &key(o)) => Some(Slot::Step(i)),
+                _ => None,
+            });
+        objects.chain(created).collect()
     }
 
     fn get(self, s: &Scenario) -> Option<&KubeObject> {
         match self {
             Slot::Object(i) => s.objects.get(i),
             Slot::Step(i) => match s.steps.get(i)? {
-                ActorStep::Create(o) | ActorStep::Update(o) | ActorStep::UpdateStatus(o) => Some(o),
+                ActorStep::Create(o) => Some(o),
                 _ => None,
             },
         }
@@ -79,12 +110,11 @@ impl Slot {
     fn set(self, s: &mut Scenario, object: KubeObject) {
         match self {
             Slot::Object(i) => s.objects[i] = object,
-            Slot::Step(i) => match &mut s.steps[i] {
-                ActorStep::Create(o) | ActorStep::Update(o) | ActorStep::UpdateStatus(o) => {
-                    *o = object
+            Slot::Step(i) => {
+                if let ActorStep::Create(o) = &mut s.steps[i] {
+                    *o = object;
                 }
-                _ => {}
-            },
+            }
         }
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! 1. **Events** ([`events`]): delta debugging (ddmin: drop chunks of half the list, then a
 //!    quarter, down to single elements) over actor steps and initial objects, then
-//!    simplification of the Kubernetes objects left (drop one device, taint, toleration,
+//!    simplification of the Kubernetes objects left that no later step updates (immutable
+//!    fields stay consistent): drop one device, taint, toleration,
 //!    allocation result, `reservedFor` entry or pod claim at a time), to a fixpoint. A
 //!    candidate is kept only when it still fails in the **same** way ([`FailureKey`]: the
 //!    same panic site, the same oracle, an assertion or a step failure). It is tried first
