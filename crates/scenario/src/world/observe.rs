@@ -104,13 +104,15 @@ impl DeletionSpy {
 
 impl FaultRule for DeletionSpy {
     fn check(&self, req: &Request) -> Verdict {
-        if req.verb == Verb::Delete && req.kind == Kind::Pod {
-            let due = match self.server.peek(Kind::Pod, &req.namespace, &req.name) {
-                Some(taintsim_api::Object::Pod(pod)) => {
-                    DeviceView::read(&self.server).due(&self.server, &pod)
-                }
-                _ => Due::Never,
-            };
+        // Only a DELETE that finds the pod can delete it. Two workers can DELETE the same
+        // pod (a same-name recreate starts a second one): the one that comes second finds it
+        // gone and must not overwrite the judgment of the one that deleted it.
+        if req.verb == Verb::Delete
+            && req.kind == Kind::Pod
+            && let Some(taintsim_api::Object::Pod(pod)) =
+                self.server.peek(Kind::Pod, &req.namespace, &req.name)
+        {
+            let due = DeviceView::read(&self.server).due(&self.server, &pod);
             let key = format!("{}/{}", req.namespace, req.name);
             self.log
                 .lock()
@@ -165,8 +167,9 @@ impl Client for ObservedClient {
         Box::pin(async move {
             let result = call.await;
             let mut log = log.lock();
-            let judged = log.pending.remove(&pod);
             if result.is_ok() {
+                // A failed DELETE leaves the judgment of a concurrent one in place.
+                let judged = log.pending.remove(&pod);
                 let (at, due) =
                     judged.unwrap_or_else(|| (server.now(), Due::Unknown("not judged".into())));
                 log.deletions.push(Deletion {
