@@ -66,7 +66,7 @@ pub struct ShrinkArgs {
     pub max_steps: Option<u64>,
     #[command(flatten)]
     pub set: SetArgs,
-    /// Print one JSON object: `{"file", "output", "schedule", "failure", "before", "after",
+    /// Print one JSON object: `{"file", "output", "name", "schedule", "failure", "before", "after",
     /// "needed_decisions", "runs", "elapsed_ms", "replays", "replay", "run"}`.
     #[arg(long)]
     pub json: bool,
