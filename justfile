@@ -28,8 +28,28 @@ fmt:
 loom:
     for f in crates/controller/tests/loom_*.rs; do cargo test -p taintsim-controller --features loom --release --test "$(basename "$f" .rs)" -- --nocapture; done
 
+# The fixed-controller proptest properties with 10 000 generated cases (`cargo test` runs 256).
+proptest-long CASES="10000":
+    PROPTEST_CASES={{CASES}} cargo test --release -p taintsim-scenario --test proptest_generated -- --nocapture fixed_controller_should_satisfy_every_oracle empty_effect_tolerations_should_pass
+
+# Fuzz one cargo fuzz target (event_sequence, scenario_file) for SECONDS, on the stable
+# toolchain (SANITIZER=none); SANITIZER=address builds with AddressSanitizer through
+# RUSTC_BOOTSTRAP=1. Installs cargo-fuzz if missing and seeds the corpus from scenarios/.
+# Crashes land in fuzz/artifacts/TARGET/; `taintsim import-fuzz` turns one into a scenario.
+fuzz TARGET SECONDS="60" SANITIZER="none":
+    command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+    fuzz/seed-corpus.sh
+    dict=""; [ "{{TARGET}}" = scenario_file ] && dict="-dict=fuzz/scenario_file.dict"; \
+    if [ "{{SANITIZER}}" != none ]; then export RUSTC_BOOTSTRAP=1; fi; \
+    cargo fuzz run --fuzz-dir fuzz -s {{SANITIZER}} {{TARGET}} fuzz/corpus/{{TARGET}} -- -max_total_time={{SECONDS}} -print_final_stats=1 $dict
+
+# The CI smoke: each fuzz target for 60 s (fails on any crash).
+fuzz-smoke SECONDS="60":
+    just fuzz event_sequence {{SECONDS}}
+    just fuzz scenario_file {{SECONDS}}
+
 # What .ci/run runs.
-ci: lint test loom run
+ci: lint test loom run fuzz-smoke
 
 # The criterion benchmarks (benches/, see docs/performance.md) with short settings; each prints
 # `RESULT` and `TARGET` lines with its ratio against a baseline measured in the same run. Not in CI.

@@ -15,7 +15,9 @@ use taintsim_scenario::model::{SeedRange, StrategyName};
     long_about = "Deterministic simulation of the Kubernetes DRA device taint eviction controller.\n\n\
         A scenario file (JSON, see docs/scenario-format.md) describes a world, what a test actor \
         does to it and the outcome it expects. `run` checks scenario files, `explore` searches \
-        one scenario's schedules, `replay` and `trace` re-run exactly one schedule.\n\n\
+        one scenario's schedules, `replay` and `trace` re-run exactly one schedule, `shrink` \
+        minimises a failing run into a scenario file and `import-fuzz` turns a cargo fuzz crash \
+        into one.\n\n\
         Logs go to stderr and are off by default; RUST_LOG selects them, e.g. \
         RUST_LOG=taintsim_sim=debug for one line per step (step number, virtual time, actor, \
         action) and RUST_LOG=taintsim_sim=debug,taintsim_controller=debug to add the simulated \
@@ -24,12 +26,14 @@ use taintsim_scenario::model::{SeedRange, StrategyName};
         taintsim run scenarios/\n  \
         taintsim explore scenarios/updatework-panic.json --seeds 0..1000\n  \
         taintsim replay scenarios/updatework-panic.json --seed 3 --trace text\n  \
+        taintsim shrink scenarios/updatework-panic.json --seed 3 -o small.json\n  \
         taintsim keys",
     after_long_help = concat!(
         "Examples:\n  \
         taintsim run scenarios/\n  \
         taintsim explore scenarios/updatework-panic.json --seeds 0..1000\n  \
         taintsim replay scenarios/updatework-panic.json --seed 3 --trace text\n  \
+        taintsim shrink scenarios/updatework-panic.json --seed 3 -o small.json\n  \
         taintsim keys\n\n",
         "Exit status: 0 if every expectation holds, 1 if one does not, 2 for a usage error or a \
         scenario that cannot be loaded or run."
@@ -153,6 +157,55 @@ pub enum Command {
         )
     )]
     Stress(crate::stress::StressArgs),
+    /// Minimise a failing run into a scenario file that replays it exactly.
+    #[command(
+        long_about = "Minimise a failing run into a small scenario file with a recorded decision \
+            log.\n\n\
+            The failing run is a seed (--seed, with the file's strategy or --strategy), a \
+            decision log saved by `explore` (--decisions), or, with neither, the file's own \
+            recorded `decisions`. Shrinking first drops actor steps and initial objects (delta \
+            debugging) and list elements inside the objects left (devices, taints, \
+            tolerations, reservedFor entries...), then shortens the schedule: the shortest \
+            prefix of the decision log after which staying with the running actor still \
+            fails, without decisions the failure does not need and preferring fewer switches \
+            between actors. Every candidate must fail the SAME way: the same panic site, or \
+            the same oracle.\n\n\
+            The output is a scenario file whose `expect` names the failure and whose \
+            `decisions` replay it, so `taintsim run OUT` and `taintsim replay OUT` reproduce \
+            it. Shrunk regressions belong in scenarios/regressions/.",
+        after_help = concat!(
+            "Examples:\n  \
+            taintsim shrink scenarios/updatework-panic.json --seed 3 -o scenarios/regressions/updatework-small.json\n  \
+            taintsim explore scenarios/catalogue/stale-nil-v0.json\n  \
+            taintsim shrink scenarios/catalogue/stale-nil-v0.json \\\n      \
+            --decisions target/taintsim/failures/catalogue-stale-nil-v0-seed0.decisions.json -o small.json --json\n  \
+            taintsim shrink small.json -o smaller.json --max-runs 5000\n\n",
+            "Exit status: 0 if the shrunk file replays the same failure, 1 if it does not, 2 for \
+            a usage error, a run that does not fail, or a scenario that cannot be loaded or run."
+        )
+    )]
+    Shrink(crate::shrink::ShrinkArgs),
+    /// Turn a crash artifact of the `event_sequence` fuzz target into a scenario file.
+    #[command(
+        name = "import-fuzz",
+        long_about = "Turn a crash artifact of the cargo fuzz target `event_sequence` into a \
+            scenario file that replays the failure.\n\n\
+            The bytes are decoded exactly as the target decodes them (a generated world, \
+            actor steps and a schedule seed; see fuzz/README.md), run on the fixed controller, \
+            and the failing run is written with its decision log and an `expect` that names \
+            the failure. An artifact found with TAINTSIM_FUZZ_SET needs the same overrides \
+            as --set. Shrink the file afterwards with `taintsim shrink OUT -o OUT`.",
+        after_help = concat!(
+            "Examples:\n  \
+            taintsim import-fuzz fuzz/artifacts/event_sequence/crash-1a2b3c -o scenarios/regressions/fuzz-startup.json\n  \
+            taintsim import-fuzz crash.bin -o found.json --json\n  \
+            TAINTSIM_FUZZ_SET=queue=v2 just fuzz event_sequence 60\n  \
+            taintsim import-fuzz fuzz/artifacts/event_sequence/crash-* --set queue=v2 -o v2.json\n\n",
+            "Exit status: 0 if the written file replays the failure, 1 if it does not, 2 if the \
+            artifact cannot be read or decodes to a case that passes."
+        )
+    )]
+    ImportFuzz(crate::import_fuzz::ImportFuzzArgs),
 }
 
 /// `--set KEY=VALUE`, repeatable.

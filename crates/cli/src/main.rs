@@ -3,8 +3,9 @@
 //!
 //! Code map:
 //! - [`cli`]: the command line (clap), with every subcommand's help text;
-//! - [`run`], [`explore`], [`replay`] (also `trace`), [`keys`], [`stress`]: one module per
-//!   subcommand; [`exhaustive`]: `explore --strategy exhaustive`, also used by `run`;
+//! - [`run`], [`explore`], [`replay`] (also `trace`), [`keys`], [`stress`], [`shrink`],
+//!   [`import_fuzz`]: one module per subcommand; [`exhaustive`]: `explore --strategy
+//!   exhaustive`, also used by `run`;
 //! - [`common`]: loading scenarios, `--set`, building schedules and the replay command line;
 //! - [`junit`]: the JUnit XML report of `run --junit`;
 //! - [`progress`]: the progress bar (terminals only, never in CI or with `--json`).
@@ -16,11 +17,13 @@ mod cli;
 mod common;
 mod exhaustive;
 mod explore;
+mod import_fuzz;
 mod junit;
 mod keys;
 mod progress;
 mod replay;
 mod run;
+mod shrink;
 mod stress;
 
 use std::process::ExitCode;
@@ -60,6 +63,8 @@ fn main() -> ExitCode {
         Command::Trace(args) => replay::trace(&args),
         Command::Keys(args) => keys::keys(&args),
         Command::Stress(args) => stress::stress(&args),
+        Command::Shrink(args) => shrink::shrink(&args),
+        Command::ImportFuzz(args) => import_fuzz::import_fuzz(&args),
     };
     match result {
         Ok(status) => ExitCode::from(status.code()),

@@ -6,6 +6,8 @@
 //!   budget of cases and shrinks it below a bound stated per toggle.
 //! - Every scenario under `scenarios/regressions/` replays to its expectation.
 //!
+//! The fuzz side (encoding, importing artifacts) is in `tests/generate_fuzz.rs`.
+//!
 //! Runs are deterministic: the case RNG is seeded (override with `PROPTEST_RNG_SEED`), and each
 //! case runs its schedule seeds. `TAINTSIM_WRITE_REGRESSIONS=1 cargo test -p taintsim-scenario
 //! --test proptest_generated -- --ignored` rewrites the regression files from the toggles'
@@ -142,8 +144,10 @@ struct Toggle {
     /// The most objects plus steps the shrunk case may have.
     bound: usize,
     /// Whether the regression file may be shrunk further by `taintsim_scenario::shrink`, which
-    /// keeps the panic site or the oracle but not a coverage mark or a baseline.
+    /// keeps the panic site or the oracle (and `marks`) but not a baseline.
     shrink_schedule: bool,
+    /// Coverage marks the shrunk regression must still pass.
+    marks: &'static [&'static str],
 }
 
 fn fixed_with(f: impl FnOnce(&mut Behavior)) -> Behavior {
@@ -172,6 +176,7 @@ fn toggles() -> Vec<Toggle> {
             seeds: TOGGLE_SEEDS,
             bound: 6,
             shrink_schedule: true,
+            marks: &[],
         },
         Toggle {
             name: "queue-v0",
@@ -188,7 +193,8 @@ fn toggles() -> Vec<Toggle> {
             budget: 2000,
             seeds: TOGGLE_SEEDS,
             bound: 10,
-            shrink_schedule: false,
+            shrink_schedule: true,
+            marks: &["queue.v0.restore-nil-after-cancel"],
         },
         Toggle {
             name: "queue-v3",
@@ -200,6 +206,7 @@ fn toggles() -> Vec<Toggle> {
             seeds: 1,
             bound: 10,
             shrink_schedule: true,
+            marks: &[],
         },
         Toggle {
             name: "pod-update-filter-claim-statuses",
@@ -211,6 +218,7 @@ fn toggles() -> Vec<Toggle> {
             seeds: TOGGLE_SEEDS,
             bound: 6,
             shrink_schedule: true,
+            marks: &[],
         },
         Toggle {
             name: "handle-pods-return",
@@ -222,6 +230,7 @@ fn toggles() -> Vec<Toggle> {
             seeds: TOGGLE_SEEDS,
             bound: 4,
             shrink_schedule: true,
+            marks: &[],
         },
         Toggle {
             name: "retries-fixed",
@@ -233,6 +242,7 @@ fn toggles() -> Vec<Toggle> {
             seeds: TOGGLE_SEEDS,
             bound: 5,
             shrink_schedule: true,
+            marks: &[],
         },
         Toggle {
             name: "toleration-effect-no-execute-only",
@@ -247,6 +257,7 @@ fn toggles() -> Vec<Toggle> {
             seeds: TOGGLE_SEEDS,
             bound: 4,
             shrink_schedule: true,
+            marks: &[],
         },
     ]
 }
@@ -466,8 +477,11 @@ fn write_regressions() {
         } = find(&toggle);
         let scenario = scenario_with(&minimal, toggle.behavior);
         let (mut out, how) = if toggle.shrink_schedule {
-            let shrunk = shrink(&scenario, Schedule::Random(seed), &ShrinkOptions::default())
-                .expect("shrinks");
+            let options = ShrinkOptions {
+                keep_marks: toggle.marks.iter().map(|m| (*m).to_owned()).collect(),
+                ..ShrinkOptions::default()
+            };
+            let shrunk = shrink(&scenario, Schedule::Random(seed), &options).expect("shrinks");
             let how = format!(
                 "and shrunk by taintsim_scenario::shrink ({:?} -> {:?}): {}",
                 shrunk.before,
@@ -510,6 +524,12 @@ fn write_mixed_generations_regression() {
             "wait_for_sync":false,"steps":[],"seed":0}"#,
     )
     .expect("a valid case");
+    // Bundled files have at least one step; the failure happens while the controller starts,
+    // so waiting for it to sync keeps it.
+    let case = Case {
+        wait_for_sync: true,
+        ..case
+    };
     let mut scenario = generate::to_scenario(&case);
     for o in &mut scenario.objects {
         if let taintsim_api::Object::SliceV1beta1(slice) = &mut o.0
@@ -532,62 +552,13 @@ fn write_mixed_generations_regression() {
          it must stay. At startup the controller replays the slices one at a time (spec §2.3 \
          step 5); after slice-0 alone, dev-0 looks tainted and the eviction starts at once; \
          slice-1's replay then cancels it, but CancelWork cannot stop work already running, \
-         and the pod is deleted. {}",
+         and the pod is deleted. The file runs the fixed controller and expects this \
+         violation, because the fixed controller still has it: when it is fixed, this replay \
+         passes and `expect` becomes `pass`. {}",
         shrunk.observed.message()
     );
     let path = regressions_dir().join("fixed-startup-mixed-generations.json");
     let text = serde_json::to_string_pretty(&out).expect("serializes") + "\n";
     std::fs::write(&path, text).expect("writes");
     println!("wrote {} ({:?})", path.display(), shrunk.after);
-}
-
-/// The queue-v2 counterexample the toggle search shrinks to: the pod, its claim and the tainted
-/// slice, all created by the actor while the controller starts.
-fn v2_case() -> Case {
-    serde_json::from_str(
-        r#"{"objects":[],"wait_for_sync":false,"steps":[
-            {"Put":{"Slice":{"slot":0,"pool":0,"generation":0,"devices":[{"device":0,"taints":[{"key":0,"value":false,"effect":"NoExecute","time_added":null}]}]}}},
-            {"Put":{"Claim":{"slot":1,"allocated":true,"results":[{"pool":0,"device":0,"tolerations":[]}],"reserved_for":[{"pod":0,"stale":false}],"owner":null}}},
-            {"Put":{"Pod":{"slot":0,"scheduled":true,"claims":[{"Direct":1}]}}}],"seed":0}"#,
-    )
-    .expect("a valid case")
-}
-
-#[test]
-fn record_failure_should_write_a_scenario_that_replays_the_failure() {
-    let scenario = scenario_with(&v2_case(), fixed_with(|b| b.queue = QueueVersion::V2));
-    let seed = (0..500)
-        .find(|s| is_update_work_panic(&observe(&scenario, *s)))
-        .expect("some seed panics");
-    let recorded = generate::record_failure(scenario, seed).expect("records");
-    let text = serde_json::to_string_pretty(&recorded).expect("serializes");
-    let reloaded = parse(&text, Path::new("recorded.json")).expect("loads");
-    let log = reloaded.decisions.clone().expect("a decision log");
-    let replay = run_schedule(&reloaded, Schedule::Replay(log), reloaded.explore.max_steps)
-        .expect("replays");
-    assert!(
-        replay.observed.matches(&reloaded.expect),
-        "{}",
-        replay.observed.message()
-    );
-    assert!(is_update_work_panic(&replay.observed));
-}
-
-#[test]
-fn import_fuzz_artifact_should_refuse_an_input_that_passes() {
-    let err = generate::import_fuzz_artifact(&[]).expect_err("the empty case passes");
-    assert!(err.contains("passes"), "{err}");
-}
-
-#[test]
-fn any_bytes_should_decode_to_a_case_the_fixed_controller_passes() {
-    let mut runner = runner(config(64));
-    let bytes = proptest::collection::vec(proptest::num::u8::ANY, 0..2048);
-    let result = runner.run(&bytes, |data| {
-        match generate::check_fixed(&generate::decode(&data)) {
-            generate::FuzzVerdict::Pass => Ok(()),
-            generate::FuzzVerdict::Failure { message, .. } => Err(TestCaseError::fail(message)),
-        }
-    });
-    result.expect("decoded fuzz input runs clean on the fixed controller");
 }

@@ -1,9 +1,15 @@
 //! What the cargo fuzz target `event_sequence` checks, and turning one of its crash artifacts
 //! into a scenario file (`taintsim import-fuzz ARTIFACT -o scenarios/regressions/NAME.json`).
+//!
+//! The target runs the [fixed controller](super::fixed_behavior). To see the fuzzer find a
+//! catalogued bug, set [`FUZZ_SET_ENV`] (`TAINTSIM_FUZZ_SET=queue=v2 just fuzz
+//! event_sequence`); import its artifacts with the same overrides (`taintsim import-fuzz
+//! ARTIFACT --set queue=v2 -o ...`).
 
 use arbitrary::{Arbitrary, Unstructured};
+use taintsim_controller::behavior::Behavior;
 
-use super::{Case, to_scenario};
+use super::{Case, fixed_behavior, to_scenario};
 use crate::model::{Expectation, Scenario, SeedRange};
 use crate::runner::{Observed, RunResult, Schedule, run_schedule};
 use crate::shrink::{FailureKey, expectation_for};
@@ -42,9 +48,34 @@ pub enum FuzzVerdict {
     },
 }
 
+/// The environment variable with behaviour overrides for the `event_sequence` target:
+/// `KEY=VALUE` pairs separated by commas, applied to the fixed controller (`taintsim keys`
+/// lists them).
+pub const FUZZ_SET_ENV: &str = "TAINTSIM_FUZZ_SET";
+
+/// The fixed controller with the `KEY=VALUE,...` overrides of `sets` (empty: none).
+pub fn behavior_with(sets: &str) -> Result<Behavior, String> {
+    let mut behavior = fixed_behavior();
+    for pair in sets.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((k, v)) = pair.split_once('=') else {
+            return Err(format!("{FUZZ_SET_ENV}: expected KEY=VALUE, got {pair:?}"));
+        };
+        behavior
+            .set(k.trim(), v.trim())
+            .map_err(|e| format!("{FUZZ_SET_ENV}: {e}"))?;
+    }
+    Ok(behavior)
+}
+
 /// Converts `case` with [`to_scenario`] and runs it once under its seed.
 pub fn run_case(case: &Case) -> (Scenario, Result<RunResult, String>) {
-    let scenario = to_scenario(case);
+    run_case_with(case, fixed_behavior())
+}
+
+/// [`run_case`] with another controller behaviour.
+pub fn run_case_with(case: &Case, behavior: Behavior) -> (Scenario, Result<RunResult, String>) {
+    let mut scenario = to_scenario(case);
+    scenario.behavior = behavior;
     let result = run_schedule(
         &scenario,
         Schedule::Random(scenario.explore.seeds.start),
@@ -56,7 +87,12 @@ pub fn run_case(case: &Case) -> (Scenario, Result<RunResult, String>) {
 
 /// Runs `case` on the fixed controller and says whether every oracle held.
 pub fn check_fixed(case: &Case) -> FuzzVerdict {
-    let (scenario, result) = run_case(case);
+    check_with(case, fixed_behavior())
+}
+
+/// [`check_fixed`] with another controller behaviour.
+pub fn check_with(case: &Case, behavior: Behavior) -> FuzzVerdict {
+    let (scenario, result) = run_case_with(case, behavior);
     match result {
         Ok(r) if r.observed.is_pass() => FuzzVerdict::Pass,
         Ok(r) => FuzzVerdict::Failure {
@@ -77,8 +113,15 @@ pub fn check_fixed(case: &Case) -> FuzzVerdict {
 /// records the failing schedule with [`record_failure`]. The scenario is named after a hash
 /// of the bytes. An error if the artifact passes on this build.
 pub fn import_fuzz_artifact(bytes: &[u8]) -> Result<Scenario, String> {
+    import_fuzz_artifact_with(bytes, fixed_behavior())
+}
+
+/// [`import_fuzz_artifact`] for an artifact found with another controller behaviour
+/// ([`FUZZ_SET_ENV`]).
+pub fn import_fuzz_artifact_with(bytes: &[u8], behavior: Behavior) -> Result<Scenario, String> {
     let case = decode(bytes);
-    let scenario = to_scenario(&case);
+    let mut scenario = to_scenario(&case);
+    scenario.behavior = behavior;
     let seed = scenario.explore.seeds.start;
     let mut scenario = record_failure(scenario, seed)?;
     scenario.name = format!("fuzz-{:016x}", fnv1a(bytes));

@@ -47,6 +47,7 @@
 //! ignores them (§6 entry 20) while the `no-early-eviction` oracle honours them.
 
 mod convert;
+mod encode;
 pub mod fuzz;
 #[cfg(feature = "proptest")]
 pub mod strategy;
@@ -57,7 +58,11 @@ use taintsim_controller::behavior::{Behavior, HandlePods, Retries};
 use taintsim_controller::queue::QueueVersion;
 
 pub use convert::to_scenario;
-pub use fuzz::{FuzzVerdict, check_fixed, decode, import_fuzz_artifact, record_failure, run_case};
+pub use encode::encode;
+pub use fuzz::{
+    FUZZ_SET_ENV, FuzzVerdict, behavior_with, check_fixed, check_with, decode,
+    import_fuzz_artifact, import_fuzz_artifact_with, record_failure, run_case, run_case_with,
+};
 
 /// How many ResourceSlices a case can name (`slice-0` ...).
 pub const SLICES: u8 = 3;

@@ -1,14 +1,23 @@
 //! Shrinking a failing run into a small scenario file that replays it exactly.
 //!
-//! 1. **Events** (delta debugging, one element at a time to a fixpoint): drop actor steps and
-//!    initial objects. A candidate is kept when it still fails in the **same** way
-//!    ([`FailureKey`]: the same panic site, the same oracle, or an assertion failure), tried
-//!    first under the old decision log (replayed tolerantly) and then under a few seeds.
+//! 1. **Events** ([`events`]): delta debugging (ddmin: drop chunks of half the list, then a
+//!    quarter, down to single elements) over actor steps and initial objects, then
+//!    simplification of the Kubernetes objects left that no later step updates (immutable
+//!    fields stay consistent): drop one device, taint, toleration,
+//!    allocation result, `reservedFor` entry or pod claim at a time), to a fixpoint. A
+//!    candidate is kept only when it still fails in the **same** way ([`FailureKey`]: the
+//!    same panic site, the same oracle, an assertion or a step failure). It is tried first
+//!    under the current decision log, replayed tolerantly ([`TolerantReplayStrategy`]), and
+//!    then under a few random seeds ([`ShrinkOptions::seeds_per_candidate`]).
 //! 2. **Schedule**: keep the shortest prefix of the decision log after which a
-//!    non-preemptive default (stay with the previous actor while it can run) still fails,
-//!    then drop single decisions from that prefix that are not needed.
-//! 3. The result is the scenario with its recorded decision log (`decisions`) and an
-//!    expectation naming the failure, so `taintsim run` and `taintsim replay` reproduce it.
+//!    non-preemptive default (stay with the previous actor while it can run) still fails the
+//!    same way, then drop single decisions of that prefix that the failure does not need,
+//!    unless dropping one adds switches between actors (fewer preemptions are preferred).
+//! 3. The result is the scenario with the failing run's full decision log (`decisions`) and
+//!    an expectation naming the failure, so `taintsim run` and `taintsim replay` reproduce
+//!    it exactly.
+
+mod events;
 
 use taintsim_sim::{ChooseContext, Decision, DecisionLog, Divergence, Enabled, Strategy};
 
@@ -46,8 +55,8 @@ impl FailureKey {
     }
 }
 
-/// Limits of a shrink.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Limits of a shrink, and what else must stay the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShrinkOptions {
     /// Random seeds tried per candidate after the tolerant replay of the current log.
     pub seeds_per_candidate: u64,
@@ -55,6 +64,10 @@ pub struct ShrinkOptions {
     pub max_steps: u64,
     /// The most runs in total.
     pub max_runs: u64,
+    /// Coverage marks every kept candidate must also pass (the original run must pass them
+    /// too). Two bugs can fail at the same site: queue v0's stale nil entry and the plain nil
+    /// race both panic in `UpdateWork`; `queue.v0.restore-nil-after-cancel` keeps the former.
+    pub keep_marks: Vec<String>,
 }
 
 impl Default for ShrinkOptions {
@@ -63,6 +76,7 @@ impl Default for ShrinkOptions {
             seeds_per_candidate: 32,
             max_steps: 20_000,
             max_runs: 20_000,
+            keep_marks: Vec::new(),
         }
     }
 }
@@ -92,6 +106,10 @@ pub struct Shrunk {
     pub before: Size,
     /// Size after.
     pub after: Size,
+    /// Of the recorded log, how many decisions the failure needs: after them, the
+    /// non-preemptive default (stay with the previous actor while it can run) is enough. The
+    /// rest of the log is recorded anyway so that the file replays exactly.
+    pub forced: usize,
     /// Runs spent.
     pub runs: u64,
 }
@@ -102,6 +120,9 @@ pub enum ShrinkError {
     /// The given schedule does not fail.
     #[error("the run passes ({0}); there is nothing to shrink")]
     NotFailing(String),
+    /// The original run does not pass a coverage mark it is asked to keep.
+    #[error("the failing run does not pass the coverage mark {0:?}; it cannot be kept")]
+    MissingMark(String),
     /// The scenario cannot run.
     #[error(transparent)]
     Run(#[from] RunError),
@@ -181,15 +202,58 @@ impl Strategy for TolerantReplayStrategy {
     }
 }
 
+/// Where a shrink stands, for progress bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ShrinkProgress {
+    /// The current phase.
+    pub phase: Phase,
+    /// Runs so far.
+    pub runs: u64,
+    /// The run budget ([`ShrinkOptions::max_runs`]).
+    pub max_runs: u64,
+    /// The size of the smallest failing case so far.
+    pub current: Size,
+}
+
+/// A phase of shrinking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// Delta debugging over actor steps and initial objects.
+    Events,
+    /// Dropping list elements inside objects.
+    Simplify,
+    /// Shortening the decision log.
+    Schedule,
+}
+
+/// The smallest failing case so far and its failing run.
+#[derive(Debug, Clone)]
+struct Current {
+    scenario: Scenario,
+    result: RunResult,
+}
+
 struct Shrinker<'a> {
     key: FailureKey,
     options: &'a ShrinkOptions,
     runs: u64,
+    on_progress: &'a mut dyn FnMut(&ShrinkProgress),
 }
 
 impl Shrinker<'_> {
     fn budget_left(&self) -> bool {
         self.runs < self.options.max_runs
+    }
+
+    fn report(&mut self, phase: Phase, current: &Current) {
+        let progress = ShrinkProgress {
+            phase,
+            runs: self.runs,
+            max_runs: self.options.max_runs,
+            current: size(&current.scenario, &current.result.report.decisions),
+        };
+        (self.on_progress)(&progress);
     }
 
     fn run(&mut self, scenario: &Scenario, log: Vec<Decision>) -> Result<RunResult, RunError> {
@@ -200,81 +264,65 @@ impl Shrinker<'_> {
 
     fn same(&self, r: &RunResult) -> bool {
         FailureKey::of(&r.observed).as_ref() == Some(&self.key)
+            && self
+                .options
+                .keep_marks
+                .iter()
+                .all(|m| r.report.trace.has_mark(m))
     }
 
-    /// The failing run of `candidate`, if it still fails the same way.
+    /// The failing run of `candidate`, if it still fails the same way. A candidate that
+    /// cannot run at all (the API server rejects a cut object) does not fail the same way.
     fn reproduce(
         &mut self,
         candidate: &Scenario,
         log: &DecisionLog,
     ) -> Result<Option<RunResult>, RunError> {
-        let r = self.run(candidate, log.entries.clone())?;
-        if self.same(&r) {
-            return Ok(Some(r));
+        match self.run(candidate, log.entries.clone()) {
+            Ok(r) if self.same(&r) => return Ok(Some(r)),
+            Ok(_) => {}
+            Err(_) => return Ok(None),
         }
         for seed in 0..self.options.seeds_per_candidate {
             if !self.budget_left() {
                 break;
             }
             self.runs += 1;
-            let r = run_schedule(candidate, Schedule::Random(seed), self.options.max_steps)?;
-            if self.same(&r) {
-                return Ok(Some(r));
+            match run_schedule(candidate, Schedule::Random(seed), self.options.max_steps) {
+                Ok(r) if self.same(&r) => return Ok(Some(r)),
+                Ok(_) => {}
+                Err(_) => return Ok(None),
             }
         }
         Ok(None)
     }
 
-    fn shrink_events(
-        &mut self,
-        mut scenario: Scenario,
-        mut result: RunResult,
-    ) -> Result<(Scenario, RunResult), RunError> {
+    fn shrink_events(&mut self, current: &mut Current) -> Result<(), RunError> {
         loop {
-            let mut progressed = false;
-            let mut i = 0;
-            while i < scenario.steps.len() && self.budget_left() {
-                let mut candidate = scenario.clone();
-                candidate.steps.remove(i);
-                if let Some(r) = self.reproduce(&candidate, &result.report.decisions)? {
-                    (scenario, result, progressed) = (candidate, r, true);
-                } else {
-                    i += 1;
-                }
-            }
-            let mut i = 0;
-            while i < scenario.objects.len() && self.budget_left() {
-                let mut candidate = scenario.clone();
-                candidate.objects.remove(i);
-                if let Some(r) = self.reproduce(&candidate, &result.report.decisions)? {
-                    (scenario, result, progressed) = (candidate, r, true);
-                } else {
-                    i += 1;
-                }
-            }
+            let mut progressed = self.ddmin(events::Part::Steps, current)?;
+            progressed |= self.ddmin(events::Part::Objects, current)?;
+            progressed |= self.simplify(current)?;
             if !progressed || !self.budget_left() {
-                return Ok((scenario, result));
+                return Ok(());
             }
         }
     }
 
-    fn shrink_schedule(
-        &mut self,
-        scenario: &Scenario,
-        result: RunResult,
-    ) -> Result<RunResult, RunError> {
-        let full = result.report.decisions.entries.clone();
-        let mut best = result;
+    /// Returns how many decisions of the log the failure still needs before the default.
+    fn shrink_schedule(&mut self, current: &mut Current) -> Result<usize, RunError> {
+        let full = current.result.report.decisions.entries.clone();
+        let scenario = current.scenario.clone();
         // The shortest prefix after which the non-preemptive default still fails.
         let mut prefix = full.clone();
         for len in 0..full.len() {
             if !self.budget_left() {
                 break;
             }
-            let r = self.run(scenario, full[..len].to_vec())?;
+            let r = self.run(&scenario, full[..len].to_vec())?;
             if self.same(&r) {
                 prefix = full[..len].to_vec();
-                best = r;
+                current.result = r;
+                self.report(Phase::Schedule, current);
                 break;
             }
         }
@@ -284,13 +332,16 @@ impl Shrinker<'_> {
             i -= 1;
             let mut candidate = prefix.clone();
             candidate.remove(i);
-            let r = self.run(scenario, candidate.clone())?;
-            if self.same(&r) && switches(&r.report.decisions) <= switches(&best.report.decisions) {
+            let r = self.run(&scenario, candidate.clone())?;
+            if self.same(&r)
+                && switches(&r.report.decisions) <= switches(&current.result.report.decisions)
+            {
                 prefix = candidate;
-                best = r;
+                current.result = r;
+                self.report(Phase::Schedule, current);
             }
         }
-        Ok(best)
+        Ok(prefix.len())
     }
 }
 
@@ -313,26 +364,66 @@ pub fn shrink(
     schedule: Schedule,
     options: &ShrinkOptions,
 ) -> Result<Shrunk, ShrinkError> {
+    shrink_with_progress(scenario, schedule, options, &mut |_| {})
+}
+
+/// [`shrink`], calling `on_progress` whenever the case gets smaller.
+pub fn shrink_with_progress(
+    scenario: &Scenario,
+    schedule: Schedule,
+    options: &ShrinkOptions,
+    on_progress: &mut dyn FnMut(&ShrinkProgress),
+) -> Result<Shrunk, ShrinkError> {
     let original = run_schedule(scenario, schedule, options.max_steps)?;
     let key = FailureKey::of(&original.observed)
         .ok_or_else(|| ShrinkError::NotFailing(original.observed.message()))?;
+    if let Some(m) = options
+        .keep_marks
+        .iter()
+        .find(|m| !original.report.trace.has_mark(m))
+    {
+        return Err(ShrinkError::MissingMark(m.clone()));
+    }
     let before = size(scenario, &original.report.decisions);
     let mut shrinker = Shrinker {
         key,
         options,
         runs: 1,
+        on_progress,
     };
     let mut base = scenario.clone();
     base.decisions = None;
-    let (small, result) = shrinker.shrink_events(base, original)?;
-    let result = shrinker.shrink_schedule(&small, result)?;
-    let mut out = small;
-    out.expect = expectation_for(&result.observed);
+    let mut current = Current {
+        scenario: base,
+        result: original,
+    };
+    shrinker.report(Phase::Events, &current);
+    shrinker.shrink_events(&mut current)?;
+    let forced = shrinker.shrink_schedule(&mut current)?;
+    let Current {
+        scenario: mut out,
+        result,
+    } = current;
+    // The format cannot expect a step failure (a wait that timed out, a rejected write): such
+    // a file expects `pass` and fails `taintsim run` until the bug is fixed.
+    out.expect = match FailureKey::of(&result.observed) {
+        Some(FailureKey::Step) => Expectation::Pass,
+        _ => expectation_for(&result.observed),
+    };
     out.explore.seeds = SeedRange { start: 0, end: 1 };
     out.decisions = Some(result.report.decisions.clone());
+    out.name = format!("{}-shrunk", scenario.name);
     out.description = format!(
-        "Shrunk by `taintsim shrink` from {:?}: {}",
+        "Shrunk by `taintsim shrink` from {:?} ({} steps, {} objects, {} decisions -> {} steps, \
+         {} objects, {} decisions, of which the failure needs the first {forced}); replays its \
+         recorded decisions: {}",
         scenario.name,
+        before.steps,
+        before.objects,
+        before.decisions,
+        out.steps.len(),
+        out.objects.len(),
+        schedule_decisions(&result.report.decisions),
         result.observed.message()
     );
     Ok(Shrunk {
@@ -340,6 +431,7 @@ pub fn shrink(
         scenario: out,
         observed: result.observed,
         before,
+        forced,
         runs: shrinker.runs,
     })
 }
