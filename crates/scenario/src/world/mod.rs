@@ -136,11 +136,7 @@ pub fn assemble(
     server.reset_calls();
     let log = SharedLog::default();
     server
-        .install_fault(DeletionSpy::new(
-            server.clone(),
-            log.clone(),
-            actor.clone(),
-        ))
+        .install_fault(DeletionSpy::new(server.clone(), log.clone(), actor.clone()))
         .forget();
 
     let informer = |kind, name| Informer::start(rt.clone(), server.clone(), kind, name);
