@@ -97,6 +97,7 @@ mod error;
 mod handle;
 mod label;
 mod panic_hook;
+mod ready;
 mod report;
 mod sim;
 mod sleep;

@@ -7,8 +7,9 @@ use std::task::{Context, Poll};
 use jiff::Timestamp;
 
 use crate::panic_hook::{self, CaughtPanic};
+use crate::ready::ReadySet;
 use crate::strategy::Spent;
-use crate::world::{BoxFuture, Current, Inner, Shared, TaskSlot, TimerEntry};
+use crate::world::{BoxFuture, Current, Inner, ReadyOp, Shared, TaskSlot, TimerEntry};
 use crate::{
     ChooseContext, Control, Decision, DecisionLog, Divergence, Enabled, EnabledKind, Outcome,
     RunReport, SimConfig, SimHandle, StepReport, Strategy, TaskId, Trace, TraceEntry,
@@ -17,13 +18,6 @@ use crate::{
 /// How many times one task may be polled eagerly within one step before the run is reported
 /// as a busy loop (a task that keeps waking itself without ever awaiting a step).
 const MAX_EAGER_POLLS_PER_TASK: u32 = 10_000;
-
-/// A ready task whose label [`Sim::enabled_set`] moved into the enabled set, and the token
-/// of the step it was taken from.
-struct Lent {
-    task: TaskId,
-    token: u64,
-}
 
 /// The deterministic single-threaded executor. See the crate docs for the contract.
 pub struct Sim {
@@ -34,6 +28,7 @@ pub struct Sim {
     outcome: Option<Outcome>,
     previous: Option<Enabled>,
     jumps_without_step: u64,
+    ready: ReadySet,
 }
 
 impl std::fmt::Debug for Sim {
@@ -59,6 +54,7 @@ impl Sim {
             outcome: None,
             previous: None,
             jumps_without_step: 0,
+            ready: ReadySet::default(),
         }
     }
 
@@ -115,32 +111,34 @@ impl Sim {
     /// A step that panics is still reported (its trace entry is recorded); the run then ends
     /// and the next call returns `None`.
     pub fn step_once(&mut self) -> Option<StepReport> {
-        let (report, lent) = self.step_lent()?;
-        // The caller keeps the report: give the still-ready tasks copies of their labels.
-        self.give_back(report.enabled.iter().cloned(), &lent);
+        let mut report = self.step_lent()?;
+        // The caller keeps the report: it gets a copy of the enabled set.
+        let enabled = report.enabled.clone();
+        self.ready
+            .restore(std::mem::replace(&mut report.enabled, enabled));
         self.trace.entries.push(report.entry.clone());
         Some(report)
     }
 
-    /// [`Sim::step_once`], except that the labels of the ready tasks are moved into the
-    /// report's enabled set rather than copied (copying every ready task's label on every step
-    /// made a step cost linear in the number of ready tasks), and the trace entry is not
-    /// appended yet. The caller must hand the labels back with [`Sim::give_back`], with the
-    /// returned tokens, and append the entry.
-    fn step_lent(&mut self) -> Option<(StepReport, Vec<Lent>)> {
+    /// [`Sim::step_once`], except that the report's enabled set is the simulator's persistent
+    /// one, lent rather than copied (copying every ready task's label on every step made a
+    /// step cost linear in the number of ready tasks), and the trace entry is not appended
+    /// yet. The caller must hand the set back with [`ReadySet::restore`] and append the entry.
+    fn step_lent(&mut self) -> Option<StepReport> {
         if self.outcome.is_some() {
             return None;
         }
         let step = self.steps + 1;
-        let (enabled, lent) = loop {
+        let enabled = loop {
             if let Err(outcome) = self.settle(step) {
                 self.outcome = Some(outcome);
                 return None;
             }
-            let (enabled, lent, next_deadline) = self.enabled_set();
+            let (enabled, next_deadline) = self.enabled_set();
             if !enabled.is_empty() {
-                break (enabled, lent);
+                break enabled;
             }
+            self.ready.restore(enabled);
             let Some(deadline) = next_deadline else {
                 self.outcome = Some(Outcome::Quiescent);
                 return None;
@@ -153,12 +151,14 @@ impl Sim {
             self.advance_to(deadline);
         };
         if self.steps >= self.config.max_steps {
+            self.ready.restore(enabled);
             self.outcome = Some(Outcome::StepLimit);
             return None;
         }
         let index = match self.choose(&enabled, step) {
             Ok(index) => index,
             Err(divergence) => {
+                self.ready.restore(enabled);
                 self.outcome = Some(Outcome::Divergence(divergence));
                 return None;
             }
@@ -196,27 +196,7 @@ impl Sim {
             enabled,
             chosen: index,
         };
-        Some((report, lent))
-    }
-
-    /// Puts lent labels back into the tasks that still wait on the very step they were taken
-    /// from (same token). A task that was chosen, dropped its step or registered another one
-    /// since then keeps what it has. `entries` is the enabled set, whose first entries are
-    /// the lent ones, in the order of `lent`.
-    fn give_back(&mut self, entries: impl Iterator<Item = Enabled>, lent: &[Lent]) {
-        let mut inner = self.shared.lock();
-        for (e, l) in entries.zip(lent) {
-            if let Some(ready) = inner
-                .tasks
-                .get_mut(&l.task)
-                .and_then(|slot| slot.ready.as_mut())
-                .filter(|r| r.token == l.token)
-            {
-                ready.actor = e.actor;
-                ready.label.action = e.action;
-                ready.label.touches = e.touches;
-            }
-        }
+        Some(report)
     }
 
     /// Runs to the end: quiescence, the step limit, a panic or a divergence.
@@ -231,7 +211,7 @@ impl Sim {
         observer: &mut dyn FnMut(&StepReport, &SimHandle) -> Control,
     ) -> RunReport {
         let handle = self.handle();
-        while let Some((report, lent)) = self.step_lent() {
+        while let Some(report) = self.step_lent() {
             if self.outcome.is_none()
                 && let Control::Stop(message) = observer(&report, &handle)
             {
@@ -242,7 +222,7 @@ impl Sim {
             }
             let StepReport { entry, enabled, .. } = report;
             self.trace.entries.push(entry);
-            self.give_back(enabled.into_iter(), &lent);
+            self.ready.restore(enabled);
         }
         self.report()
     }
@@ -287,29 +267,13 @@ impl Sim {
     }
 
     /// The enabled set in presentation order (ready tasks by id, due timers by deadline then
-    /// sequence, then the clock pseudo-step), the tasks whose labels it borrowed (see
-    /// [`Sim::step_lent`]), and the earliest future deadline.
-    fn enabled_set(&self) -> (Vec<Enabled>, Vec<Lent>, Option<u64>) {
-        let mut inner = self.shared.lock();
-        let mut lent = Vec::new();
-        let mut enabled: Vec<Enabled> = inner
-            .tasks
-            .iter_mut()
-            .filter_map(|(id, slot)| {
-                slot.ready.as_mut().map(|r| {
-                    lent.push(Lent {
-                        task: *id,
-                        token: r.token,
-                    });
-                    Enabled {
-                        actor: std::mem::take(&mut r.actor),
-                        action: std::mem::take(&mut r.label.action),
-                        touches: std::mem::take(&mut r.label.touches),
-                        kind: EnabledKind::Task(*id),
-                    }
-                })
-            })
-            .collect();
+    /// sequence, then the clock pseudo-step), lent from the persistent [`ReadySet`] (hand it
+    /// back with [`ReadySet::restore`]), and the earliest future deadline.
+    fn enabled_set(&mut self) -> (Vec<Enabled>, Option<u64>) {
+        let mut guard = self.shared.lock();
+        let inner = &mut *guard;
+        self.ready.apply(&mut inner.ready_ops);
+        let mut enabled = self.ready.lend();
         enabled.extend(inner.due_callbacks().map(|(key, actor)| Enabled {
             actor: actor.to_string(),
             action: "fire".to_string(),
@@ -327,7 +291,7 @@ impl Sim {
                 kind: EnabledKind::ClockAdvance,
             });
         }
-        (enabled, lent, next)
+        (enabled, next)
     }
 
     fn choose(&mut self, enabled: &[Enabled], step: u64) -> Result<usize, Divergence> {
@@ -357,9 +321,13 @@ impl Sim {
         match chosen.kind {
             EnabledKind::Task(id) => {
                 {
-                    let mut inner = self.shared.lock();
+                    let mut guard = self.shared.lock();
+                    let inner = &mut *guard;
                     if let Some(slot) = inner.tasks.get_mut(&id) {
                         slot.granted = slot.ready.take().map(|r| r.token);
+                        if let Some(token) = slot.granted {
+                            inner.ready_ops.push(ReadyOp::Withdraw { task: id, token });
+                        }
                     }
                 }
                 self.poll_task(id, Some(&chosen.action), step)
@@ -480,7 +448,17 @@ impl Sim {
                     slot.future = Some(fut);
                     (None, None)
                 }
-                _ => (Some(fut), inner.tasks.remove(&id)),
+                _ => {
+                    let slot = inner.tasks.remove(&id);
+                    if let Some(token) = slot
+                        .as_ref()
+                        .and_then(|s| s.ready.as_ref())
+                        .map(|r| r.token)
+                    {
+                        inner.ready_ops.push(ReadyOp::Withdraw { task: id, token });
+                    }
+                    (Some(fut), slot)
+                }
             }
         };
         if let Some(fut) = leftover {

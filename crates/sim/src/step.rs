@@ -5,8 +5,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use crate::world::{ReadyStep, Shared};
-use crate::{StepLabel, TaskId};
+use crate::world::{ReadyOp, ReadyStep, Shared};
+use crate::{Enabled, EnabledKind, StepLabel, TaskId};
 
 /// Returned by [`SimHandle::step`](crate::SimHandle::step).
 ///
@@ -83,10 +83,18 @@ impl Future for Step {
                 Some((t, slot)) => {
                     let token = inner.next_token;
                     inner.next_token += 1;
-                    slot.ready = Some(ReadyStep {
-                        token,
-                        label: this.label.take().unwrap_or_default(),
+                    slot.ready = Some(ReadyStep { token });
+                    let label = this.label.take().unwrap_or_default();
+                    let entry = Enabled {
                         actor: slot.actor.to_string(),
+                        action: label.action,
+                        touches: label.touches,
+                        kind: EnabledKind::Task(t),
+                    };
+                    inner.ready_ops.push(ReadyOp::Register {
+                        task: t,
+                        token,
+                        entry,
                     });
                     Registration::Registered(t, token)
                 }
@@ -110,10 +118,12 @@ impl Future for Step {
 impl Drop for Step {
     fn drop(&mut self) {
         if let Some((task, token)) = self.registered.take() {
-            let mut inner = self.shared.lock();
+            let mut guard = self.shared.lock();
+            let inner = &mut *guard;
             if let Some(slot) = inner.tasks.get_mut(&task) {
                 if slot.ready.as_ref().is_some_and(|r| r.token == token) {
                     slot.ready = None;
+                    inner.ready_ops.push(ReadyOp::Withdraw { task, token });
                 }
                 if slot.granted == Some(token) {
                     slot.granted = None;

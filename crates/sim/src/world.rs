@@ -15,7 +15,7 @@ use jiff::Timestamp;
 
 use crate::clock;
 use crate::waker::WakeQueue;
-use crate::{DecisionLog, Divergence, StepLabel, Strategy, TaskId, TimerId};
+use crate::{DecisionLog, Divergence, Enabled, Strategy, TaskId, TimerId};
 
 /// A task's future.
 pub(crate) type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -67,13 +67,25 @@ pub(crate) struct Current {
     pub(crate) actor: Arc<str>,
 }
 
-/// A step a task registered and the token that identifies it.
+/// A step a task registered: the token that identifies it. Its label lives in the
+/// simulator's persistent enabled set (see [`ReadyOp`]).
 pub(crate) struct ReadyStep {
     pub(crate) token: u64,
-    pub(crate) label: StepLabel,
-    /// The task's actor as the enabled set shows it, made once per step rather than once per
-    /// step per decision it waits through (lent like the label, see `Sim::enabled_set`).
-    pub(crate) actor: String,
+}
+
+/// A change to the set of ready tasks, journaled under the lock by whoever makes it (a `Step`
+/// registering or withdrawing, the simulator granting a step or removing a finished task) and
+/// applied by the simulator to its persistent enabled set before the next choice. This keeps
+/// a step's cost independent of the number of tasks that stay ready through it.
+pub(crate) enum ReadyOp {
+    /// The task registered the step `token`, shown as `entry`.
+    Register {
+        task: TaskId,
+        token: u64,
+        entry: Enabled,
+    },
+    /// The task's step `token` is no longer waiting (chosen, dropped, or the task is gone).
+    Withdraw { task: TaskId, token: u64 },
 }
 
 /// One live task.
@@ -111,6 +123,8 @@ pub(crate) struct Inner {
     pub(crate) strategy: Box<dyn Strategy>,
     /// A divergence raised by a data choice inside simulated code; ends the run.
     pub(crate) divergence: Option<Divergence>,
+    /// Changes to the ready tasks since the simulator last applied them.
+    pub(crate) ready_ops: Vec<ReadyOp>,
 }
 
 impl Inner {
@@ -129,6 +143,7 @@ impl Inner {
             decisions: DecisionLog::default(),
             strategy,
             divergence: None,
+            ready_ops: Vec::new(),
         }
     }
 

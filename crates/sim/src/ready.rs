@@ -1,0 +1,82 @@
+//! The persistent part of the enabled set: the ready tasks, kept across steps.
+
+use crate::world::ReadyOp;
+use crate::{Enabled, TaskId};
+
+/// Token of an entry withdrawn while applying one batch of operations, removed at its end.
+const WITHDRAWN: u64 = u64::MAX;
+
+/// The ready tasks' entries in presentation order (task id), kept from one step to the next
+/// and changed only by [`ReadyOp`]s, so that a step costs the same whether ten or ten
+/// thousand tasks wait through it. The simulator lends `entries` out as the head of the
+/// enabled set (timers and the clock pseudo-step are appended behind them, and cut off again
+/// by [`ReadySet::restore`]).
+#[derive(Default)]
+pub(crate) struct ReadySet {
+    /// The entries, or an empty vector while they are lent out.
+    entries: Vec<Enabled>,
+    /// Task and step token of each entry, parallel to `entries`.
+    tokens: Vec<(TaskId, u64)>,
+    /// The journal being applied (swapped with the shared one, to keep its allocation).
+    ops: Vec<ReadyOp>,
+}
+
+impl ReadySet {
+    /// Applies the journaled changes, leaving `journal` empty. A task chosen at the last step
+    /// usually registers its next step during it: the withdrawal and the registration then
+    /// meet in place, and nothing moves.
+    pub(crate) fn apply(&mut self, journal: &mut Vec<ReadyOp>) {
+        if journal.is_empty() {
+            return;
+        }
+        debug_assert_eq!(
+            self.entries.len(),
+            self.tokens.len(),
+            "entries are lent out"
+        );
+        std::mem::swap(journal, &mut self.ops);
+        let mut withdrawn = false;
+        for op in self.ops.drain(..) {
+            match op {
+                ReadyOp::Register { task, token, entry } => {
+                    match self.tokens.binary_search_by_key(&task, |t| t.0) {
+                        Ok(i) => {
+                            self.tokens[i].1 = token;
+                            self.entries[i] = entry;
+                        }
+                        Err(i) => {
+                            self.tokens.insert(i, (task, token));
+                            self.entries.insert(i, entry);
+                        }
+                    }
+                }
+                ReadyOp::Withdraw { task, token } => {
+                    if let Ok(i) = self.tokens.binary_search_by_key(&task, |t| t.0)
+                        && self.tokens[i].1 == token
+                    {
+                        self.tokens[i].1 = WITHDRAWN;
+                        withdrawn = true;
+                    }
+                }
+            }
+        }
+        if withdrawn {
+            // `retain` visits every element once, in order, so the two vectors stay parallel.
+            let mut keep = self.tokens.iter().map(|t| t.1 != WITHDRAWN);
+            self.entries.retain(|_| keep.next().unwrap_or(true));
+            self.tokens.retain(|t| t.1 != WITHDRAWN);
+        }
+    }
+
+    /// Lends the entries out, as the start of an enabled set.
+    pub(crate) fn lend(&mut self) -> Vec<Enabled> {
+        std::mem::take(&mut self.entries)
+    }
+
+    /// Takes back an enabled set made by [`ReadySet::lend`], dropping what was appended.
+    pub(crate) fn restore(&mut self, mut enabled: Vec<Enabled>) {
+        enabled.truncate(self.tokens.len());
+        debug_assert_eq!(enabled.len(), self.tokens.len(), "restored a foreign set");
+        self.entries = enabled;
+    }
+}
