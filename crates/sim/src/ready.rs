@@ -19,7 +19,13 @@ pub(crate) struct ReadySet {
     tokens: Vec<(TaskId, u64)>,
     /// The journal being applied (swapped with the shared one, to keep its allocation).
     ops: Vec<ReadyOp>,
+    /// Tasks withdrawn in the batch being applied.
+    withdrawn: Vec<TaskId>,
 }
+
+/// Up to this many withdrawals in one batch are removed one by one (one `memmove` of the tail
+/// each); more are removed in one pass.
+const REMOVE_ONE_BY_ONE: usize = 4;
 
 impl ReadySet {
     /// Applies the journaled changes, leaving `journal` empty. A task chosen at the last step
@@ -35,7 +41,6 @@ impl ReadySet {
             "entries are lent out"
         );
         std::mem::swap(journal, &mut self.ops);
-        let mut withdrawn = false;
         for op in self.ops.drain(..) {
             match op {
                 ReadyOp::Register { task, token, entry } => {
@@ -55,12 +60,23 @@ impl ReadySet {
                         && self.tokens[i].1 == token
                     {
                         self.tokens[i].1 = WITHDRAWN;
-                        withdrawn = true;
+                        self.withdrawn.push(task);
                     }
                 }
             }
         }
-        if withdrawn {
+        if self.withdrawn.len() <= REMOVE_ONE_BY_ONE {
+            for task in self.withdrawn.drain(..) {
+                // A task withdrawn and registered again in the same batch has a live token.
+                if let Ok(i) = self.tokens.binary_search_by_key(&task, |t| t.0)
+                    && self.tokens[i].1 == WITHDRAWN
+                {
+                    self.tokens.remove(i);
+                    self.entries.remove(i);
+                }
+            }
+        } else {
+            self.withdrawn.clear();
             // `retain` visits every element once, in order, so the two vectors stay parallel.
             let mut keep = self.tokens.iter().map(|t| t.1 != WITHDRAWN);
             self.entries.retain(|_| keep.next().unwrap_or(true));

@@ -1,6 +1,6 @@
 //! The server's state under its one lock: stores, the global revision, watch logs and slots.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::task::{Poll, Waker};
 
 use taintsim_controller::client::{ApiError, StatusReason};
@@ -19,6 +19,24 @@ pub(crate) struct KindStore {
     log: VecDeque<WatchEvent>,
     /// The revision of the newest change dropped from `log` (0 if none was).
     compacted_through: u64,
+    /// Events only: the keys of the events about each involved object (name, uid), so that
+    /// event aggregation looks at those instead of scanning every event (which made evicting
+    /// N pods cost N² comparisons).
+    pub(crate) events_by_object: BTreeMap<InvolvedObject, BTreeSet<String>>,
+}
+
+/// The name and uid of an Event's involved object.
+pub(crate) type InvolvedObject = (Option<String>, Option<String>);
+
+/// The index key of `object` in [`KindStore::events_by_object`], if it is an Event.
+pub(crate) fn involved_object(object: &Object) -> Option<InvolvedObject> {
+    match object {
+        Object::Event(e) => Some((
+            e.involved_object.name.clone(),
+            e.involved_object.uid.clone(),
+        )),
+        _ => None,
+    }
 }
 
 impl KindStore {
@@ -85,10 +103,27 @@ impl State {
         let window = self.config.watch_window.max(1);
         let store = self.stores.entry(kind).or_default();
         let key = object.key();
-        if event_type == EventType::Deleted {
-            store.objects.remove(&key);
+        let old = if event_type == EventType::Deleted {
+            store.objects.remove(&key)
         } else {
-            store.objects.insert(key, object.clone());
+            if let Some(involved) = involved_object(&object) {
+                store
+                    .events_by_object
+                    .entry(involved)
+                    .or_default()
+                    .insert(key.clone());
+            }
+            store.objects.insert(key.clone(), object.clone())
+        };
+        if let Some(involved) = old.as_ref().and_then(involved_object)
+            && (event_type == EventType::Deleted
+                || involved_object(&object).as_ref() != Some(&involved))
+            && let Some(keys) = store.events_by_object.get_mut(&involved)
+        {
+            keys.remove(&key);
+            if keys.is_empty() {
+                store.events_by_object.remove(&involved);
+            }
         }
         store.log.push_back(WatchEvent {
             event_type,
