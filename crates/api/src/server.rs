@@ -250,6 +250,16 @@ impl ApiServer {
             .cloned()
     }
 
+    /// Whether object `namespace/name` of `kind` exists, without counting a call or copying it
+    /// (see [`Self::peek`]).
+    pub fn contains(&self, kind: Kind, namespace: &str, name: &str) -> bool {
+        self.inner
+            .state
+            .lock()
+            .get(kind, &object_key(namespace, name))
+            .is_some()
+    }
+
     /// All objects of `kind`, ordered by key, without counting a call (see [`Self::peek`]).
     pub fn peek_all(&self, kind: Kind) -> Vec<Object> {
         self.inner

@@ -42,14 +42,11 @@ impl WorldView {
     /// `Ok` if the check holds, else what was found instead.
     pub fn check(&self, check: &Check) -> Result<(), String> {
         match check {
-            Check::PodPresent(key) => match self.pod(key) {
-                Some(_) => Ok(()),
-                None => Err(format!("pod {key} does not exist")),
-            },
-            Check::PodAbsent(key) => match self.pod(key) {
-                Some(_) => Err(format!("pod {key} still exists")),
-                None => Ok(()),
-            },
+            Check::PodPresent(key) if !self.pod_exists(key) => {
+                Err(format!("pod {key} does not exist"))
+            }
+            Check::PodAbsent(key) if self.pod_exists(key) => Err(format!("pod {key} still exists")),
+            Check::PodPresent(_) | Check::PodAbsent(_) => Ok(()),
             Check::Events(filter) => self.check_events(filter),
             Check::ApiCalls(c) => {
                 let n = self.server.calls(c.verb.into(), c.kind.into());
@@ -97,9 +94,9 @@ impl WorldView {
         }
     }
 
-    fn pod(&self, key: &str) -> Option<Object> {
+    fn pod_exists(&self, key: &str) -> bool {
         let (ns, name) = key.split_once('/').unwrap_or(("default", key));
-        self.server.peek(Kind::Pod, ns, name)
+        self.server.contains(Kind::Pod, ns, name)
     }
 
     fn check_events(&self, filter: &EventCheck) -> Result<(), String> {

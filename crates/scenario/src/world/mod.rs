@@ -258,12 +258,13 @@ impl World {
         handlers_synced(&self.informers, &self.registrations)
     }
 
-    /// Runs to the end, calling `observer` after every step.
+    /// Runs to the end, calling `observer` after every step. The trace and decisions move into
+    /// the report (see [`taintsim_sim::Sim::run_with_into_report`]).
     pub fn run_with(
         &mut self,
         observer: &mut dyn FnMut(&StepReport, &SimHandle) -> Control,
     ) -> RunReport {
-        self.sim.run_with(observer)
+        self.sim.run_with_into_report(observer)
     }
 
     /// Runs to the end.
