@@ -96,3 +96,67 @@ impl ReadySet {
         self.entries = enabled;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use rand::{RngExt, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    use super::*;
+    use crate::EnabledKind;
+
+    fn entry(task: u64, token: u64) -> Enabled {
+        Enabled {
+            actor: format!("t{task}"),
+            action: format!("step {token}"),
+            touches: Vec::new(),
+            kind: EnabledKind::Task(TaskId(task)),
+        }
+    }
+
+    /// Random batches of registrations and withdrawals (some with stale tokens, some batches
+    /// large enough for the one-pass removal) against a map applied op by op.
+    #[test]
+    fn matches_a_map_applied_op_by_op() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let mut set = ReadySet::default();
+        let mut model: BTreeMap<u64, u64> = BTreeMap::new();
+        let mut next_token = 0u64;
+        for _ in 0..2_000 {
+            let mut journal = Vec::new();
+            for _ in 0..rng.random_range(0..12) {
+                let task = rng.random_range(0..20u64);
+                match model.get(&task).copied() {
+                    Some(token) if rng.random_bool(0.8) => {
+                        model.remove(&task);
+                        journal.push(ReadyOp::Withdraw {
+                            task: TaskId(task),
+                            token,
+                        });
+                    }
+                    Some(token) => journal.push(ReadyOp::Withdraw {
+                        task: TaskId(task),
+                        token: token + 1_000_000,
+                    }),
+                    None => {
+                        next_token += 1;
+                        model.insert(task, next_token);
+                        journal.push(ReadyOp::Register {
+                            task: TaskId(task),
+                            token: next_token,
+                            entry: entry(task, next_token),
+                        });
+                    }
+                }
+            }
+            set.apply(&mut journal);
+            assert!(journal.is_empty());
+            let lent = set.lend();
+            let want: Vec<Enabled> = model.iter().map(|(t, k)| entry(*t, *k)).collect();
+            assert_eq!(lent, want);
+            set.restore(lent);
+        }
+    }
+}
