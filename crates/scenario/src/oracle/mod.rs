@@ -4,7 +4,7 @@
 //! | oracle | judged | holds when |
 //! |---|---|---|
 //! | `no-panic` | every step | no simulated task panics |
-//! | `no-early-eviction` | at each controller DELETE | the reference eviction time ([`reference`]) has come |
+//! | `no-early-eviction` | at each controller DELETE | the reference eviction time ([`reference`](mod@reference)) has come |
 //! | `eventual-eviction` | at quiescence | no pod with a reference eviction time still exists |
 //! | `one-event-per-invocation` | at quiescence | every work invocation recorded at most one `Marking for deletion`, and exactly one if it deleted |
 //! | `metrics-agree` | at quiescence | the deletion counter and histogram count equal the accepted DELETEs |

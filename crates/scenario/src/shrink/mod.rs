@@ -1,6 +1,6 @@
 //! Shrinking a failing run into a small scenario file that replays it exactly.
 //!
-//! 1. **Events** ([`events`]): delta debugging (ddmin: drop chunks of half the list, then a
+//! 1. **Events** (`events.rs`): delta debugging (ddmin: drop chunks of half the list, then a
 //!    quarter, down to single elements) over actor steps and initial objects, then
 //!    simplification of the Kubernetes objects left that no later step updates (immutable
 //!    fields stay consistent): drop one device, taint, toleration,
