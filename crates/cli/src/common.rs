@@ -3,13 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
+use anyhow::{Context as _, bail};
 use taintsim_scenario::load;
 use taintsim_scenario::model::{Scenario, SeedRange, StrategyName};
 use taintsim_scenario::runner::{Observed, RunError, Schedule, run_schedule};
 use taintsim_sim::DecisionLog;
 
-use crate::cli::SetArgs;
+use crate::cli::{OneRunArgs, SetArgs};
 
 /// Loads `path` and applies the `--set` overrides. The error is the [`load::LoadError`]
 /// (`file:line:column: field ...: message`).
@@ -180,6 +180,77 @@ pub fn shell_quote(word: &str) -> String {
 pub fn show_progress(json: bool) -> bool {
     use std::io::IsTerminal as _;
     !json && std::env::var_os("CI").is_none() && std::io::stderr().is_terminal()
+}
+
+/// The single schedule that `--seed` (under `--strategy`), `--decisions` or the file's recorded
+/// decisions name, shared by `replay`, `trace` and `shrink`: the schedule, how to replay it,
+/// and how it was chosen, in words.
+pub fn chosen_schedule(
+    args: &OneRunArgs,
+    scenario: &Scenario,
+    max_steps: u64,
+) -> anyhow::Result<(Schedule, ReplayTarget, String)> {
+    let explore = &scenario.explore;
+    if let Some(seed) = args.seed {
+        let strategy = match args.strategy {
+            Some(s) => s.into(),
+            None if explore.strategy == StrategyName::Pct => StrategyName::Pct,
+            None => StrategyName::Random,
+        };
+        let depth = args.depth.unwrap_or(explore.depth);
+        let seeds = args.seeds.unwrap_or(explore.seeds);
+        let (schedule, words) = match strategy {
+            StrategyName::Random => (Schedule::Random(seed), format!("seed {seed} (random)")),
+            StrategyName::Pct => {
+                if depth == 0 {
+                    bail!("--depth must be at least 1 for pct");
+                }
+                let steps = pct_step_estimate(scenario, seeds, max_steps)
+                    .map_err(|e| anyhow::anyhow!("{}: cannot run: {e}", args.file.display()))?;
+                (
+                    Schedule::Pct { seed, depth, steps },
+                    format!("seed {seed} (pct depth {depth}, {steps} estimated steps)"),
+                )
+            }
+            StrategyName::Exhaustive => bail!(
+                "--strategy exhaustive names no single schedule: use the decision log that \
+                 `taintsim explore --strategy exhaustive` saved, with --decisions PATH"
+            ),
+        };
+        let target = ReplayTarget::Seed {
+            seed,
+            strategy,
+            depth,
+            seeds,
+            max_steps,
+        };
+        Ok((schedule, target, words))
+    } else if let Some(path) = &args.decisions {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let log = DecisionLog::from_json(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: not a decision log as saved by `taintsim explore`: {e}",
+                path.display()
+            )
+        })?;
+        let words = format!("decisions {} ({} entries)", path.display(), log.len());
+        Ok((
+            Schedule::Replay(log),
+            ReplayTarget::Decisions(path.clone()),
+            words,
+        ))
+    } else if let Some(log) = &scenario.decisions {
+        let words = format!("the scenario's recorded decisions ({} entries)", log.len());
+        Ok((Schedule::Replay(log.clone()), ReplayTarget::Recorded, words))
+    } else {
+        bail!(
+            "{} has no recorded `decisions`: give --seed N or --decisions PATH (find a failing \
+             seed with `taintsim explore {}`)",
+            args.file.display(),
+            args.file.display()
+        )
+    }
 }
 
 #[cfg(test)]

@@ -4,9 +4,9 @@ use std::io::Write as _;
 
 use anyhow::{Context as _, bail};
 use serde::Serialize;
-use taintsim_scenario::model::{Scenario, StrategyName};
-use taintsim_scenario::runner::{RunResult, Schedule, run_schedule};
-use taintsim_sim::{DecisionLog, TraceEntry};
+use taintsim_scenario::model::Scenario;
+use taintsim_scenario::runner::{RunResult, run_schedule};
+use taintsim_sim::TraceEntry;
 
 use crate::Status;
 use crate::cli::{OneRunArgs, ReplayArgs, TraceArgs, TraceFormat};
@@ -26,64 +26,7 @@ fn one_run(args: &OneRunArgs) -> anyhow::Result<OneRun> {
     let scenario = common::load_scenario(&args.file, &args.set)?;
     let explore = &scenario.explore;
     let max_steps = args.max_steps.unwrap_or(explore.max_steps);
-    let (schedule, target, words) = if let Some(seed) = args.seed {
-        let strategy = match args.strategy {
-            Some(s) => s.into(),
-            None if explore.strategy == StrategyName::Pct => StrategyName::Pct,
-            None => StrategyName::Random,
-        };
-        let depth = args.depth.unwrap_or(explore.depth);
-        let seeds = args.seeds.unwrap_or(explore.seeds);
-        let (schedule, words) = match strategy {
-            StrategyName::Random => (Schedule::Random(seed), format!("seed {seed} (random)")),
-            StrategyName::Pct => {
-                if depth == 0 {
-                    bail!("--depth must be at least 1 for pct");
-                }
-                let steps = common::pct_step_estimate(&scenario, seeds, max_steps)
-                    .map_err(|e| anyhow::anyhow!("{}: cannot run: {e}", args.file.display()))?;
-                (
-                    Schedule::Pct { seed, depth, steps },
-                    format!("seed {seed} (pct depth {depth}, {steps} estimated steps)"),
-                )
-            }
-            StrategyName::Exhaustive => bail!(
-                "--strategy exhaustive has no seeds to replay: replay the decision log that \
-                 `taintsim explore --strategy exhaustive` saved, with --decisions PATH"
-            ),
-        };
-        let target = ReplayTarget::Seed {
-            seed,
-            strategy,
-            depth,
-            seeds,
-            max_steps,
-        };
-        (schedule, target, words)
-    } else if let Some(path) = &args.decisions {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let log = DecisionLog::from_json(&text).map_err(|e| {
-            anyhow::anyhow!(
-                "{}: not a decision log as saved by `taintsim explore`: {e}",
-                path.display()
-            )
-        })?;
-        let words = format!("decisions {} ({} entries)", path.display(), log.len());
-        (
-            Schedule::Replay(log),
-            ReplayTarget::Decisions(path.clone()),
-            words,
-        )
-    } else if let Some(log) = &scenario.decisions {
-        let words = format!("the scenario's recorded decisions ({} entries)", log.len());
-        (Schedule::Replay(log.clone()), ReplayTarget::Recorded, words)
-    } else {
-        bail!(
-            "{} has no recorded `decisions`: give --seed N or --decisions PATH",
-            args.file.display()
-        );
-    };
+    let (schedule, target, words) = common::chosen_schedule(args, &scenario, max_steps)?;
     let result = run_schedule(&scenario, schedule, max_steps)
         .map_err(|e| anyhow::anyhow!("{}: cannot run: {e}", args.file.display()))?;
     Ok(OneRun {

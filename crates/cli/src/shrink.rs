@@ -9,7 +9,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use taintsim_scenario::load;
-use taintsim_scenario::model::{Scenario, SeedRange, StrategyName};
+use taintsim_scenario::model::Scenario;
 use taintsim_scenario::runner::{Observed, Schedule, run_schedule};
 use taintsim_scenario::shrink::{
     FailureKey, Phase, ShrinkError, ShrinkOptions, ShrinkProgress, Size, shrink_with_progress,
@@ -17,32 +17,16 @@ use taintsim_scenario::shrink::{
 use taintsim_sim::DecisionLog;
 
 use crate::Status;
-use crate::cli::{SetArgs, StrategyArg};
+use crate::cli::OneRunArgs;
 use crate::common::{self, show_progress};
 
 /// `taintsim shrink`.
 #[derive(Debug, Args)]
 pub struct ShrinkArgs {
-    /// The scenario file whose failing run to shrink.
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
-    /// The failing run is this seed's schedule (with the file's strategy, or --strategy).
-    #[arg(long, value_name = "N", conflicts_with = "decisions")]
-    pub seed: Option<u64>,
-    /// The failing run follows this decision log (as saved by `taintsim explore`).
-    #[arg(long, value_name = "PATH")]
-    pub decisions: Option<PathBuf>,
-    /// With --seed: the strategy that turns the seed into a schedule (default: `pct` if the
-    /// file's `explore.strategy` is `pct`, else `random`).
-    #[arg(long, value_enum, requires = "seed")]
-    pub strategy: Option<StrategyArg>,
-    /// With --strategy pct: the PCT depth (default: the file's `explore.depth`).
-    #[arg(long, value_name = "D", requires = "seed")]
-    pub depth: Option<u32>,
-    /// With --strategy pct: the seed range `explore` used (its first seed's run estimates the
-    /// run length; default: the file's `explore.seeds`).
-    #[arg(long, value_name = "A..B", value_parser = SeedRange::parse, requires = "seed")]
-    pub seeds: Option<SeedRange>,
+    /// The failing run: the scenario file and its schedule (`--seed N [--strategy ...]`,
+    /// `--decisions PATH`, or the file's recorded decisions), as for `taintsim replay`.
+    #[command(flatten)]
+    pub run: OneRunArgs,
     /// Where to write the shrunk scenario file (folders are created).
     #[arg(short = 'o', long = "output", value_name = "OUT", required = true)]
     pub output: PathBuf,
@@ -61,75 +45,10 @@ pub struct ShrinkArgs {
     /// e.g. `--keep-mark queue.v0.restore-nil-after-cancel`.
     #[arg(long = "keep-mark", value_name = "MARK")]
     pub keep_marks: Vec<String>,
-    /// Per-run step bound (default: the file's `explore.max-steps`).
-    #[arg(long, value_name = "N")]
-    pub max_steps: Option<u64>,
-    #[command(flatten)]
-    pub set: SetArgs,
     /// Print one JSON object: `{"file", "output", "name", "schedule", "failure", "before", "after",
     /// "needed_decisions", "runs", "elapsed_ms", "replays", "replay", "run"}`.
     #[arg(long)]
     pub json: bool,
-}
-
-/// The failing run's schedule, as the options name it.
-fn schedule(
-    args: &ShrinkArgs,
-    scenario: &Scenario,
-    max_steps: u64,
-) -> anyhow::Result<(Schedule, String)> {
-    let explore = &scenario.explore;
-    if let Some(seed) = args.seed {
-        let strategy = match args.strategy {
-            Some(s) => s.into(),
-            None if explore.strategy == StrategyName::Pct => StrategyName::Pct,
-            None => StrategyName::Random,
-        };
-        return match strategy {
-            StrategyName::Random => Ok((Schedule::Random(seed), format!("seed {seed} (random)"))),
-            StrategyName::Pct => {
-                let depth = args.depth.unwrap_or(explore.depth);
-                if depth == 0 {
-                    bail!("--depth must be at least 1 for pct");
-                }
-                let seeds = args.seeds.unwrap_or(explore.seeds);
-                let steps = common::pct_step_estimate(scenario, seeds, max_steps)
-                    .map_err(|e| anyhow::anyhow!("{}: cannot run: {e}", args.file.display()))?;
-                Ok((
-                    Schedule::Pct { seed, depth, steps },
-                    format!("seed {seed} (pct depth {depth})"),
-                ))
-            }
-            StrategyName::Exhaustive => bail!(
-                "--strategy exhaustive names no single schedule: save the failing schedule with \
-                 `taintsim explore FILE --strategy exhaustive` and pass it with --decisions"
-            ),
-        };
-    }
-    if let Some(path) = &args.decisions {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let log = DecisionLog::from_json(&text).map_err(|e| {
-            anyhow::anyhow!(
-                "{}: not a decision log as saved by `taintsim explore`: {e}",
-                path.display()
-            )
-        })?;
-        let words = format!("decisions {}", path.display());
-        return Ok((Schedule::Replay(log), words));
-    }
-    if let Some(log) = &scenario.decisions {
-        return Ok((
-            Schedule::Replay(log.clone()),
-            "the file's recorded decisions".into(),
-        ));
-    }
-    bail!(
-        "{} has no recorded `decisions`: give the failing run with --seed N or --decisions PATH \
-         (find one with `taintsim explore {}`)",
-        args.file.display(),
-        args.file.display()
-    )
 }
 
 /// The progress bar: runs against the budget, the phase and the current size.
@@ -221,9 +140,9 @@ struct ShrinkJson<'a> {
 /// Runs `taintsim shrink`.
 pub fn shrink(args: &ShrinkArgs) -> anyhow::Result<Status> {
     let started = Instant::now();
-    let scenario = common::load_scenario(&args.file, &args.set)?;
-    let max_steps = args.max_steps.unwrap_or(scenario.explore.max_steps);
-    let (schedule, words) = schedule(args, &scenario, max_steps)?;
+    let scenario = common::load_scenario(&args.run.file, &args.run.set)?;
+    let max_steps = args.run.max_steps.unwrap_or(scenario.explore.max_steps);
+    let (schedule, _, words) = common::chosen_schedule(&args.run, &scenario, max_steps)?;
     let options = ShrinkOptions {
         seeds_per_candidate: args.seeds_per_candidate,
         max_steps,
@@ -238,14 +157,14 @@ pub fn shrink(args: &ShrinkArgs) -> anyhow::Result<Status> {
         Err(ShrinkError::NotFailing(outcome)) => bail!(
             "{}: {words}: the run passes ({outcome}); there is nothing to shrink. Find a failing \
              schedule with `taintsim explore {}`",
-            args.file.display(),
-            args.file.display()
+            args.run.file.display(),
+            args.run.file.display()
         ),
-        Err(ShrinkError::Run(e)) => bail!("{}: cannot run: {e}", args.file.display()),
+        Err(ShrinkError::Run(e)) => bail!("{}: cannot run: {e}", args.run.file.display()),
         Err(e @ ShrinkError::MissingMark(_)) => bail!(
             "{}: {words}: {e} (`taintsim trace {} ... --format text` lists the marks in braces)",
-            args.file.display(),
-            args.file.display()
+            args.run.file.display(),
+            args.run.file.display()
         ),
     };
     if let Some(name) = args.name.clone().or_else(|| name_for(&args.output)) {
@@ -262,7 +181,7 @@ pub fn shrink(args: &ShrinkArgs) -> anyhow::Result<Status> {
 
     if args.json {
         let json = ShrinkJson {
-            file: args.file.display().to_string(),
+            file: args.run.file.display().to_string(),
             output: out,
             name: &shrunk.scenario.name,
             schedule: &words,
@@ -280,7 +199,7 @@ pub fn shrink(args: &ShrinkArgs) -> anyhow::Result<Status> {
     } else {
         println!(
             "shrunk {} ({words}) in {} runs, {:.1} s",
-            args.file.display(),
+            args.run.file.display(),
             shrunk.runs,
             elapsed_ms as f64 / 1000.0
         );
