@@ -11,7 +11,7 @@ use taintsim_api::{Kind, Object, Preconditions};
 use taintsim_controller::runtime::{BoxFuture, Runtime, Step};
 use taintsim_controller::sync::Mutex;
 
-use crate::model::{ActorStep, Check, Eventually};
+use crate::model::{ActorStep, Check, Eventually, ObjectRef};
 
 /// The resource that conflicts with every other (see `taintsim_sim::strategy::WORLD`).
 const WORLD: &str = taintsim_sim::strategy::WORLD;
@@ -52,15 +52,7 @@ pub fn label(step: &ActorStep) -> String {
         ActorStep::Create(o) => format!("create {}", obj(&o.0)),
         ActorStep::Update(o) => format!("update {}", obj(&o.0)),
         ActorStep::UpdateStatus(o) => format!("update-status {}", obj(&o.0)),
-        ActorStep::Delete(r) => format!(
-            "delete {} {}{}",
-            Kind::from(r.kind).singular(),
-            r.namespace
-                .as_deref()
-                .map(|n| format!("{n}/"))
-                .unwrap_or_default(),
-            r.name
-        ),
+        ActorStep::Delete(r) => format!("delete {} {}", Kind::from(r.kind).singular(), key(r)),
         ActorStep::Advance(d) => format!("advance {d}"),
         ActorStep::SetFault(f) => format!("set-fault {}", f.name),
         ActorStep::ClearFault(n) => format!("clear-fault {n}"),
@@ -85,6 +77,15 @@ fn describe(checks: &[Check]) -> String {
     parts.join(", ")
 }
 
+/// `<ns>/<name>`, or `<name>` for a cluster-scoped object: the key the step labels and
+/// touches name a deleted object by.
+fn key(r: &ObjectRef) -> String {
+    match r.namespace.as_deref() {
+        Some(ns) => format!("{ns}/{}", r.name),
+        None => r.name.clone(),
+    }
+}
+
 /// The resources a step reads or writes (for the trace and partial-order reduction). A write
 /// also touches `watch/<plural>`: it appends to the kind's watch stream, so two writes of one
 /// kind reach the informer in the order they ran.
@@ -96,15 +97,7 @@ fn touches(step: &ActorStep) -> Vec<String> {
             vec![obj(&o.0), watch(o.0.kind())]
         }
         ActorStep::Delete(r) => vec![
-            format!(
-                "{}/{}{}",
-                Kind::from(r.kind).singular(),
-                r.namespace
-                    .as_deref()
-                    .map(|n| format!("{n}/"))
-                    .unwrap_or_default(),
-                r.name
-            ),
+            format!("{}/{}", Kind::from(r.kind).singular(), key(r)),
             watch(r.kind.into()),
         ],
         ActorStep::Advance(_) => Vec::new(),
