@@ -23,10 +23,12 @@ lint:
 fmt:
     cargo fmt --all
 
-# The loom models (crates/controller/tests/loom_*.rs): release mode, one test binary per model
-# file, each printing its preemption bound and iteration count. Never `--all-features`.
+# The loom models (crates/timed-worker-queue/tests/loom_*.rs and
+# crates/controllers/device/tests/loom_*.rs): release mode, one test binary per model file,
+# each printing its preemption bound and iteration count. Never `--all-features`.
 loom:
-    for f in crates/controller/tests/loom_*.rs; do cargo test -p taintsim-controller --features loom --release --test "$(basename "$f" .rs)" -- --nocapture; done
+    for f in crates/timed-worker-queue/tests/loom_*.rs; do cargo test -p taintsim-timed-worker-queue --features loom --release --test "$(basename "$f" .rs)" -- --nocapture; done
+    for f in crates/controllers/device/tests/loom_*.rs; do cargo test -p taintsim-controller-device --features loom --release --test "$(basename "$f" .rs)" -- --nocapture; done
 
 # The fixed-controller proptest properties with 10 000 generated cases (`cargo test` runs 256).
 proptest-long CASES="10000":

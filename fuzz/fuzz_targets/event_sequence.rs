@@ -11,7 +11,7 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use taintsim_controller::behavior::Behavior;
+use taintsim_controller_device::behavior::Behavior;
 use taintsim_scenario::generate::{FUZZ_SET_ENV, FuzzVerdict, behavior_with, check_with, decode};
 
 fn behavior() -> Behavior {

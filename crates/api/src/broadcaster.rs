@@ -23,9 +23,9 @@ use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
-use taintsim_controller::client::{ApiError, EventRecorder, StatusReason};
-use taintsim_controller::runtime::{Runtime, Step};
-use taintsim_controller::sync::Mutex;
+use taintsim_seam::client::{ApiError, EventRecorder, StatusReason};
+use taintsim_seam::runtime::{Runtime, StepLabel};
+use taintsim_seam::sync::Mutex;
 use tracing::{info, warn};
 
 use crate::fault::{Request, Verdict};
@@ -303,7 +303,7 @@ async fn write_with_retries(shared: &Shared, event: Event) {
         };
         shared
             .rt
-            .step(Step::new(
+            .step(StepLabel::with_touches(
                 action,
                 [
                     "events".to_owned(),

@@ -22,8 +22,8 @@
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Event, Pod, PodCondition};
-use taintsim_controller::client::{ApiError, Client, Preconditions, StatusReason};
-use taintsim_controller::runtime::{BoxFuture, Runtime, Step};
+use taintsim_seam::client::{ApiError, Client, Preconditions, StatusReason};
+use taintsim_seam::runtime::{BoxFuture, Runtime, StepLabel};
 
 use crate::fault::{Request, Verdict};
 use crate::kind::{Kind, Verb};
@@ -146,7 +146,7 @@ impl ApiClient {
                 ok_code,
             } = call;
             this.rt
-                .step(Step::new(label.clone(), touches.clone()))
+                .step(StepLabel::with_touches(label.clone(), touches.clone()))
                 .await;
             let result = match this.server.check_faults(&request) {
                 Verdict::Fail(err) => Err(err),
@@ -162,7 +162,10 @@ impl ApiClient {
             };
             let object = touches.into_iter().take(1);
             this.rt
-                .step(Step::new(format!("{label} -> {status}"), object))
+                .step(StepLabel::with_touches(
+                    format!("{label} -> {status}"),
+                    object,
+                ))
                 .await;
             result
         })

@@ -6,7 +6,7 @@
 //! (spec §6 entry 19), which is why this can be switched off.
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
-use taintsim_controller::runtime::Timestamp;
+use taintsim_seam::runtime::Timestamp;
 
 use crate::object::Object;
 

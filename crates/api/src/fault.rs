@@ -14,8 +14,8 @@ use std::sync::Weak;
 use std::time::Duration;
 
 use indexmap::IndexMap;
-use taintsim_controller::client::{ApiError, StatusReason};
-use taintsim_controller::sync::Mutex;
+use taintsim_seam::client::{ApiError, StatusReason};
+use taintsim_seam::sync::Mutex;
 
 use crate::kind::{Kind, Verb};
 

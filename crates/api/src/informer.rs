@@ -21,7 +21,7 @@
 //!
 //! Faults, settable while running: a watch delay (the reflector sleeps before applying each
 //! event), a stale lister (answers as of N cache changes ago, at most 64), hidden notifications
-//! (a listener drops notifications, by count or by a [`Chooser`](crate::Chooser) roll), and a
+//! (a listener drops notifications, by count or by a roll of the runtime's data choice), and a
 //! dropped watch (forces a relist). A list or watch request that a fault rule fails is retried
 //! after one second (actor `<name>-informer` in the [`Request`](crate::Request)).
 
@@ -35,8 +35,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use taintsim_controller::runtime::Runtime;
-use taintsim_controller::sync::Mutex;
+use taintsim_seam::runtime::Runtime;
+use taintsim_seam::sync::Mutex;
 
 use crate::kind::Kind;
 use crate::server::ApiServer;

@@ -12,16 +12,14 @@
 //!   and one response step per call.
 //! - [`broadcaster`]: [`EventBroadcaster`], the asynchronous event sink with aggregation.
 //! - [`fault`]: [`FaultRule`] and [`Verdict`], fault injection for API requests.
-//! - [`chooser`]: [`Chooser`], the injected source of every random data choice.
 //!
 //! Nothing here reads the wall clock, spawns threads or draws OS randomness: time comes from
-//! the [`Runtime`](taintsim_controller::runtime::Runtime) or an injected clock, tasks are
+//! the [`Runtime`](taintsim_seam::runtime::Runtime) or an injected clock, tasks are
 //! spawned on the runtime, and every iterated map is ordered.
 
 #![deny(missing_docs)]
 
 pub mod broadcaster;
-pub mod chooser;
 pub mod client;
 mod defaulting;
 pub mod error;
@@ -34,7 +32,6 @@ mod signal;
 pub mod watch;
 
 pub use broadcaster::{BroadcasterConfig, BroadcasterStats, EventBroadcaster, Recorder};
-pub use chooser::Chooser;
 pub use client::{ApiClient, RequestTouches};
 pub use error::{Error, Result};
 pub use fault::{FaultGuard, FaultId, FaultRule, Request, Verdict};
@@ -45,5 +42,5 @@ pub use informer::{
 pub use kind::{Kind, Verb};
 pub use object::{Object, TypedObject, object_key};
 pub use server::{ApiServer, ApiServerConfig, Clock, ObjectList};
-pub use taintsim_controller::client::{ApiError, Preconditions, StatusReason};
+pub use taintsim_seam::client::{ApiError, Preconditions, StatusReason};
 pub use watch::{EventType, Watch, WatchEvent, WatchId, WatchItem};

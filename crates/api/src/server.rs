@@ -32,9 +32,9 @@ use std::task::{Poll, Waker};
 
 use k8s_openapi::api::core::v1::{Pod, PodCondition};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
-use taintsim_controller::client::{ApiError, Preconditions, StatusReason};
-use taintsim_controller::runtime::{Runtime, Timestamp};
-use taintsim_controller::sync::Mutex;
+use taintsim_seam::client::{ApiError, Preconditions, StatusReason};
+use taintsim_seam::runtime::{Runtime, Timestamp};
+use taintsim_seam::sync::Mutex;
 
 use crate::defaulting::default_taint_time_added;
 use crate::fault::{FaultGuard, FaultId, FaultRule, FaultRules, Request, Verdict};

@@ -7,7 +7,7 @@
 use std::future::poll_fn;
 use std::task::{Poll, Waker};
 
-use taintsim_controller::sync::Mutex;
+use taintsim_seam::sync::Mutex;
 
 #[derive(Debug, Default)]
 pub(crate) struct Signal {

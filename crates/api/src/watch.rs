@@ -11,7 +11,7 @@ use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use taintsim_controller::client::ApiError;
+use taintsim_seam::client::ApiError;
 
 use crate::kind::Kind;
 use crate::object::Object;

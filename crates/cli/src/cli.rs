@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use taintsim_controller::behavior::Behavior;
+use taintsim_controller_device::behavior::Behavior;
 use taintsim_scenario::model::{SeedRange, StrategyName};
 
 /// Deterministic simulation of the Kubernetes DRA device taint eviction controller.
@@ -20,7 +20,7 @@ use taintsim_scenario::model::{SeedRange, StrategyName};
         into one.\n\n\
         Logs go to stderr and are off by default; RUST_LOG selects them, e.g. \
         RUST_LOG=taintsim_sim=debug for one line per step (step number, virtual time, actor, \
-        action) and RUST_LOG=taintsim_sim=debug,taintsim_controller=debug to add the simulated \
+        action) and RUST_LOG=taintsim_sim=debug,taintsim_controller_device=debug to add the simulated \
         controller's own lines, each under the step it ran in.",
     after_help = "Examples:\n  \
         taintsim run scenarios/\n  \

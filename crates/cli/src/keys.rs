@@ -1,7 +1,7 @@
 //! `taintsim keys`: the behaviour keys of `--set KEY=VALUE` and scenario files.
 
 use serde::Serialize;
-use taintsim_controller::behavior::Behavior;
+use taintsim_controller_device::behavior::Behavior;
 
 use crate::Status;
 use crate::cli::KeysArgs;

@@ -77,7 +77,7 @@ fn main() -> ExitCode {
 
 /// Logs go to stderr through `tracing`; `RUST_LOG` selects them. By default only the CLI's
 /// own warnings show: the simulated controller logs every injected fault and retry of every
-/// schedule (thousands of lines per scenario), which is what `RUST_LOG=taintsim_controller=debug`
+/// schedule (thousands of lines per scenario), which is what `RUST_LOG=taintsim_controller_device=debug`
 /// is for.
 fn init_logging() {
     use std::io::IsTerminal as _;
@@ -97,4 +97,4 @@ fn init_logging() {
 /// The log filter without `RUST_LOG`: everything off but the CLI's own warnings.
 /// (`taintsim` is a prefix of the library crates' targets too, so they are switched off by
 /// name.)
-const DEFAULT_LOG_FILTER: &str = "off,taintsim=warn,taintsim_controller=off,taintsim_api=off,taintsim_sim=off,taintsim_scenario=off";
+const DEFAULT_LOG_FILTER: &str = "off,taintsim=warn,taintsim_controller_device=off,taintsim_api=off,taintsim_sim=off,taintsim_scenario=off";

@@ -753,7 +753,10 @@ fn rust_log_should_print_each_step_with_its_virtual_time_and_actor() {
     let out = Command::new(env!("CARGO_BIN_EXE_taintsim"))
         .args(["replay", &fixture(PASS), "--seed", "0", "--json"])
         .env("CI", "1")
-        .env("RUST_LOG", "taintsim_sim=debug,taintsim_controller=debug")
+        .env(
+            "RUST_LOG",
+            "taintsim_sim=debug,taintsim_controller_device=debug",
+        )
         .output()
         .expect("the taintsim binary runs");
     assert_eq!(code(&out), 0, "{}", stderr(&out));
@@ -775,7 +778,9 @@ fn rust_log_should_print_each_step_with_its_virtual_time_and_actor() {
         assert!(line.contains(" actor="), "actor: {line}");
     }
     assert!(
-        step_lines.iter().any(|l| l.contains("taintsim_controller")),
+        step_lines
+            .iter()
+            .any(|l| l.contains("taintsim_controller_device")),
         "{logs}"
     );
 }

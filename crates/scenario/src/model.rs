@@ -6,7 +6,7 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use taintsim_controller::behavior::Behavior;
+use taintsim_controller_device::behavior::Behavior;
 use taintsim_sim::DecisionLog;
 
 use crate::duration::ScenarioDuration;

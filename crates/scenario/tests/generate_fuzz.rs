@@ -5,12 +5,12 @@
 use std::path::Path;
 
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRunner};
-use taintsim_controller::queue::QueueVersion;
 use taintsim_scenario::generate::strategy::{GenOptions, case};
 use taintsim_scenario::generate::{self, Case};
 use taintsim_scenario::load::parse;
 use taintsim_scenario::model::Scenario;
 use taintsim_scenario::runner::{Observed, Schedule, run_schedule};
+use taintsim_timed_worker_queue::QueueVersion;
 
 /// The case RNG seed.
 const RNG_SEED: u64 = 0x7a17_5e1d;
@@ -112,7 +112,7 @@ fn encode_should_give_the_bytes_that_decode_to_the_case() {
 
 /// A fuzz input written through the target's own decoder (not a saved artifact, which would
 /// break when the generators change): the queue-v2 case under the first seed whose run panics.
-fn v2_artifact() -> (Vec<u8>, taintsim_controller::behavior::Behavior) {
+fn v2_artifact() -> (Vec<u8>, taintsim_controller_device::behavior::Behavior) {
     let behavior = generate::behavior_with("queue=v2").expect("a valid override");
     let case = (0..500)
         .map(|seed| Case { seed, ..v2_case() })

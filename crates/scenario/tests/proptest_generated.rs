@@ -16,9 +16,8 @@
 use std::path::{Path, PathBuf};
 
 use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestCaseError, TestError, TestRunner};
-use taintsim_controller::behavior::HandlePods;
-use taintsim_controller::behavior::{Behavior, PodUpdateFilter, Retries, TolerationEffect};
-use taintsim_controller::queue::QueueVersion;
+use taintsim_controller_device::behavior::HandlePods;
+use taintsim_controller_device::behavior::{Behavior, PodUpdateFilter, Retries, TolerationEffect};
 use taintsim_scenario::generate::strategy::{GenOptions, case};
 use taintsim_scenario::generate::{self, Case};
 use taintsim_scenario::load::{find_scenarios, load_file, parse};
@@ -28,6 +27,7 @@ use taintsim_scenario::runner::{
     ExploreOptions, Observed, RunResult, Schedule, explore, run_schedule,
 };
 use taintsim_scenario::shrink::{ShrinkOptions, shrink};
+use taintsim_timed_worker_queue::QueueVersion;
 
 /// The case RNG seed unless `PROPTEST_RNG_SEED` is set.
 const RNG_SEED: u64 = 0x7a17_5e1d;

@@ -6,12 +6,12 @@ use std::path::Path;
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
-use taintsim_controller::queue::QueueVersion;
 use taintsim_scenario::load::load_file;
 use taintsim_scenario::model::Scenario;
 use taintsim_scenario::render::{render_html, render_svg};
 use taintsim_scenario::runner::{Observed, RunResult, Schedule, run_schedule};
 use taintsim_sim::{DecisionLog, Outcome, RunReport, Trace, TraceEntry};
+use taintsim_timed_worker_queue::QueueVersion;
 
 fn determinism_world() -> Scenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/determinism-world.json");

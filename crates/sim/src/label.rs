@@ -1,5 +1,5 @@
-//! Names for the things the scheduler chooses among: task and timer ids, step labels and the
-//! entries of the enabled set.
+//! Names for the things the scheduler chooses among: task and timer ids and the entries of the
+//! enabled set. Step labels are the seam's [`StepLabel`](taintsim_seam::StepLabel).
 
 use std::fmt;
 
@@ -29,37 +29,6 @@ impl fmt::Display for TimerId {
     }
 }
 
-/// What a task is about to do when it calls [`SimHandle::step`](crate::SimHandle::step).
-///
-/// `touches` names the shared resources that the work *after* the step reads or writes until
-/// the task's next step (for example `pod/default/my-pod`). Strategies may treat steps of
-/// different actors with disjoint `touches` as independent; an empty list means "touches
-/// nothing shared".
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct StepLabel {
-    /// What the task does next, e.g. `GET pod default/my-pod`.
-    pub action: String,
-    /// Shared resources the next piece of work touches.
-    pub touches: Vec<String>,
-}
-
-impl StepLabel {
-    /// A label for `action` that touches nothing shared.
-    pub fn new(action: impl Into<String>) -> Self {
-        Self {
-            action: action.into(),
-            touches: Vec::new(),
-        }
-    }
-
-    /// Adds one touched resource.
-    #[must_use]
-    pub fn touching(mut self, resource: impl Into<String>) -> Self {
-        self.touches.push(resource.into());
-        self
-    }
-}
-
 /// What kind of thing an [`Enabled`] entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EnabledKind {
@@ -79,7 +48,7 @@ pub struct Enabled {
     pub actor: String,
     /// What runs: the step's action, `fire` for a timer, `advance to <time>` for the clock.
     pub action: String,
-    /// Shared resources the entry touches (see [`StepLabel::touches`]).
+    /// Shared resources the entry touches (see [`StepLabel::touches`](taintsim_seam::StepLabel::touches)).
     pub touches: Vec<String>,
     /// Which task, timer or pseudo-step this is.
     pub kind: EnabledKind,
@@ -105,11 +74,5 @@ mod tests {
             kind: EnabledKind::Task(TaskId(3)),
         };
         assert_eq!(e.label(), "pod-handler: deliver Update default/my-pod rv=7");
-    }
-
-    #[test]
-    fn step_label_should_collect_touches() {
-        let l = StepLabel::new("GET").touching("pod/a").touching("pod/b");
-        assert_eq!(l.touches, vec!["pod/a".to_string(), "pod/b".to_string()]);
     }
 }

@@ -81,7 +81,8 @@
 //!
 //! - [`sim`](Sim): the executor loop; `world`: its private state; `waker`: std wakers that
 //!   queue eager polls; `panic_hook`: quiet panic capture.
-//! - [`SimHandle`]: what simulated code calls; [`Step`] and [`Sleep`]: its futures.
+//! - [`SimHandle`]: what simulated code calls; [`Step`] and [`Sleep`]: its futures;
+//!   [`SimRuntime`]: the same behind the seam's `Runtime` trait.
 //! - [`strategy`]: the [`Strategy`] trait and one file per strategy: [`RandomStrategy`],
 //!   [`PctStrategy`], [`ReplayStrategy`], [`ReplayThenRandomStrategy`],
 //!   [`ExhaustiveStrategy`] (with its independence relation in `strategy::independence`).
@@ -99,6 +100,7 @@ mod label;
 mod panic_hook;
 mod ready;
 mod report;
+mod runtime;
 mod sim;
 mod sleep;
 mod step;
@@ -112,8 +114,9 @@ pub use decision::{Decision, DecisionLog};
 pub use divergence::Divergence;
 pub use error::{Error, Result};
 pub use handle::SimHandle;
-pub use label::{Enabled, EnabledKind, StepLabel, TaskId, TimerId};
+pub use label::{Enabled, EnabledKind, TaskId, TimerId};
 pub use report::{Control, Outcome, RunReport, StepReport};
+pub use runtime::SimRuntime;
 pub use sim::Sim;
 pub use sleep::Sleep;
 pub use step::Step;
@@ -121,4 +124,5 @@ pub use strategy::{
     ChooseContext, ExhaustiveConfig, ExhaustiveStrategy, PctStrategy, RandomStrategy,
     ReplayStrategy, ReplayThenRandomStrategy, Strategy,
 };
+pub use taintsim_seam::StepLabel;
 pub use trace::{Trace, TraceEntry};

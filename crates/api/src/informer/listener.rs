@@ -3,10 +3,9 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use taintsim_controller::runtime::Step;
+use taintsim_seam::runtime::StepLabel;
 
 use super::{Handler, Notification, Shared};
-use crate::chooser::Chooser;
 use crate::signal::Signal;
 
 /// Which notifications a listener drops instead of handling (a fault).
@@ -17,13 +16,12 @@ pub enum HideNotifications {
     None,
     /// Drop the next `n`, then none.
     Next(u64),
-    /// Drop each with `percent` % probability: dropped when `chooser` answers below `percent`
-    /// out of 100 options for the decision `hide <listener> <Type> <ns/name> rv=<rv>`.
+    /// Drop each with `percent` % probability: dropped when the runtime's data choice
+    /// ([`Runtime::choose`](taintsim_seam::Runtime::choose)) answers below `percent` out of
+    /// 100 options for the decision `hide <listener> <Type> <ns/name> rv=<rv>`.
     Percent {
         /// 0 to 100.
         percent: u8,
-        /// Who rolls.
-        chooser: Arc<dyn Chooser>,
     },
 }
 
@@ -97,7 +95,7 @@ struct Next {
     notification: Notification,
     touches: Vec<String>,
     handler: Handler,
-    roll: Option<(String, Arc<dyn Chooser>, u8)>,
+    roll: Option<(String, u8)>,
     hidden_by_count: bool,
 }
 
@@ -119,8 +117,8 @@ pub(super) async fn run(shared: Arc<Shared>, id: u64, signal: Arc<Signal>) {
             continue;
         };
         let hidden = next.hidden_by_count
-            || next.roll.as_ref().is_some_and(|(label, chooser, percent)| {
-                chooser.choose(label, 100) < usize::from(*percent)
+            || next.roll.as_ref().is_some_and(|(label, percent)| {
+                shared.rt.choose(label, 100) < usize::from(*percent)
             });
         if hidden {
             shared.rt.mark("informer-notification-hidden");
@@ -128,7 +126,10 @@ pub(super) async fn run(shared: Arc<Shared>, id: u64, signal: Arc<Signal>) {
             continue;
         }
         let label = format!("deliver {}", next.notification);
-        shared.rt.step(Step::new(label, next.touches)).await;
+        shared
+            .rt
+            .step(StepLabel::with_touches(label, next.touches))
+            .await;
         // A listener removed (or an informer stopped) while waiting must not be called.
         let gone = {
             let st = shared.state.lock();
@@ -152,9 +153,9 @@ fn take_next(listener: &mut Listener) -> Option<Next> {
             hidden_by_count = *n > 0;
             *n = n.saturating_sub(1);
         }
-        HideNotifications::Percent { percent, chooser } => {
+        HideNotifications::Percent { percent } => {
             let label = format!("hide {} {}", listener.name, notification);
-            roll = Some((label, chooser.clone(), *percent));
+            roll = Some((label, *percent));
         }
     }
     Some(Next {

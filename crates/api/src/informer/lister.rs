@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Pod;
-use taintsim_controller::client::PodLister;
+use taintsim_seam::client::PodLister;
 
 use super::Shared;
 use crate::object::{Object, TypedObject, object_key};

@@ -8,8 +8,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use taintsim_controller::client::StatusReason;
-use taintsim_controller::runtime::Step;
+use taintsim_seam::client::StatusReason;
+use taintsim_seam::runtime::StepLabel;
 use tracing::debug;
 
 use super::Shared;
@@ -171,7 +171,10 @@ async fn apply(shared: &Shared, change: Change) {
         "cache-update {plural} {} {} rv={}",
         change.event_type, change.key, change.resource_version
     );
-    shared.rt.step(Step::new(label, touches)).await;
+    shared
+        .rt
+        .step(StepLabel::with_touches(label, touches))
+        .await;
     let signals = {
         let mut st = shared.state.lock();
         let notification = st.cache.apply(change);

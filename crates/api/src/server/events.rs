@@ -7,7 +7,7 @@
 
 use k8s_openapi::api::core::v1::{Event, ObjectReference};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
-use taintsim_controller::client::{ApiError, StatusReason};
+use taintsim_seam::client::{ApiError, StatusReason};
 
 use super::{ApiServer, not_found, wake_all};
 use crate::kind::{Kind, Verb};

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::task::{Poll, Waker};
 
-use taintsim_controller::client::{ApiError, StatusReason};
+use taintsim_seam::client::{ApiError, StatusReason};
 
 use super::ApiServerConfig;
 use crate::kind::{Kind, Verb};

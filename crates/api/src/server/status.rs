@@ -3,7 +3,7 @@
 //! For kinds with a status subresource, `update` keeps the stored status and `update_status`
 //! keeps everything but the status (the registry strategies' `PrepareForUpdate`).
 
-use taintsim_controller::client::{ApiError, StatusReason};
+use taintsim_seam::client::{ApiError, StatusReason};
 
 use crate::object::Object;
 

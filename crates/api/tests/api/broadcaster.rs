@@ -7,7 +7,7 @@ use taintsim_api::{
     ApiServerConfig, BroadcasterConfig, EventBroadcaster, Kind, Request, StatusReason, Verb,
     Verdict,
 };
-use taintsim_controller::client::EventRecorder;
+use taintsim_seam::client::EventRecorder;
 
 use crate::support::{runtime, server_on};
 

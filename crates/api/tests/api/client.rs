@@ -7,7 +7,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use taintsim_api::{
     ApiClient, ApiServerConfig, Kind, Preconditions, Request, StatusReason, Verb, Verdict,
 };
-use taintsim_controller::client::Client;
+use taintsim_seam::client::Client;
 
 use crate::support::{pod, runtime, server_on, spawn_result, take};
 

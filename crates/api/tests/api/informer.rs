@@ -9,8 +9,8 @@ use taintsim_api::{
     ApiServer, ApiServerConfig, DeletedObject, Handler, HideNotifications, Informer, Kind, Lister,
     Notification, Preconditions, Request, StatusReason, Verb, Verdict,
 };
-use taintsim_controller::client::PodLister;
-use taintsim_controller::runtime::{ManualRuntime, Runtime};
+use taintsim_seam::client::PodLister;
+use taintsim_seam::runtime::{ManualRuntime, Runtime};
 
 use crate::support::{pod, pod_labelled, runtime, server_on};
 
@@ -291,27 +291,25 @@ fn hidden_notifications_should_be_dropped_by_count() {
 }
 
 #[test]
-fn hidden_notifications_should_roll_through_the_chooser() {
+fn hidden_notifications_should_roll_through_the_runtime() {
     let f = Fixture::new();
-    let informer = f.informer();
-    let (handler, log) = recording_handler(informer.lister());
-    informer.add_listener("h", vec![], handler);
-    f.rt.run_until_stalled();
     let labels: Arc<Mutex<Vec<String>>> = Arc::default();
     let asked = labels.clone();
     // Hide the Add (roll 0 < 50), keep the Update (roll 99).
-    let chooser = Arc::new(move |label: &str, options: usize| {
-        assert_eq!(options, 100);
-        asked.lock().expect("not poisoned").push(label.to_owned());
-        if label.contains(" Add ") { 0 } else { 99 }
+    let rt: Arc<dyn Runtime> = Arc::new(Recording {
+        inner: f.rt.clone(),
+        steps: Mutex::default(),
+        chooser: Box::new(move |label: &str, options: usize| {
+            assert_eq!(options, 100);
+            asked.lock().expect("not poisoned").push(label.to_owned());
+            if label.contains(" Add ") { 0 } else { 99 }
+        }),
     });
-    informer.set_hidden_notifications(
-        "h",
-        HideNotifications::Percent {
-            percent: 50,
-            chooser,
-        },
-    );
+    let informer = Informer::start(rt, f.server.clone(), Kind::Pod, "pods");
+    let (handler, log) = recording_handler(informer.lister());
+    informer.add_listener("h", vec![], handler);
+    f.rt.run_until_stalled();
+    informer.set_hidden_notifications("h", HideNotifications::Percent { percent: 50 });
     f.server.create(pod("a")).expect("created");
     f.server.update(pod_labelled("a", 1)).expect("updated");
     f.rt.run_until_stalled();
@@ -329,6 +327,7 @@ fn cache_update_steps_should_touch_the_cache_and_every_listener() {
     let recorder = Arc::new(Recording {
         inner: f.rt.clone(),
         steps: Mutex::default(),
+        chooser: Box::new(|_: &str, _: usize| 0),
     });
     let rt: Arc<dyn Runtime> = recorder.clone();
     let informer = Informer::start(rt, f.server.clone(), Kind::Pod, "pods");
@@ -370,18 +369,23 @@ fn failed_lists_should_be_retried_after_a_second() {
     assert_eq!(f.server.calls(Verb::List, Kind::Pod), 2);
 }
 
-/// A runtime that records each step's touches and otherwise defers to the manual runtime.
+/// A function answering data choices, as [`Runtime::choose`] does.
+type Chooser = Box<dyn Fn(&str, usize) -> usize + Send + Sync>;
+
+/// A runtime that records each step's touches, answers data choices with `chooser`, and
+/// otherwise defers to the manual runtime.
 struct Recording {
     inner: ManualRuntime,
     steps: Mutex<Vec<(String, Vec<String>)>>,
+    chooser: Chooser,
 }
 
 impl Runtime for Recording {
-    fn now(&self) -> taintsim_controller::runtime::Timestamp {
+    fn now(&self) -> taintsim_seam::runtime::Timestamp {
         self.inner.now()
     }
 
-    fn spawn(&self, actor: String, task: taintsim_controller::runtime::BoxFuture<()>) {
+    fn spawn(&self, actor: String, task: taintsim_seam::runtime::BoxFuture<()>) {
         self.inner.spawn(actor, task);
     }
 
@@ -390,22 +394,26 @@ impl Runtime for Recording {
         delay: Duration,
         actor: String,
         f: Box<dyn FnOnce() + Send + 'static>,
-    ) -> Box<dyn taintsim_controller::runtime::TimerHandle> {
+    ) -> Box<dyn taintsim_seam::runtime::TimerHandle> {
         self.inner.after(delay, actor, f)
     }
 
-    fn sleep(&self, delay: Duration) -> taintsim_controller::runtime::BoxFuture<()> {
+    fn sleep(&self, delay: Duration) -> taintsim_seam::runtime::BoxFuture<()> {
         self.inner.sleep(delay)
     }
 
     fn step(
         &self,
-        step: taintsim_controller::runtime::Step,
-    ) -> taintsim_controller::runtime::BoxFuture<()> {
+        step: taintsim_seam::runtime::StepLabel,
+    ) -> taintsim_seam::runtime::BoxFuture<()> {
         self.steps
             .lock()
             .expect("not poisoned")
             .push((step.action.clone(), step.touches.clone()));
         self.inner.step(step)
+    }
+
+    fn choose(&self, label: &str, options: usize) -> usize {
+        (self.chooser)(label, options)
     }
 }

@@ -8,7 +8,7 @@ use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::api::resource::{v1, v1alpha3, v1beta1};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use taintsim_api::{ApiServer, ApiServerConfig, Object};
-use taintsim_controller::runtime::{ManualRuntime, Runtime, Timestamp};
+use taintsim_seam::runtime::{ManualRuntime, Runtime, Timestamp};
 
 /// 2025-01-01T00:00:00Z, the clock's start in every test.
 pub fn start() -> Timestamp {

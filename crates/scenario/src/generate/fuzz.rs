@@ -7,7 +7,7 @@
 //! ARTIFACT --set queue=v2 -o ...`).
 
 use arbitrary::{Arbitrary, Unstructured};
-use taintsim_controller::behavior::Behavior;
+use taintsim_controller_device::behavior::Behavior;
 
 use super::{Case, fixed_behavior, to_scenario};
 use crate::model::{Expectation, Scenario, SeedRange};

@@ -54,8 +54,8 @@ pub mod strategy;
 
 use arbitrary::Arbitrary;
 use serde::{Deserialize, Serialize};
-use taintsim_controller::behavior::{Behavior, HandlePods, Retries};
-use taintsim_controller::queue::QueueVersion;
+use taintsim_controller_device::behavior::{Behavior, HandlePods, Retries};
+use taintsim_timed_worker_queue::QueueVersion;
 
 pub use convert::to_scenario;
 pub use encode::encode;

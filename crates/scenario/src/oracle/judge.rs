@@ -3,10 +3,10 @@
 use std::collections::BTreeMap;
 
 use taintsim_api::{Kind, Object};
-use taintsim_controller::events::{EVENT_REASON, MARKING_FOR_DELETION};
+use taintsim_controller_device::events::{EVENT_REASON, MARKING_FOR_DELETION};
 
 use taintsim_api::ApiServer;
-use taintsim_controller::metrics::Metrics;
+use taintsim_controller_device::metrics::Metrics;
 
 use super::OracleName;
 use super::reference::{DeviceView, Due};

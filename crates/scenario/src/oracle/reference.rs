@@ -10,12 +10,12 @@
 
 use k8s_openapi::api::core::v1::Pod;
 use taintsim_api::{ApiServer, Kind};
-use taintsim_controller::behavior::{Behavior, TolerationEffect};
-use taintsim_controller::eviction_time::claim_eviction_time;
-use taintsim_controller::model::{Slice, TaintRule, pod_node_name, pod_uid};
-use taintsim_controller::pools::Pools;
-use taintsim_controller::runtime::Timestamp;
-use taintsim_controller::slice_tracker::apply_rules;
+use taintsim_controller_device::behavior::{Behavior, TolerationEffect};
+use taintsim_controller_device::eviction_time::claim_eviction_time;
+use taintsim_controller_device::model::{Slice, TaintRule, pod_node_name, pod_uid};
+use taintsim_controller_device::pools::Pools;
+use taintsim_controller_device::slice_tracker::apply_rules;
+use taintsim_seam::runtime::Timestamp;
 
 use crate::world::glue::{claim_of, rule_of, slice_of};
 

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use taintsim_api::{Kind, Object, Preconditions};
-use taintsim_controller::runtime::{BoxFuture, Runtime, Step};
-use taintsim_controller::sync::Mutex;
+use taintsim_seam::runtime::{BoxFuture, Runtime, StepLabel};
+use taintsim_seam::sync::Mutex;
 
 use crate::model::{ActorStep, Check, Eventually, ObjectRef};
 
@@ -161,7 +161,9 @@ impl Actor {
     pub fn run(self, steps: Vec<ActorStep>) -> BoxFuture<()> {
         Box::pin(async move {
             for step in steps {
-                self.rt.step(Step::new(label(&step), touches(&step))).await;
+                self.rt
+                    .step(StepLabel::with_touches(label(&step), touches(&step)))
+                    .await;
                 if let Err(failure) = self.perform(&step).await {
                     self.state.lock().failure = Some(failure);
                     return;

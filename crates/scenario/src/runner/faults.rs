@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use taintsim_api::{
-    ApiError, ApiServer, Chooser, FaultGuard, HideNotifications, Request, StatusReason, Verb,
-    Verdict,
+    ApiError, ApiServer, FaultGuard, HideNotifications, Request, StatusReason, Verb, Verdict,
 };
+use taintsim_seam::Runtime;
 
 use crate::model::{Fault, FaultKind, InformerName};
 use crate::world::Informers;
@@ -17,7 +17,7 @@ use crate::world::Informers;
 pub struct Faults {
     server: ApiServer,
     informers: Informers,
-    chooser: Arc<dyn Chooser>,
+    rt: Arc<dyn Runtime>,
     installed: BTreeMap<String, Installed>,
 }
 
@@ -52,13 +52,13 @@ fn listener_informer(listener: &str) -> InformerName {
 }
 
 impl Faults {
-    /// No faults yet. `chooser` rolls the dice of faults with a probability (on the
-    /// simulator, a recorded data decision).
-    pub fn new(server: ApiServer, informers: Informers, chooser: impl Chooser + 'static) -> Self {
+    /// No faults yet. `rt` rolls the dice of faults with a probability
+    /// ([`Runtime::choose`]: on the simulator, a recorded data decision).
+    pub fn new(server: ApiServer, informers: Informers, rt: Arc<dyn Runtime>) -> Self {
         Self {
             server,
             informers,
-            chooser: Arc::new(chooser),
+            rt,
             installed: BTreeMap::new(),
         }
     }
@@ -87,7 +87,7 @@ impl Faults {
                 let (verb, kind): (Verb, taintsim_api::Kind) = ((*verb).into(), (*kind).into());
                 let (times, probability) = (*times, *probability);
                 let used = Arc::new(AtomicU64::new(0));
-                let chooser = self.chooser.clone();
+                let rt = self.rt.clone();
                 let name = fault.name.clone();
                 let rule = move |req: &Request| {
                     if req.verb != verb || req.kind != kind {
@@ -100,7 +100,7 @@ impl Faults {
                             req.namespace,
                             req.name
                         );
-                        if chooser.choose(&label, 1000) as f64 >= p * 1000.0 {
+                        if rt.choose(&label, 1000) as f64 >= p * 1000.0 {
                             return Verdict::Pass;
                         }
                     }

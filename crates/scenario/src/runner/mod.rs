@@ -14,8 +14,8 @@ mod observed;
 
 use std::sync::Arc;
 
-use taintsim_controller::runtime::Runtime;
-use taintsim_controller::sync::Mutex;
+use taintsim_seam::runtime::Runtime;
+use taintsim_seam::sync::Mutex;
 use taintsim_sim::{
     Control, DecisionLog, Outcome, PctStrategy, RandomStrategy, ReplayStrategy,
     ReplayThenRandomStrategy, RunReport, SimConfig, Strategy,
@@ -31,7 +31,7 @@ pub use observed::{Observed, expectation_short};
 use crate::model::Scenario;
 use crate::oracle::OracleName;
 use crate::oracle::judge::{judge_deletion, judge_quiescent};
-use crate::world::{SimChooser, World};
+use crate::world::World;
 use actor::{Actor, ActorFailure, ActorState};
 use checks::WorldView;
 use faults::Faults;
@@ -149,11 +149,10 @@ pub fn run_strategy(
     let mut world = build_world(scenario, seed, strategy, max_steps)?;
     let exempt: Vec<OracleName> = scenario.exempt.iter().map(|e| e.oracle).collect();
     let state = Arc::new(Mutex::new(ActorState::default()));
-    let chooser = SimChooser::new(world.handle());
     let faults = Arc::new(Mutex::new(Faults::new(
         world.server.clone(),
         world.informers.clone(),
-        chooser,
+        world.rt.clone(),
     )));
     let actor = Actor {
         rt: world.rt.clone() as Arc<dyn Runtime>,

@@ -33,13 +33,12 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use taintsim_api::Chooser;
-use taintsim_controller::queue::Slot;
-use taintsim_controller::runtime::{Runtime, Timestamp, TokioRuntime};
-use taintsim_controller::sync::Mutex;
+use taintsim_seam::runtime::{Runtime, Timestamp};
+use taintsim_seam::sync::Mutex;
+use taintsim_timed_worker_queue::Slot;
 
 use crate::model::{Expectation, Scenario};
 use crate::oracle::OracleName;
@@ -54,6 +53,7 @@ use crate::world::{Parts, PartsConfig, assemble};
 mod runtime;
 
 use runtime::{CURRENT, RunShared, StressRuntime, install_hook};
+pub use taintsim_seam::runtime::TokioRuntime;
 
 /// When a stress session stops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -279,11 +279,7 @@ pub fn stress_run(scenario: &Scenario, options: &StressOptions) -> Result<Stress
     let faults = Arc::new(Mutex::new(Faults::new(
         parts.server.clone(),
         parts.informers.clone(),
-        Dice(AtomicU64::new(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos() as u64),
-        )),
+        rt.clone() as Arc<dyn Runtime>,
     )));
     let actor = Actor {
         rt: rt.clone(),
@@ -424,20 +420,4 @@ fn world_idle(parts: &Parts, shared: &RunShared) -> bool {
                     .iter()
                     .all(|(_, slot)| matches!(slot, Slot::Finished))
         })
-}
-
-/// Fault rolls in the stress mode: a splitmix64 sequence (nothing is replayed here).
-struct Dice(AtomicU64);
-
-impl Chooser for Dice {
-    fn choose(&self, _label: &str, options: usize) -> usize {
-        let mut z = self
-            .0
-            .fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::SeqCst)
-            .wrapping_add(0x9e37_79b9_7f4a_7c15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^= z >> 31;
-        (z % options.max(1) as u64) as usize
-    }
 }

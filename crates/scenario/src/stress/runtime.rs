@@ -13,11 +13,10 @@ use std::sync::{Arc, Once};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use taintsim_controller::runtime::{
-    BoxFuture, Runtime, Step, TimerHandle, Timestamp, TokioRuntime,
-};
-use taintsim_controller::sync::Mutex;
+use taintsim_seam::runtime::{BoxFuture, Runtime, StepLabel, TimerHandle, Timestamp};
+use taintsim_seam::sync::Mutex;
 
+use super::TokioRuntime;
 use crate::runner::Observed;
 
 /// What the runtime wrapper of one run counts and catches.
@@ -262,7 +261,7 @@ impl Runtime for StressRuntime {
         })
     }
 
-    fn step(&self, step: Step) -> BoxFuture<()> {
+    fn step(&self, step: StepLabel) -> BoxFuture<()> {
         self.shared.steps.fetch_add(1, Ordering::SeqCst);
         CURRENT.with(|c| {
             if let Some(task) = c.borrow().as_ref() {
@@ -270,6 +269,10 @@ impl Runtime for StressRuntime {
             }
         });
         self.inner.step(step)
+    }
+
+    fn choose(&self, label: &str, options: usize) -> usize {
+        self.inner.choose(label, options)
     }
 
     fn mark(&self, name: &'static str) {

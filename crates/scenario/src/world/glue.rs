@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Pod;
 use taintsim_api::{Notification, Object};
-use taintsim_controller::controller::Controller;
-use taintsim_controller::model::{Claim, Slice, TaintRule};
-use taintsim_controller::slice_tracker::{SliceEvent, SliceTracker};
-use taintsim_controller::sync::Mutex;
+use taintsim_controller_device::controller::Controller;
+use taintsim_controller_device::model::{Claim, Slice, TaintRule};
+use taintsim_controller_device::slice_tracker::{SliceEvent, SliceTracker};
+use taintsim_seam::sync::Mutex;
 
 /// The claim as the controller sees it, whichever API version it was written in.
 pub fn claim_of(object: &Object) -> Option<Claim> {

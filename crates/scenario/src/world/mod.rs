@@ -9,7 +9,6 @@
 
 pub mod glue;
 pub mod observe;
-pub mod sim_runtime;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,16 +17,17 @@ use taintsim_api::{
     ApiClient, ApiServer, ApiServerConfig, BroadcasterConfig, EventBroadcaster, Informer, Kind,
     Object, Registration,
 };
-use taintsim_controller::behavior::Behavior;
-use taintsim_controller::client::{Client, EventRecorder, PodLister};
-use taintsim_controller::controller::{Controller, ControllerDeps};
-use taintsim_controller::metrics::Metrics;
-use taintsim_controller::runtime::{BoxFuture, Runtime, Step};
-use taintsim_sim::{Control, RunReport, Sim, SimConfig, SimHandle, StepReport, Strategy};
+use taintsim_controller_device::behavior::Behavior;
+use taintsim_controller_device::controller::{Controller, ControllerDeps};
+use taintsim_controller_device::metrics::Metrics;
+use taintsim_seam::client::{Client, EventRecorder, PodLister};
+use taintsim_seam::runtime::{BoxFuture, Runtime, StepLabel};
+use taintsim_sim::{
+    Control, RunReport, Sim, SimConfig, SimHandle, SimRuntime, StepReport, Strategy,
+};
 
 use self::glue::TrackerGlue;
 use self::observe::{CurrentActor, DeletionSpy, ObservedClient, ObservedRecorder, SharedLog};
-pub use self::sim_runtime::{SimChooser, SimRuntime};
 
 /// How often the `controller` task looks again whether everything has synced, in virtual time.
 const SYNC_POLL: Duration = Duration::from_millis(10);
@@ -453,7 +453,7 @@ fn spawn_run(
                 .into_iter()
                 .chain(["tracker".to_owned()]);
             sleeper
-                .step(Step::new("register slice handler", touches))
+                .step(StepLabel::with_touches("register slice handler", touches))
                 .await;
             let replayed = tracker.register();
             tracing::debug!(replayed, "slice handler registered");

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Event, ObjectReference, Pod, PodCondition};
 use taintsim_api::{ApiClient, ApiServer, FaultRule, Kind, Recorder, Request, Verb, Verdict};
-use taintsim_controller::client::{ApiError, Client, EventRecorder, Preconditions};
-use taintsim_controller::runtime::{BoxFuture, Timestamp};
-use taintsim_controller::sync::Mutex;
+use taintsim_seam::client::{ApiError, Client, EventRecorder, Preconditions};
+use taintsim_seam::runtime::{BoxFuture, Timestamp};
+use taintsim_seam::sync::Mutex;
 
 use crate::oracle::reference::{DeviceView, Due};
 

@@ -24,8 +24,8 @@ use crate::model::{
 use crate::object::KubeObject;
 use crate::oracle::reference::{DeviceView, Due};
 use crate::world::glue::{claim_of, rule_of, slice_of};
-use taintsim_controller::model::{Claim, Slice, TaintRule, pod_claim_statuses};
-use taintsim_controller::slice_tracker::apply_rules;
+use taintsim_controller_device::model::{Claim, Slice, TaintRule, pod_claim_statuses};
+use taintsim_controller_device::slice_tracker::apply_rules;
 
 mod objects;
 mod relax;

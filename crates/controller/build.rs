@@ -1,9 +1,0 @@
-//! Turns the `loom` cargo feature into `cfg(loom)`, the switch loom's documentation expects,
-//! so that `cargo test --features loom --test loom_queue` builds the shim on loom primitives.
-
-fn main() {
-    println!("cargo::rustc-check-cfg=cfg(loom)");
-    if std::env::var_os("CARGO_FEATURE_LOOM").is_some() {
-        println!("cargo::rustc-cfg=loom");
-    }
-}

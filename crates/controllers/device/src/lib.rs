@@ -1,0 +1,26 @@
+//! The DRA device taint eviction controller of the Kubernetes 1.33 era
+//! (`pkg/controller/devicetainteviction`), re-implemented faithfully and runtime-agnostically
+//! on the seam (`taintsim-seam`) and the shared `TimedWorkerQueue`
+//! (`taintsim-timed-worker-queue`).
+//!
+//! - [`behavior`]: the behaviour keys, one per historical bug (spec §6).
+//! - [`model`]: claims, slices, taints, tolerations and rules, from v1beta1 or v1 objects.
+//! - [`toleration`]: `ToleratesTaint` (spec §1.1).
+//! - [`eviction_time`]: `claimEvictionTime` (spec §2.6).
+//! - [`pools`]: slices by pool, maxGeneration and the modified-devices walk (spec §2.5).
+//! - [`slice_tracker`]: the resourceslicetracker's merging of DeviceTaintRules into slices.
+//! - [`controller`]: the handlers and their state (spec §2.1 to §2.8).
+//! - [`worker`]: `deletePodHandler`, the queue's work function (spec §2.9).
+//! - [`events`]: the two Events and their exact strings (spec §2.10).
+//! - [`metrics`]: the two controller metrics.
+
+pub mod behavior;
+pub mod controller;
+pub mod events;
+pub mod eviction_time;
+pub mod metrics;
+pub mod model;
+pub mod pools;
+pub mod slice_tracker;
+pub mod toleration;
+pub mod worker;
