@@ -120,6 +120,7 @@ fn world(n: usize, flip: bool) -> Scenario {
     load::parse(
         &scenario.to_string(),
         std::path::Path::new("generated.json"),
+        &taintsim::controllers(),
     )
     .expect("generated scenario loads")
 }

@@ -14,7 +14,8 @@ use taintsim_scenario::model::Scenario;
 /// The bundled scenario `scenarios/<name>`.
 pub fn scenario(name: &str) -> Scenario {
     let path = scenarios_dir().join(name);
-    load::load_file(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    load::load_file(&path, &taintsim::controllers())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// The `scenarios/` folder of the workspace.

@@ -11,22 +11,26 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use taintsim_controller_device::behavior::Behavior;
+use taintsim_plugin::{Behavior, Registry};
 use taintsim_scenario::generate::{FUZZ_SET_ENV, FuzzVerdict, behavior_with, check_with, decode};
 
-fn behavior() -> Behavior {
-    static BEHAVIOR: OnceLock<Behavior> = OnceLock::new();
-    *BEHAVIOR.get_or_init(|| {
+/// The controllers of this build and the behaviour to fuzz, read once.
+fn setup() -> &'static (Registry, Behavior) {
+    static SETUP: OnceLock<(Registry, Behavior)> = OnceLock::new();
+    SETUP.get_or_init(|| {
+        let registry = taintsim::controllers();
         let sets = std::env::var(FUZZ_SET_ENV).unwrap_or_default();
-        behavior_with(&sets).unwrap_or_else(|e| panic!("{e}"))
+        let behavior = behavior_with(&registry, &sets).unwrap_or_else(|e| panic!("{e}"));
+        (registry, behavior)
     })
 }
 
 fuzz_target!(|data: &[u8]| {
     let case = decode(data);
+    let (registry, behavior) = setup();
     if let FuzzVerdict::Failure {
         scenario, message, ..
-    } = check_with(&case, behavior())
+    } = check_with(registry, &case, behavior.clone())
     {
         panic!(
             "the controller fails a generated case: {message}\ncase: {}\nscenario:\n{}",

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use taintsim_controller_device::behavior::Behavior;
+use taintsim_plugin::Behavior;
 use taintsim_scenario::model::{SeedRange, StrategyName};
 
 /// Deterministic simulation of the Kubernetes DRA device taint eviction controller.
@@ -218,12 +218,81 @@ pub struct SetArgs {
 }
 
 impl SetArgs {
-    /// Applies every `--set` to `behavior`, in order.
-    pub fn apply(&self, behavior: &mut Behavior) -> anyhow::Result<()> {
-        for (k, v) in &self.sets {
-            behavior.set(k, v)?;
+    /// Checks every `--set` against the controllers of `registry` before anything loads: the
+    /// key must be `controller` or a key of some controller generation, and the value one of
+    /// its values there. (A key that exists, but not for a scenario's own controller, is
+    /// reported when that scenario loads.)
+    pub fn check(&self, registry: &taintsim_plugin::Registry) -> Result<(), String> {
+        for (key, value) in &self.sets {
+            let generations = registry.generations();
+            if key == taintsim_plugin::CONTROLLER_KEY {
+                if generations.iter().any(|(g, _)| g.name == value) {
+                    continue;
+                }
+                let valid: Vec<&str> = generations.iter().map(|(g, _)| g.name).collect();
+                return Err(format!(
+                    "--set {key}={value}: unknown controller; expected one of {}",
+                    valid.join(", ")
+                ));
+            }
+            let specs: Vec<_> = generations
+                .iter()
+                .flat_map(|(g, p)| p.keys(g.name).iter().filter(|k| k.name == key))
+                .collect();
+            if specs.is_empty() {
+                let mut keys: Vec<&str> = vec![taintsim_plugin::CONTROLLER_KEY];
+                for (g, p) in &generations {
+                    for k in p.keys(g.name) {
+                        if !keys.contains(&k.name) {
+                            keys.push(k.name);
+                        }
+                    }
+                }
+                return Err(format!(
+                    "--set {key}={value}: unknown behaviour key; expected one of {} (`taintsim keys` describes them)",
+                    keys.join(", ")
+                ));
+            }
+            if !specs.iter().any(|k| k.values.contains(&value.as_str())) {
+                let mut values: Vec<&str> = Vec::new();
+                for k in &specs {
+                    for v in k.values {
+                        if !values.contains(v) {
+                            values.push(v);
+                        }
+                    }
+                }
+                return Err(format!(
+                    "--set {key}={value}: invalid value; expected one of {}",
+                    values.join(", ")
+                ));
+            }
         }
         Ok(())
+    }
+
+    /// Applies every `--set` to `behavior`, in order (resolving the scenario against the
+    /// registry checks them).
+    pub fn apply(&self, behavior: &mut Behavior) {
+        for (k, v) in &self.sets {
+            behavior.set(k, v);
+        }
+    }
+}
+
+impl Command {
+    /// The `--set` overrides of the subcommand, if it takes any.
+    pub fn sets(&self) -> Option<&SetArgs> {
+        match self {
+            Self::Run(a) => Some(&a.set),
+            Self::Explore(a) => Some(&a.set),
+            Self::Replay(a) => Some(&a.run.set),
+            Self::Trace(a) => Some(&a.run.set),
+            Self::Stress(a) => Some(&a.set),
+            Self::Shrink(a) => Some(&a.run.set),
+            Self::ImportFuzz(a) => Some(&a.set),
+            Self::Keys(_) => None,
+        }
     }
 }
 
@@ -239,6 +308,7 @@ pub struct RunArgs {
     /// Also write a JUnit XML report (one testcase per scenario) to FILE.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// The `--set` behaviour overrides.
     #[command(flatten)]
     pub set: SetArgs,
 }
@@ -319,6 +389,7 @@ pub struct ExploreArgs {
     /// Do not save the first failure's decision log.
     #[arg(long, conflicts_with = "save")]
     pub no_save: bool,
+    /// The `--set` behaviour overrides.
     #[command(flatten)]
     pub set: SetArgs,
     /// Print one JSON object: `{"strategy", "schedules", "failures", "first_failure", "elapsed_ms", ...}`;
@@ -354,6 +425,7 @@ pub struct OneRunArgs {
     /// Per-run step bound (default: the file's `explore.max-steps`).
     #[arg(long, value_name = "N")]
     pub max_steps: Option<u64>,
+    /// The `--set` behaviour overrides.
     #[command(flatten)]
     pub set: SetArgs,
 }
@@ -375,6 +447,7 @@ pub enum TraceFormat {
 /// `taintsim replay`.
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
+    /// The scenario and the schedule of the one run.
     #[command(flatten)]
     pub run: OneRunArgs,
     /// Also print the run's trace, as text or JSON.
@@ -389,6 +462,7 @@ pub struct ReplayArgs {
 /// `taintsim trace`.
 #[derive(Debug, Args)]
 pub struct TraceArgs {
+    /// The scenario and the schedule of the one run.
     #[command(flatten)]
     pub run: OneRunArgs,
     /// The output format.
@@ -407,27 +481,22 @@ pub struct KeysArgs {
     pub json: bool,
 }
 
-/// Parses and checks one `--set KEY=VALUE`.
+/// Parses one `--set KEY=VALUE`; the key and value are checked against the scenario's
+/// controller when the scenario is loaded.
 fn parse_set(text: &str) -> Result<(String, String), String> {
     let Some((key, value)) = text.split_once('=') else {
-        return Err(format!(
-            "expected KEY=VALUE, e.g. queue=v2; keys: {}",
-            key_names()
-        ));
+        return Err(
+            "expected KEY=VALUE, e.g. queue=v2 or controller=v1.33 (`taintsim keys` lists the keys)"
+                .to_owned(),
+        );
     };
     let (key, value) = (key.trim(), value.trim());
-    Behavior::default()
-        .set(key, value)
-        .map_err(|e| format!("{e} (`taintsim keys` describes them)"))?;
+    if key.is_empty() || value.is_empty() {
+        return Err(format!(
+            "expected KEY=VALUE with both parts non-empty, got {text:?}"
+        ));
+    }
     Ok((key.to_owned(), value.to_owned()))
-}
-
-fn key_names() -> String {
-    Behavior::keys()
-        .iter()
-        .map(|k| k.name)
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[cfg(test)]
@@ -441,13 +510,11 @@ mod tests {
     }
 
     #[test]
-    fn parse_set_should_reject_unknown_keys_listing_the_valid_ones() {
-        let err = parse_set("nope=1").expect_err("unknown key");
-        assert!(
-            err.contains("queue") && err.contains("pod-update-filter"),
-            "{err}"
-        );
+    fn parse_set_should_split_key_and_value() {
         assert_eq!(parse_set("queue=v2"), Ok(("queue".into(), "v2".into())));
+        assert_eq!(parse_set(" queue = v2 "), Ok(("queue".into(), "v2".into())));
         assert!(parse_set("queue").is_err());
+        assert!(parse_set("=v2").is_err());
+        assert!(parse_set("queue=").is_err());
     }
 }

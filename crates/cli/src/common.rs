@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
+use taintsim_plugin::Registry;
 use taintsim_scenario::load;
 use taintsim_scenario::model::{Scenario, SeedRange, StrategyName};
 use taintsim_scenario::runner::{Observed, RunError, Schedule, run_schedule};
@@ -11,11 +12,17 @@ use taintsim_sim::DecisionLog;
 
 use crate::cli::{OneRunArgs, SetArgs};
 
-/// Loads `path` and applies the `--set` overrides. The error is the [`load::LoadError`]
-/// (`file:line:column: field ...: message`).
-pub fn load_scenario(path: &Path, set: &SetArgs) -> anyhow::Result<Scenario> {
-    let mut scenario = load::load_file(path)?;
-    set.apply(&mut scenario.behavior)?;
+/// Loads `path` and applies the `--set` overrides, resolving the controller in `registry`.
+/// The error is the [`load::LoadError`] (`file:line:column: field ...: message`), or the
+/// behaviour error of an override.
+pub fn load_scenario(registry: &Registry, path: &Path, set: &SetArgs) -> anyhow::Result<Scenario> {
+    let mut scenario = load::load_file(path, registry)?;
+    if !set.sets.is_empty() {
+        set.apply(&mut scenario.behavior);
+        scenario
+            .resolve(registry)
+            .map_err(|e| anyhow::anyhow!("--set: {e} (`taintsim keys` lists the keys)"))?;
+    }
     Ok(scenario)
 }
 

@@ -1,6 +1,7 @@
 //! `taintsim explore`: search one scenario's schedules.
 
 use std::time::Instant;
+use taintsim_plugin::Registry;
 
 use anyhow::bail;
 use serde::Serialize;
@@ -42,8 +43,8 @@ struct FailureJson {
 }
 
 /// Runs `taintsim explore`.
-pub fn explore(args: &ExploreArgs) -> anyhow::Result<Status> {
-    let scenario = common::load_scenario(&args.file, &args.set)?;
+pub fn explore(registry: &Registry, args: &ExploreArgs) -> anyhow::Result<Status> {
+    let scenario = common::load_scenario(registry, &args.file, &args.set)?;
     let mut options = ExploreOptions::from(&scenario.explore);
     if let Some(s) = args.strategy {
         options.strategy = s.into();

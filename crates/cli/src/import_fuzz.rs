@@ -2,6 +2,7 @@
 //! scenario file that replays the failure.
 
 use std::path::PathBuf;
+use taintsim_plugin::Registry;
 
 use anyhow::{Context as _, bail};
 use clap::Args;
@@ -52,12 +53,12 @@ struct ImportJson<'a> {
 }
 
 /// Runs `taintsim import-fuzz`.
-pub fn import_fuzz(args: &ImportFuzzArgs) -> anyhow::Result<Status> {
+pub fn import_fuzz(registry: &Registry, args: &ImportFuzzArgs) -> anyhow::Result<Status> {
     let bytes = std::fs::read(&args.artifact)
         .with_context(|| format!("cannot read {}", args.artifact.display()))?;
     let mut behavior = generate::fixed_behavior();
-    args.set.apply(&mut behavior)?;
-    let mut scenario = match generate::import_fuzz_artifact_with(&bytes, behavior) {
+    args.set.apply(&mut behavior);
+    let mut scenario = match generate::import_fuzz_artifact_with(registry, &bytes, behavior) {
         Ok(s) => s,
         Err(e) => bail!(
             "{}: {e} (the event_sequence target decodes it to a case this controller passes: \
@@ -70,7 +71,7 @@ pub fn import_fuzz(args: &ImportFuzzArgs) -> anyhow::Result<Status> {
         scenario.name = name;
     }
     write_scenario(&args.output, &scenario)?;
-    let (observed, matches) = check_written(&args.output)?;
+    let (observed, matches) = check_written(registry, &args.output)?;
     let replays = !observed.is_pass();
     let out = args.output.display().to_string();
     let shrink = format!(

@@ -1,6 +1,7 @@
 //! `taintsim replay` and `taintsim trace`: run exactly one schedule.
 
 use std::io::Write as _;
+use taintsim_plugin::Registry;
 
 use anyhow::{Context as _, bail};
 use serde::Serialize;
@@ -22,8 +23,8 @@ struct OneRun {
     result: RunResult,
 }
 
-fn one_run(args: &OneRunArgs) -> anyhow::Result<OneRun> {
-    let scenario = common::load_scenario(&args.file, &args.set)?;
+fn one_run(registry: &Registry, args: &OneRunArgs) -> anyhow::Result<OneRun> {
+    let scenario = common::load_scenario(registry, &args.file, &args.set)?;
     let explore = &scenario.explore;
     let max_steps = args.max_steps.unwrap_or(explore.max_steps);
     let (schedule, target, words) = common::chosen_schedule(args, &scenario, max_steps)?;
@@ -54,7 +55,7 @@ struct ReplayJson<'a> {
 }
 
 /// Runs `taintsim replay`.
-pub fn replay(args: &ReplayArgs) -> anyhow::Result<Status> {
+pub fn replay(registry: &Registry, args: &ReplayArgs) -> anyhow::Result<Status> {
     match args.trace {
         Some(TraceFormat::Svg | TraceFormat::Html) => bail!(picture_in_replay()),
         Some(TraceFormat::Text) if args.json => {
@@ -62,7 +63,7 @@ pub fn replay(args: &ReplayArgs) -> anyhow::Result<Status> {
         }
         _ => {}
     }
-    let run = one_run(&args.run)?;
+    let run = one_run(registry, &args.run)?;
     let observed = &run.result.observed;
     let report = &run.result.report;
     let ok = observed.matches(&run.scenario.expect);
@@ -116,8 +117,8 @@ pub fn replay(args: &ReplayArgs) -> anyhow::Result<Status> {
 }
 
 /// Runs `taintsim trace`.
-pub fn trace(args: &TraceArgs) -> anyhow::Result<Status> {
-    let run = one_run(&args.run)?;
+pub fn trace(registry: &Registry, args: &TraceArgs) -> anyhow::Result<Status> {
+    let run = one_run(registry, &args.run)?;
     let report = &run.result.report;
     let title = format!("{}: {}", run.scenario.name, run.schedule);
     let text = match args.format {

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::time::Instant;
+use taintsim_plugin::Registry;
 
 use anyhow::Context as _;
 use serde::Serialize;
@@ -67,7 +68,7 @@ struct RunJson<'a> {
 }
 
 /// Runs `taintsim run`.
-pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
+pub fn run(registry: &Registry, args: &RunArgs) -> anyhow::Result<Status> {
     let started = Instant::now();
     let mut reports = Vec::new();
     for path in &args.paths {
@@ -78,7 +79,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
             )),
             Ok(files) => {
                 for file in files {
-                    reports.push(run_file(&file, &args.set, args.json));
+                    reports.push(run_file(registry, &file, &args.set, args.json));
                 }
             }
             Err(e) => reports.push(error_report(
@@ -144,10 +145,10 @@ fn error_report(path: &Path, error: String) -> ScenarioReport {
 }
 
 /// Loads, runs and judges one file.
-fn run_file(file: &Path, set: &SetArgs, json: bool) -> ScenarioReport {
+fn run_file(registry: &Registry, file: &Path, set: &SetArgs, json: bool) -> ScenarioReport {
     let started = Instant::now();
     tracing::debug!(file = %file.display(), "running scenario");
-    let scenario = match common::load_scenario(file, set) {
+    let scenario = match common::load_scenario(registry, file, set) {
         Ok(s) => s,
         Err(e) => return error_report(file, format!("{e:#}")),
     };

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use taintsim_plugin::Registry;
 
 use anyhow::{Context as _, bail};
 use clap::Args;
@@ -102,8 +103,8 @@ pub fn write_scenario(path: &Path, scenario: &Scenario) -> anyhow::Result<()> {
 
 /// Loads the written file again and replays its recorded decisions: the outcome, and whether
 /// it is what the file expects.
-pub fn check_written(path: &Path) -> anyhow::Result<(Observed, bool)> {
-    let scenario = load::load_file(path)?;
+pub fn check_written(registry: &Registry, path: &Path) -> anyhow::Result<(Observed, bool)> {
+    let scenario = load::load_file(path, registry)?;
     let Some(log) = scenario.decisions.clone() else {
         bail!("{}: no recorded decisions were written", path.display());
     };
@@ -138,9 +139,9 @@ struct ShrinkJson<'a> {
 }
 
 /// Runs `taintsim shrink`.
-pub fn shrink(args: &ShrinkArgs) -> anyhow::Result<Status> {
+pub fn shrink(registry: &Registry, args: &ShrinkArgs) -> anyhow::Result<Status> {
     let started = Instant::now();
-    let scenario = common::load_scenario(&args.run.file, &args.run.set)?;
+    let scenario = common::load_scenario(registry, &args.run.file, &args.run.set)?;
     let max_steps = args.run.max_steps.unwrap_or(scenario.explore.max_steps);
     let (schedule, _, words) = common::chosen_schedule(&args.run, &scenario, max_steps)?;
     let options = ShrinkOptions {
@@ -172,7 +173,7 @@ pub fn shrink(args: &ShrinkArgs) -> anyhow::Result<Status> {
     }
     // The overrides are part of what failed: the file records them in its behaviour.
     write_scenario(&args.output, &shrunk.scenario)?;
-    let (observed, matches) = check_written(&args.output)?;
+    let (observed, matches) = check_written(registry, &args.output)?;
     let replays = FailureKey::of(&observed) == FailureKey::of(&shrunk.observed);
     let out = args.output.display().to_string();
     let replay = format!("taintsim replay {}", common::shell_quote(&out));

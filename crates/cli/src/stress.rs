@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::time::Duration;
+use taintsim_plugin::Registry;
 
 use anyhow::bail;
 use clap::Args;
@@ -79,8 +80,8 @@ struct FailureJson {
 }
 
 /// Runs `taintsim stress`.
-pub fn stress(args: &StressArgs) -> anyhow::Result<Status> {
-    let scenario = common::load_scenario(&args.file, &args.set)?;
+pub fn stress(registry: &Registry, args: &StressArgs) -> anyhow::Result<Status> {
+    let scenario = common::load_scenario(registry, &args.file, &args.set)?;
     if args.threads == Some(0) {
         bail!("--threads must be at least 1");
     }

@@ -651,7 +651,14 @@ fn keys_should_list_every_behavior_key_with_values_and_default() {
     let text = stdout(&out);
     assert_eq!(code(&out), 0);
     assert!(
-        text.contains("queue\n  values:  v0, v1, v2, v3, v4, v5\n  default: v3\n"),
+        text.contains("controller\n  values:  v1.33\n  default: v1.33\n"),
+        "{text}"
+    );
+    assert!(text.contains("controller v1.33:\n"), "{text}");
+    assert!(
+        text.contains(
+            "  queue\n    values:  v0, v1, v2, v3, v4, v5\n    default: v3\n    breaks:  no-panic\n"
+        ),
         "{text}"
     );
     for key in [
@@ -660,7 +667,10 @@ fn keys_should_list_every_behavior_key_with_values_and_default() {
         "retries",
         "toleration-effect",
     ] {
-        assert!(text.lines().any(|l| l == key), "{key} missing:\n{text}");
+        assert!(
+            text.lines().any(|l| l.trim() == key),
+            "{key} missing:\n{text}"
+        );
     }
 }
 

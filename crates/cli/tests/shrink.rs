@@ -236,7 +236,7 @@ fn v2_artifact(dir: &Path) -> PathBuf {
             {"Put":{"Pod":{"slot":0,"scheduled":true,"claims":[{"Direct":1}]}}}],"seed":0}"#,
     )
     .expect("a valid case");
-    let behavior = generate::behavior_with("queue=v2").expect("valid");
+    let behavior = generate::behavior_with(&taintsim::controllers(), "queue=v2").expect("valid");
     let case = (0..500)
         .map(|seed| Case {
             seed,
@@ -244,7 +244,7 @@ fn v2_artifact(dir: &Path) -> PathBuf {
         })
         .find(|c| {
             matches!(
-                generate::check_with(c, behavior),
+                generate::check_with(&taintsim::controllers(), c, behavior.clone()),
                 FuzzVerdict::Failure {
                     observed: Some(Observed::Panic { .. }),
                     ..

@@ -1,6 +1,7 @@
 //! Scenario files, the simulated world, oracles and the runner.
 //!
-//! - [`model`]: the scenario file format; [`load`] reads and validates files.
+//! - [`model`]: the scenario file format; [`load`] reads and validates files; [`schema`] is
+//!   its JSON Schema.
 //! - [`world`]: the API server, informers, controller and event sink wired on the simulator.
 //! - [`oracle`]: the invariants judged on every run.
 //! - [`generate`]: generated worlds and event sequences for proptest and cargo fuzz.
@@ -15,6 +16,7 @@ pub mod object;
 pub mod oracle;
 pub mod render;
 pub mod runner;
+pub mod schema;
 pub mod shrink;
 pub mod stress;
 pub mod world;

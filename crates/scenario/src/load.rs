@@ -1,12 +1,161 @@
 //! Reading scenario files, with errors that name the file, line, column and field.
 //!
 //! Everything a file can get wrong is checked while it is decoded (unknown keys, wrong types,
-//! durations, toggles, Kubernetes objects), so a scenario is either loaded whole or not at all.
+//! durations, behaviour keys against the chosen controller, Kubernetes objects against the
+//! kinds that controller handles), so a scenario is either loaded whole or not at all.
+//!
+//! The behaviour keys and the objects are checked against a [`Registry`] of controllers. To
+//! check them while decoding, at their position in the file, [`parse`] first reads the
+//! `behavior` object alone to learn the controller, then decodes the whole file with the
+//! registry and that controller in a scoped thread-local [`Context`] that
+//! [`checked_behavior`] and the object decoder consult.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use serde::{Deserialize, Deserializer};
+use taintsim_api::Object;
+use taintsim_plugin::registry::Resolved;
+use taintsim_plugin::{Behavior, Registry};
+
 use crate::model::Scenario;
+
+/// What the decoder checks behaviour keys and objects against while [`parse`] runs.
+struct Context {
+    registry: Registry,
+    resolved: Option<Resolved>,
+}
+
+thread_local! {
+    static CONTEXT: RefCell<Option<Context>> = const { RefCell::new(None) };
+}
+
+/// Clears [`CONTEXT`] when the parse ends, however it ends.
+struct Entered;
+
+impl Entered {
+    fn enter(context: Context) -> Self {
+        CONTEXT.with(|c| *c.borrow_mut() = Some(context));
+        Self
+    }
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        CONTEXT.with(|c| *c.borrow_mut() = None);
+    }
+}
+
+/// Decodes a scenario's `behavior` and, inside [`parse`], checks each entry against the
+/// registry as it is read: an unknown controller, a key the chosen generation lacks, or a value
+/// the key does not take is an error at that entry (field `behavior.<key>`).
+pub fn checked_behavior<'de, D: Deserializer<'de>>(d: D) -> Result<Behavior, D::Error> {
+    d.deserialize_map(BehaviorVisitor)
+}
+
+struct BehaviorVisitor;
+
+impl<'de> serde::de::Visitor<'de> for BehaviorVisitor {
+    type Value = Behavior;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object of behaviour keys and their values (`taintsim keys` lists them)")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Behavior, A::Error> {
+        let mut behavior = Behavior::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value_seed(CheckedValue { key: &key })?;
+            behavior.set(key, value);
+        }
+        Ok(behavior)
+    }
+}
+
+/// The value of one behaviour key, checked against the registry and the scenario's
+/// controller (inside [`parse`]).
+struct CheckedValue<'a> {
+    key: &'a str,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for CheckedValue<'_> {
+    type Value = String;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
+        // Checking inside the string visitor puts the error's position at the value.
+        d.deserialize_str(self)
+    }
+}
+
+impl serde::de::Visitor<'_> for CheckedValue<'_> {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a string value for behaviour key `{}`", self.key)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<String, E> {
+        CONTEXT
+            .with(|c| match &*c.borrow() {
+                Some(context) => check_entry(context, self.key, value),
+                None => Ok(()),
+            })
+            .map_err(E::custom)?;
+        Ok(value.to_owned())
+    }
+}
+
+/// Whether `key: value` fits: `controller` must name a known generation; any other key must
+/// belong to the scenario's generation, with one of its values.
+fn check_entry(context: &Context, key: &str, value: &str) -> Result<(), String> {
+    if key == taintsim_plugin::CONTROLLER_KEY {
+        let one = Behavior::new().with(key, value);
+        return match context.registry.resolve(&one) {
+            Err(e @ taintsim_plugin::BehaviorError::UnknownController { .. }) => Err(e.to_string()),
+            _ => Ok(()),
+        };
+    }
+    let Some(resolved) = &context.resolved else {
+        // The controller itself is wrong; its own entry reports that.
+        return Ok(());
+    };
+    let one = Behavior::new()
+        .with(
+            taintsim_plugin::CONTROLLER_KEY,
+            resolved.behavior.controller().unwrap_or_default(),
+        )
+        .with(key, value);
+    context
+        .registry
+        .resolve(&one)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// Inside [`parse`]: whether the scenario's controller handles `object`.
+pub(crate) fn check_object(object: &Object) -> Result<(), String> {
+    CONTEXT.with(|c| match &*c.borrow() {
+        Some(Context {
+            resolved: Some(r), ..
+        }) => r.plugin.accepts(&r.behavior, object).map_err(|why| {
+            format!(
+                "{} {} does not fit controller {}: {why}",
+                object.kind().name(),
+                object.key(),
+                r.behavior.controller().unwrap_or_default()
+            )
+        }),
+        _ => Ok(()),
+    })
+}
+
+/// The first pass of [`parse`]: only the `behavior` object, every other key ignored.
+#[derive(Deserialize)]
+struct Head {
+    #[serde(default)]
+    behavior: Behavior,
+}
 
 /// Why a scenario file could not be loaded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -36,10 +185,22 @@ impl fmt::Display for LoadError {
     }
 }
 
-/// Parses scenario text; `file` names it in errors.
-pub fn parse(text: &str, file: &Path) -> Result<Scenario, LoadError> {
+/// Parses scenario text and resolves its controller in `registry`; `file` names it in errors.
+pub fn parse(text: &str, file: &Path, registry: &Registry) -> Result<Scenario, LoadError> {
+    // Only the controller: the other keys are checked entry by entry in the second pass.
+    let resolved = serde_json::from_str::<Head>(text).ok().and_then(|head| {
+        let controller = match head.behavior.controller() {
+            Some(c) => Behavior::new().with(taintsim_plugin::CONTROLLER_KEY, c),
+            None => Behavior::new(),
+        };
+        registry.resolve(&controller).ok()
+    });
+    let _entered = Entered::enter(Context {
+        registry: registry.clone(),
+        resolved,
+    });
     let mut de = serde_json::Deserializer::from_str(text);
-    let scenario: Scenario = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+    let mut scenario: Scenario = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let field = err.path().to_string();
         let inner = err.into_inner();
         LoadError {
@@ -62,11 +223,18 @@ pub fn parse(text: &str, file: &Path) -> Result<Scenario, LoadError> {
         field: String::new(),
         message: "trailing characters after the scenario object".into(),
     })?;
+    scenario.resolve(registry).map_err(|e| LoadError {
+        file: file.to_owned(),
+        line: 0,
+        column: 0,
+        field: "behavior".into(),
+        message: e.to_string(),
+    })?;
     Ok(scenario)
 }
 
-/// Reads and parses one file.
-pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
+/// Reads and parses one file, resolving its controller in `registry`.
+pub fn load_file(path: &Path, registry: &Registry) -> Result<Scenario, LoadError> {
     let text = std::fs::read_to_string(path).map_err(|e| LoadError {
         file: path.to_owned(),
         line: 0,
@@ -74,7 +242,7 @@ pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
         field: String::new(),
         message: format!("cannot read the file: {e}"),
     })?;
-    parse(&text, path)
+    parse(&text, path, registry)
 }
 
 /// Every `*.json` file under `path` (recursively, sorted), or `path` itself if it is a file.

@@ -6,13 +6,14 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use taintsim_controller_device::behavior::Behavior;
+use taintsim_api::{Kind, Verb};
+pub use taintsim_plugin::OracleName;
+use taintsim_plugin::registry::Resolved;
+use taintsim_plugin::{Behavior, BehaviorError, Registry};
 use taintsim_sim::DecisionLog;
 
 use crate::duration::ScenarioDuration;
 use crate::object::KubeObject;
-pub use crate::oracle::OracleName;
-use taintsim_api::{Kind, Verb};
 
 /// The only format version this build reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -28,8 +29,10 @@ pub struct Scenario {
     /// What the scenario reproduces, and where it comes from upstream.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
-    /// The controller's behaviour keys (queue version, pod-update filter, bug toggles).
-    #[serde(default)]
+    /// Which controller runs (`controller`), and its behaviour keys (queue version,
+    /// pod-update filter, bug toggles); `taintsim keys` lists them per controller.
+    #[serde(default, deserialize_with = "crate::load::checked_behavior")]
+    #[schemars(with = "std::collections::BTreeMap<String, String>")]
     pub behavior: Behavior,
     /// Settings of the simulated world around the controller.
     #[serde(default)]
@@ -52,6 +55,25 @@ pub struct Scenario {
     /// A recorded decision log. When present, `taintsim run` replays exactly this schedule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decisions: Option<DecisionLog>,
+    /// The controller that runs it, once [`Scenario::resolve`] has checked `behavior` against
+    /// a registry (loading does that). Not part of the file.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub resolved: Option<Resolved>,
+}
+
+impl Scenario {
+    /// Checks `behavior` against `registry` and records the controller that runs the
+    /// scenario, with every key of its generation (`behavior` itself stays as written).
+    pub fn resolve(&mut self, registry: &Registry) -> Result<&Resolved, BehaviorError> {
+        let resolved = registry.resolve(&self.behavior)?;
+        Ok(self.resolved.insert(resolved))
+    }
+
+    /// The controller that runs the scenario, if it has been resolved.
+    pub fn controller(&self) -> Option<&Resolved> {
+        self.resolved.as_ref()
+    }
 }
 
 /// Settings of the simulated world.
@@ -64,8 +86,9 @@ pub struct WorldSettings {
     pub watch_window: usize,
     /// Whether the API server defaults a device taint's `timeAdded` (spec §6 entry 19 when off).
     pub default_taint_time_added: bool,
-    /// The source component of recorded events.
-    pub component: String,
+    /// The source component of recorded events (default: the controller's own).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub component: Option<String>,
     /// Virtual wall-clock time at which the run starts (RFC 3339).
     pub start_time: String,
     /// Whether the scheduler may let a timer fire before the system is quiescent.
@@ -78,7 +101,7 @@ impl Default for WorldSettings {
             event_queue_size: 1000,
             watch_window: 1000,
             default_taint_time_added: true,
-            component: "device-taint-eviction".into(),
+            component: None,
             start_time: "2025-03-20T12:00:00Z".into(),
             time_jumps: false,
         }
@@ -525,6 +548,16 @@ pub enum InformerName {
 }
 
 impl InformerName {
+    /// The kind the informer watches.
+    pub fn kind(self) -> Kind {
+        match self {
+            Self::Pods => Kind::Pod,
+            Self::Resourceclaims => Kind::ResourceClaim,
+            Self::Resourceslices => Kind::ResourceSlice,
+            Self::Devicetaintrules => Kind::DeviceTaintRule,
+        }
+    }
+
     /// The informer's name in the world.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -536,28 +569,15 @@ impl InformerName {
     }
 }
 
-/// A listener (handler registration) of the simulated controller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum ListenerName {
-    /// The controller's pod handler.
-    PodHandler,
-    /// The controller's claim handler.
-    ClaimHandler,
-    /// The slice tracker's ResourceSlice listener.
-    SliceTracker,
-    /// The slice tracker's DeviceTaintRule listener.
-    RuleTracker,
-}
+/// A listener (handler registration) of the simulated controller, by name, e.g. `pod-handler`.
+/// Which names exist depends on the controller; `taintsim keys` lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct ListenerName(pub String);
 
 impl ListenerName {
     /// The listener's name in the world.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::PodHandler => "pod-handler",
-            Self::ClaimHandler => "claim-handler",
-            Self::SliceTracker => "slice-tracker",
-            Self::RuleTracker => "rule-tracker",
-        }
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }

@@ -29,6 +29,7 @@ impl<'de> Deserialize<'de> for KubeObject {
                 object.key()
             )));
         }
+        crate::load::check_object(&object).map_err(serde::de::Error::custom)?;
         Ok(KubeObject(object))
     }
 }

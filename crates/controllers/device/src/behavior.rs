@@ -11,6 +11,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use taintsim_plugin::{BehaviorKey, OracleName};
 use taintsim_timed_worker_queue::QueueVersion;
 
 /// Which changes of a pod update make `handlePodChange` look at the pod again (spec §2.7, §6
@@ -109,49 +110,41 @@ pub struct Behavior {
     pub toleration_effect: TolerationEffect,
 }
 
-/// One behaviour key, for `--help` texts and error messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BehaviorKey {
-    /// The key as written in scenario files and after `--set`.
-    pub name: &'static str,
-    /// Every accepted value.
-    pub values: &'static [&'static str],
-    /// The value of the fixed 1.33 controller.
-    pub default: &'static str,
-    /// One line: which bug the non-default values reproduce.
-    pub doc: &'static str,
-}
-
 const KEYS: [BehaviorKey; 5] = [
     BehaviorKey {
         name: "queue",
         values: &["v0", "v1", "v2", "v3", "v4", "v5"],
         default: "v3",
         doc: "TimedWorkerQueue version (spec §3); v2 panics in UpdateWork on a running entry (§6 entry 1)",
+        breaks: Some(OracleName::NoPanic),
     },
     BehaviorKey {
         name: "pod-update-filter",
         values: &["claim-statuses", "claim-statuses-and-node-name"],
         default: "claim-statuses-and-node-name",
         doc: "which pod updates are handled; claim-statuses never evicts a pod scheduled late (§6 entry 3)",
+        breaks: Some(OracleName::EventualEviction),
     },
     BehaviorKey {
         name: "handle-pods",
         values: &["return", "continue"],
         default: "return",
         doc: "on a stale reservedFor consumer; return abandons the remaining consumers (§6 entry 9)",
+        breaks: Some(OracleName::EventualEviction),
     },
     BehaviorKey {
         name: "retries",
         values: &["fixed", "durable"],
         default: "fixed",
         doc: "fixed gives up after 5 attempts 10 ms apart (§6 entry 15); durable backs off up to 1 s",
+        breaks: Some(OracleName::EventualEviction),
     },
     BehaviorKey {
         name: "toleration-effect",
         values: &["no-execute-only", "any"],
         default: "no-execute-only",
         doc: "no-execute-only ignores tolerations with an empty effect for eviction (§6 entry 20)",
+        breaks: Some(OracleName::NoEarlyEviction),
     },
 ];
 
@@ -182,6 +175,18 @@ impl Behavior {
     /// Every key with its values, default and the bug it reproduces, in a fixed order.
     pub fn keys() -> &'static [BehaviorKey] {
         &KEYS
+    }
+
+    /// The typed behaviour of a checked key map (the `controller` key is skipped).
+    pub fn from_keys(keys: &taintsim_plugin::Behavior) -> Result<Self, BehaviorError> {
+        let mut behavior = Self::default();
+        for (key, value) in keys
+            .iter()
+            .filter(|(k, _)| *k != taintsim_plugin::CONTROLLER_KEY)
+        {
+            behavior.set(key, value)?;
+        }
+        Ok(behavior)
     }
 
     /// Sets one key from its textual value, as `--set KEY=VALUE` does.

@@ -13,6 +13,7 @@
 //! - [`worker`]: `deletePodHandler`, the queue's work function (spec §2.9).
 //! - [`events`]: the two Events and their exact strings (spec §2.10).
 //! - [`metrics`]: the two controller metrics.
+//! - [`plugin`]: the controller as a taintsim plug-in ([`DeviceTaintEviction`]).
 
 pub mod behavior;
 pub mod controller;
@@ -20,7 +21,10 @@ pub mod events;
 pub mod eviction_time;
 pub mod metrics;
 pub mod model;
+pub mod plugin;
 pub mod pools;
 pub mod slice_tracker;
 pub mod toleration;
 pub mod worker;
+
+pub use plugin::DeviceTaintEviction;

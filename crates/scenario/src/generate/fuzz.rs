@@ -7,7 +7,7 @@
 //! ARTIFACT --set queue=v2 -o ...`).
 
 use arbitrary::{Arbitrary, Unstructured};
-use taintsim_controller_device::behavior::Behavior;
+use taintsim_plugin::{Behavior, Registry};
 
 use super::{Case, fixed_behavior, to_scenario};
 use crate::model::{Expectation, Scenario, SeedRange};
@@ -53,29 +53,39 @@ pub enum FuzzVerdict {
 /// lists them).
 pub const FUZZ_SET_ENV: &str = "TAINTSIM_FUZZ_SET";
 
-/// The fixed controller with the `KEY=VALUE,...` overrides of `sets` (empty: none).
-pub fn behavior_with(sets: &str) -> Result<Behavior, String> {
+/// The fixed controller with the `KEY=VALUE,...` overrides of `sets` (empty: none), checked
+/// against `registry`.
+pub fn behavior_with(registry: &Registry, sets: &str) -> Result<Behavior, String> {
     let mut behavior = fixed_behavior();
     for pair in sets.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let Some((k, v)) = pair.split_once('=') else {
             return Err(format!("{FUZZ_SET_ENV}: expected KEY=VALUE, got {pair:?}"));
         };
-        behavior
-            .set(k.trim(), v.trim())
-            .map_err(|e| format!("{FUZZ_SET_ENV}: {e}"))?;
+        behavior.set(k.trim(), v.trim());
     }
+    registry
+        .resolve(&behavior)
+        .map_err(|e| format!("{FUZZ_SET_ENV}: {e}"))?;
     Ok(behavior)
 }
 
-/// Converts `case` with [`to_scenario`] and runs it once under its seed.
-pub fn run_case(case: &Case) -> (Scenario, Result<RunResult, String>) {
-    run_case_with(case, fixed_behavior())
+/// Converts `case` with [`to_scenario`] and runs it once under its seed, on the fixed
+/// controller of `registry`.
+pub fn run_case(registry: &Registry, case: &Case) -> (Scenario, Result<RunResult, String>) {
+    run_case_with(registry, case, fixed_behavior())
 }
 
 /// [`run_case`] with another controller behaviour.
-pub fn run_case_with(case: &Case, behavior: Behavior) -> (Scenario, Result<RunResult, String>) {
+pub fn run_case_with(
+    registry: &Registry,
+    case: &Case,
+    behavior: Behavior,
+) -> (Scenario, Result<RunResult, String>) {
     let mut scenario = to_scenario(case);
     scenario.behavior = behavior;
+    if let Err(e) = scenario.resolve(registry) {
+        return (scenario, Err(e.to_string()));
+    }
     let result = run_schedule(
         &scenario,
         Schedule::Random(scenario.explore.seeds.start),
@@ -86,13 +96,13 @@ pub fn run_case_with(case: &Case, behavior: Behavior) -> (Scenario, Result<RunRe
 }
 
 /// Runs `case` on the fixed controller and says whether every oracle held.
-pub fn check_fixed(case: &Case) -> FuzzVerdict {
-    check_with(case, fixed_behavior())
+pub fn check_fixed(registry: &Registry, case: &Case) -> FuzzVerdict {
+    check_with(registry, case, fixed_behavior())
 }
 
 /// [`check_fixed`] with another controller behaviour.
-pub fn check_with(case: &Case, behavior: Behavior) -> FuzzVerdict {
-    let (scenario, result) = run_case_with(case, behavior);
+pub fn check_with(registry: &Registry, case: &Case, behavior: Behavior) -> FuzzVerdict {
+    let (scenario, result) = run_case_with(registry, case, behavior);
     match result {
         Ok(r) if r.observed.is_pass() => FuzzVerdict::Pass,
         Ok(r) => FuzzVerdict::Failure {
@@ -112,16 +122,21 @@ pub fn check_with(case: &Case, behavior: Behavior) -> FuzzVerdict {
 /// the target does ([`decode`]), runs it on the fixed controller under the case's seed, and
 /// records the failing schedule with [`record_failure`]. The scenario is named after a hash
 /// of the bytes. An error if the artifact passes on this build.
-pub fn import_fuzz_artifact(bytes: &[u8]) -> Result<Scenario, String> {
-    import_fuzz_artifact_with(bytes, fixed_behavior())
+pub fn import_fuzz_artifact(registry: &Registry, bytes: &[u8]) -> Result<Scenario, String> {
+    import_fuzz_artifact_with(registry, bytes, fixed_behavior())
 }
 
 /// [`import_fuzz_artifact`] for an artifact found with another controller behaviour
 /// ([`FUZZ_SET_ENV`]).
-pub fn import_fuzz_artifact_with(bytes: &[u8], behavior: Behavior) -> Result<Scenario, String> {
+pub fn import_fuzz_artifact_with(
+    registry: &Registry,
+    bytes: &[u8],
+    behavior: Behavior,
+) -> Result<Scenario, String> {
     let case = decode(bytes);
     let mut scenario = to_scenario(&case);
     scenario.behavior = behavior;
+    scenario.resolve(registry).map_err(|e| e.to_string())?;
     let seed = scenario.explore.seeds.start;
     let mut scenario = record_failure(scenario, seed)?;
     scenario.name = format!("fuzz-{:016x}", fnv1a(bytes));

@@ -36,9 +36,9 @@
 //! # Which controller is "fixed"
 //!
 //! [`fixed_behavior`] is the controller with every catalogued fix switched on: it is
-//! `Behavior::default()` (the pod-update filter that compares `nodeName`) with queue v5
+//! the default 1.33 controller (the pod-update filter that compares `nodeName`) with queue v5
 //! (the replacement token of spec §3.6), `handle-pods: continue` (#135686) and
-//! `retries: durable` (§6 entry 15). `Behavior::default()` keeps queue v3 and 1.33's `return`
+//! `retries: durable` (§6 entry 15). The default keeps queue v3 and 1.33's `return`
 //! and fixed retry count, and generated cases find all three (a recreated pod whose eviction
 //! timer a stale completion orphaned, shared claims, DELETE faults); the tests in
 //! `tests/proptest_generated.rs` switch each back on in turn. Tolerations with an empty
@@ -54,8 +54,7 @@ pub mod strategy;
 
 use arbitrary::Arbitrary;
 use serde::{Deserialize, Serialize};
-use taintsim_controller_device::behavior::{Behavior, HandlePods, Retries};
-use taintsim_timed_worker_queue::QueueVersion;
+use taintsim_plugin::Behavior;
 
 pub use convert::to_scenario;
 pub use encode::encode;
@@ -83,12 +82,10 @@ pub const KEYS: u8 = 2;
 
 /// The controller with every catalogued fix on; see the module docs.
 pub fn fixed_behavior() -> Behavior {
-    Behavior {
-        queue: QueueVersion::V5,
-        handle_pods: HandlePods::Continue,
-        retries: Retries::Durable,
-        ..Behavior::default()
-    }
+    Behavior::new()
+        .with("queue", "v5")
+        .with("handle-pods", "continue")
+        .with("retries", "durable")
 }
 
 /// One generated run: see the module docs.

@@ -2,14 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use taintsim_api::{Kind, Object};
-use taintsim_controller_device::events::{EVENT_REASON, MARKING_FOR_DELETION};
-
-use taintsim_api::ApiServer;
-use taintsim_controller_device::metrics::Metrics;
+use taintsim_api::{ApiServer, Kind, Object};
+use taintsim_plugin::{Due, EvictionEvent, Metrics, Reference};
 
 use super::OracleName;
-use super::reference::{DeviceView, Due};
 use crate::world::World;
 use crate::world::observe::{Deletion, SharedLog};
 
@@ -51,6 +47,10 @@ pub struct QuiescentView<'a> {
     pub metrics: &'a Metrics,
     /// The oracles' log.
     pub log: &'a SharedLog,
+    /// The reference model of the controller.
+    pub reference: &'a dyn Reference,
+    /// The event the controller records before each eviction attempt.
+    pub eviction_event: EvictionEvent,
 }
 
 /// An oracle judged at quiescence: `Some(message)` when violated.
@@ -62,6 +62,8 @@ pub fn judge_quiescent(world: &World, exempt: &[OracleName]) -> Option<Violation
         server: &world.server,
         metrics: &world.metrics,
         log: &world.log,
+        reference: world.reference.as_ref(),
+        eviction_event: world.plugin.eviction_event(),
     };
     judge_quiescent_view(view, exempt)
 }
@@ -80,7 +82,7 @@ pub fn judge_quiescent_view(world: QuiescentView<'_>, exempt: &[OracleName]) -> 
 }
 
 fn eventual_eviction(world: QuiescentView<'_>) -> Option<String> {
-    let view = DeviceView::read(world.server);
+    let view = world.reference.view(world.server);
     world
         .server
         .peek_all(Kind::Pod)
@@ -100,23 +102,27 @@ fn eventual_eviction(world: QuiescentView<'_>) -> Option<String> {
 }
 
 fn one_event_per_invocation(world: QuiescentView<'_>) -> Option<String> {
+    let EvictionEvent {
+        reason,
+        message_prefix: marking,
+    } = world.eviction_event;
     let log = world.log.lock();
     let mut per_actor: BTreeMap<&str, usize> = BTreeMap::new();
     for e in &log.eventf {
-        if e.reason == EVENT_REASON && e.message == MARKING_FOR_DELETION {
+        if e.reason == reason && e.message.starts_with(marking) {
             *per_actor.entry(e.actor.as_str()).or_default() += 1;
         }
     }
     if let Some((actor, n)) = per_actor.iter().find(|(_, n)| **n > 1) {
         return Some(format!(
-            "work invocation `{actor}` recorded {n} `{MARKING_FOR_DELETION}` events"
+            "work invocation `{actor}` recorded {n} `{marking}` events"
         ));
     }
     log.deletions.iter().find_map(|d| {
         let n = per_actor.get(d.actor.as_str()).copied().unwrap_or(0);
         (n != 1).then(|| {
             format!(
-                "pod {} was deleted by `{}`, which recorded {n} `{MARKING_FOR_DELETION}` events before it",
+                "pod {} was deleted by `{}`, which recorded {n} `{marking}` events before it",
                 d.pod, d.actor
             )
         })

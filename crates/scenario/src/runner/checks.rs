@@ -9,10 +9,10 @@ use crate::world::World;
 #[derive(Clone)]
 pub struct WorldView {
     pub(crate) server: taintsim_api::ApiServer,
-    pub(crate) metrics: std::sync::Arc<taintsim_controller_device::metrics::Metrics>,
+    pub(crate) metrics: std::sync::Arc<taintsim_plugin::Metrics>,
     /// Whether the code passed a coverage mark (the runtime records them).
     pub(crate) has_mark: std::sync::Arc<dyn Fn(&str) -> bool + Send + Sync>,
-    pub(crate) controller: std::sync::Arc<taintsim_controller_device::controller::Controller>,
+    pub(crate) controller: std::sync::Arc<dyn taintsim_plugin::Running>,
 }
 
 impl WorldView {

@@ -10,13 +10,15 @@ use taintsim_api::{
 };
 use taintsim_seam::Runtime;
 
+use taintsim_plugin::Informers;
+
 use crate::model::{Fault, FaultKind, InformerName};
-use crate::world::Informers;
 
 /// Faults installed by name, so `clear-fault` can remove them.
 pub struct Faults {
     server: ApiServer,
     informers: Informers,
+    listeners: Vec<(&'static str, taintsim_api::Kind)>,
     rt: Arc<dyn Runtime>,
     installed: BTreeMap<String, Installed>,
 }
@@ -25,7 +27,7 @@ enum Installed {
     Rule(FaultGuard),
     WatchDelay(InformerName),
     StaleLister(InformerName),
-    Hidden(InformerName, &'static str),
+    Hidden(taintsim_api::Kind, String),
     Nothing,
 }
 
@@ -42,34 +44,29 @@ pub fn reason_for(status: u16) -> Result<StatusReason, String> {
     }
 }
 
-fn listener_informer(listener: &str) -> InformerName {
-    match listener {
-        "pod-handler" => InformerName::Pods,
-        "claim-handler" => InformerName::Resourceclaims,
-        "slice-tracker" => InformerName::Resourceslices,
-        _ => InformerName::Devicetaintrules,
-    }
-}
-
 impl Faults {
-    /// No faults yet. `rt` rolls the dice of faults with a probability
-    /// ([`Runtime::choose`]: on the simulator, a recorded data decision).
-    pub fn new(server: ApiServer, informers: Informers, rt: Arc<dyn Runtime>) -> Self {
+    /// No faults yet. `listeners` are the controller's listeners with the kind each listens
+    /// to. `rt` rolls the dice of faults with a probability ([`Runtime::choose`]: on the
+    /// simulator, a recorded data decision).
+    pub fn new(
+        server: ApiServer,
+        informers: Informers,
+        listeners: Vec<(&'static str, taintsim_api::Kind)>,
+        rt: Arc<dyn Runtime>,
+    ) -> Self {
         Self {
             server,
             informers,
+            listeners,
             rt,
             installed: BTreeMap::new(),
         }
     }
 
-    fn informer(&self, name: InformerName) -> &taintsim_api::Informer {
-        match name {
-            InformerName::Pods => &self.informers.pods,
-            InformerName::Resourceclaims => &self.informers.claims,
-            InformerName::Resourceslices => &self.informers.slices,
-            InformerName::Devicetaintrules => &self.informers.rules,
-        }
+    fn informer(&self, kind: taintsim_api::Kind) -> Result<&taintsim_api::Informer, String> {
+        self.informers
+            .get(kind)
+            .ok_or_else(|| format!("the controller has no {} informer", kind.plural()))
     }
 
     /// Installs `fault`, replacing one of the same name.
@@ -124,23 +121,34 @@ impl Faults {
                 Installed::Rule(self.server.install_fault(rule))
             }
             FaultKind::WatchDelay { informer, delay } => {
-                self.informer(*informer).set_watch_delay(delay.0);
+                self.informer(informer.kind())?.set_watch_delay(delay.0);
                 Installed::WatchDelay(*informer)
             }
             FaultKind::StaleLister { informer, lag } => {
-                self.informer(*informer).set_lister_lag(*lag);
+                self.informer(informer.kind())?.set_lister_lag(*lag);
                 Installed::StaleLister(*informer)
             }
             FaultKind::HideNotifications { listener, count } => {
                 let name = listener.as_str();
-                let informer = listener_informer(name);
+                let kind = self
+                    .listeners
+                    .iter()
+                    .find(|(l, _)| *l == name)
+                    .map(|(_, kind)| *kind)
+                    .ok_or_else(|| {
+                        let known: Vec<&str> = self.listeners.iter().map(|(l, _)| *l).collect();
+                        format!(
+                            "unknown listener {name:?}: the controller's listeners are {}",
+                            known.join(", ")
+                        )
+                    })?;
                 let n = u64::try_from(*count).unwrap_or(u64::MAX);
-                self.informer(informer)
+                self.informer(kind)?
                     .set_hidden_notifications(name, HideNotifications::Next(n));
-                Installed::Hidden(informer, name)
+                Installed::Hidden(kind, name.to_owned())
             }
             FaultKind::DropWatch { informer } => {
-                self.informer(*informer).drop_watch();
+                self.informer(informer.kind())?.drop_watch();
                 Installed::Nothing
             }
         };
@@ -155,11 +163,20 @@ impl Faults {
         };
         match installed {
             Installed::Rule(guard) => drop(guard),
-            Installed::WatchDelay(i) => self.informer(i).set_watch_delay(std::time::Duration::ZERO),
-            Installed::StaleLister(i) => self.informer(i).set_lister_lag(0),
-            Installed::Hidden(i, listener) => {
-                self.informer(i)
-                    .set_hidden_notifications(listener, HideNotifications::None);
+            Installed::WatchDelay(i) => {
+                if let Ok(informer) = self.informer(i.kind()) {
+                    informer.set_watch_delay(std::time::Duration::ZERO);
+                }
+            }
+            Installed::StaleLister(i) => {
+                if let Ok(informer) = self.informer(i.kind()) {
+                    informer.set_lister_lag(0);
+                }
+            }
+            Installed::Hidden(kind, listener) => {
+                if let Ok(informer) = self.informer(kind) {
+                    informer.set_hidden_notifications(&listener, HideNotifications::None);
+                }
             }
             Installed::Nothing => {}
         }

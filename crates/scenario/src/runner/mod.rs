@@ -115,17 +115,31 @@ fn build_world(
         .start_time(start)
         .max_steps(max_steps)
         .time_jumps(w.time_jumps);
-    World::builder()
-        .behavior(scenario.behavior)
+    let resolved = scenario.controller().cloned().ok_or_else(|| {
+        RunError::Unsupported(
+            "the scenario's controller was not resolved (load it through a registry)".into(),
+        )
+    })?;
+    let mut builder = World::builder_for(resolved)
         .objects(scenario.objects.iter().map(|o| o.0.clone()))
         .sim_config(config)
         .strategy(strategy)
         .event_queue_size(w.event_queue_size)
         .watch_window(w.watch_window)
-        .default_taint_time_added(w.default_taint_time_added)
-        .component(w.component.clone())
+        .default_taint_time_added(w.default_taint_time_added);
+    if let Some(component) = &w.component {
+        builder = builder.component(component.clone());
+    }
+    builder
         .build()
         .map_err(|e| RunError::InitialObject(e.to_string()))
+}
+
+/// The scenario's complete behaviour keys (those of its resolved controller).
+fn scenario_behavior(scenario: &Scenario) -> taintsim_plugin::Behavior {
+    scenario
+        .controller()
+        .map_or_else(|| scenario.behavior.clone(), |r| r.behavior.clone())
 }
 
 /// Runs `scenario` once under `schedule`, with at most `max_steps` steps.
@@ -152,6 +166,7 @@ pub fn run_strategy(
     let faults = Arc::new(Mutex::new(Faults::new(
         world.server.clone(),
         world.informers.clone(),
+        world.plugin.listeners(&scenario_behavior(scenario)),
         world.rt.clone(),
     )));
     let actor = Actor {

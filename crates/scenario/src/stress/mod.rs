@@ -38,7 +38,6 @@ use std::time::{Duration, Instant};
 
 use taintsim_seam::runtime::{Runtime, Timestamp};
 use taintsim_seam::sync::Mutex;
-use taintsim_timed_worker_queue::Slot;
 
 use crate::model::{Expectation, Scenario};
 use crate::oracle::OracleName;
@@ -251,13 +250,21 @@ pub fn stress_run(scenario: &Scenario, options: &StressOptions) -> Result<Stress
             .with(|c| c.borrow().as_ref().map(|t| t.actor.clone()))
             .unwrap_or_else(|| "?".to_owned())
     });
+    let Some(resolved) = scenario.controller().cloned() else {
+        drop(entered);
+        tokio.shutdown_background();
+        return Err(RunError::Unsupported(
+            "the scenario's controller was not resolved (load it through a registry)".into(),
+        ));
+    };
+    let listeners = resolved.plugin.listeners(&resolved.behavior);
     let config = PartsConfig {
-        behavior: scenario.behavior,
         objects: scenario.objects.iter().map(|o| o.0.clone()).collect(),
         event_queue_size: w.event_queue_size,
         watch_window: w.watch_window,
         default_taint_time_added: w.default_taint_time_added,
         component: w.component.clone(),
+        ..PartsConfig::for_controller(resolved)
     };
     let parts = match assemble(rt.clone(), actor_name, config) {
         Ok(parts) => parts,
@@ -279,6 +286,7 @@ pub fn stress_run(scenario: &Scenario, options: &StressOptions) -> Result<Stress
     let faults = Arc::new(Mutex::new(Faults::new(
         parts.server.clone(),
         parts.informers.clone(),
+        listeners,
         rt.clone() as Arc<dyn Runtime>,
     )));
     let actor = Actor {
@@ -300,12 +308,7 @@ pub fn stress_run(scenario: &Scenario, options: &StressOptions) -> Result<Stress
     );
 
     drop(faults);
-    for informer in [
-        &parts.informers.pods,
-        &parts.informers.claims,
-        &parts.informers.slices,
-        &parts.informers.rules,
-    ] {
+    for informer in parts.informers.iter() {
         informer.stop();
     }
     parts.broadcaster.shutdown();
@@ -389,6 +392,8 @@ fn monitor(
         server: &parts.server,
         metrics: &parts.metrics,
         log: &parts.log,
+        reference: parts.reference.as_ref(),
+        eviction_event: parts.plugin.eviction_event(),
     };
     let verdict = judge_quiescent_view(view, exempt);
     if let Some(p) = shared.first_panic() {
@@ -406,18 +411,13 @@ fn monitor(
 /// Whether nothing is pending in the world (the monitor also requires that no task was polled
 /// for the settle window).
 fn world_idle(parts: &Parts, shared: &RunShared) -> bool {
-    let i = &parts.informers;
     shared.timers.load(Ordering::SeqCst) == 0
         && shared.sleeps.load(Ordering::SeqCst) == 0
         && parts.controller.has_synced()
         && parts.broadcaster.is_idle()
-        && [&i.pods, &i.claims, &i.slices, &i.rules]
+        && parts
+            .informers
             .iter()
             .all(|i| i.pending_notifications() == 0)
-        && parts.controller.queue().is_none_or(|q| {
-            q.running_workers() == 0
-                && q.entries()
-                    .iter()
-                    .all(|(_, slot)| matches!(slot, Slot::Finished))
-        })
+        && parts.controller.idle()
 }

@@ -1,90 +1,71 @@
-//! The simulated world: API server, informers, the unchanged controller core, the event sink
-//! and their wiring, on one deterministic simulator.
+//! The simulated world: API server, informers, a controller plug-in, the event sink and their
+//! wiring, on one deterministic simulator.
 //!
-//! [`World::builder`] assembles it the way upstream's `startTestController` does: the initial
-//! objects are stored first, the informers start, the claim and pod handlers register, and a
-//! `controller` task plays `Run` (spec §2.3): it waits until every informer and handler has
-//! synced, registers the slice handler with the tracker (which replays every slice as an Add),
-//! and then sets `hasSynced`. A scenario actor spawned with [`World::spawn`] drives the rest.
+//! [`World::builder`] assembles it the way upstream's test setups do: the initial objects are
+//! stored first, one informer starts per kind the controller watches, the event sink starts,
+//! and the controller starts on them ([`ControllerPlugin::start`]: it registers its handlers and
+//! spawns its `Run`). A scenario actor spawned with [`World::spawn`] drives the rest.
 
-pub mod glue;
 pub mod observe;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use taintsim_api::{
-    ApiClient, ApiServer, ApiServerConfig, BroadcasterConfig, EventBroadcaster, Informer, Kind,
-    Object, Registration,
+    ApiClient, ApiServer, ApiServerConfig, BroadcasterConfig, EventBroadcaster, Informer,
+    Registration,
 };
-use taintsim_controller_device::behavior::Behavior;
-use taintsim_controller_device::controller::{Controller, ControllerDeps};
-use taintsim_controller_device::metrics::Metrics;
-use taintsim_seam::client::{Client, EventRecorder, PodLister};
-use taintsim_seam::runtime::{BoxFuture, Runtime, StepLabel};
+use taintsim_plugin::{
+    Behavior, ControllerPlugin, Env, Informers, Metrics, Reference, Registry, Running,
+};
+use taintsim_seam::client::{Client, EventRecorder};
+use taintsim_seam::runtime::{BoxFuture, Runtime};
 use taintsim_sim::{
     Control, RunReport, Sim, SimConfig, SimHandle, SimRuntime, StepReport, Strategy,
 };
 
-use self::glue::TrackerGlue;
 use self::observe::{CurrentActor, DeletionSpy, ObservedClient, ObservedRecorder, SharedLog};
-
-/// How often the `controller` task looks again whether everything has synced, in virtual time.
-const SYNC_POLL: Duration = Duration::from_millis(10);
-
-/// The informers the 1.33 controller uses.
-#[derive(Clone)]
-pub struct Informers {
-    /// Pods.
-    pub pods: Informer,
-    /// ResourceClaims.
-    pub claims: Informer,
-    /// ResourceSlices.
-    pub slices: Informer,
-    /// DeviceTaintRules.
-    pub rules: Informer,
-}
-
-impl Informers {
-    /// The informer that feeds `listener` (`pod-handler`, `claim-handler`, `slice-tracker` or
-    /// `rule-tracker`), or the informer named by its resource (`pods`, ...).
-    pub fn by_name(&self, name: &str) -> Option<&Informer> {
-        match name {
-            "pods" | "pod-handler" => Some(&self.pods),
-            "resourceclaims" | "claim-handler" => Some(&self.claims),
-            "resourceslices" | "slice-tracker" => Some(&self.slices),
-            "devicetaintrules" | "rule-tracker" => Some(&self.rules),
-            _ => None,
-        }
-    }
-}
 
 /// What the world is made of, apart from the executor.
 #[derive(Clone)]
 pub struct PartsConfig {
-    /// The controller's behaviour keys.
+    /// The controller that runs, and its complete behaviour keys.
+    pub controller: Arc<dyn ControllerPlugin>,
+    /// The behaviour keys, with every key of the controller's generation set.
     pub behavior: Behavior,
     /// Objects stored before anything starts.
-    pub objects: Vec<Object>,
+    pub objects: Vec<taintsim_api::Object>,
     /// Capacity of the event broadcaster's queue.
     pub event_queue_size: usize,
     /// The API server's watch window, in events per kind.
     pub watch_window: usize,
     /// Whether the API server defaults a taint's `timeAdded`.
     pub default_taint_time_added: bool,
-    /// The events' source component.
-    pub component: String,
+    /// The events' source component (`None`: the controller's own).
+    pub component: Option<String>,
 }
 
-impl Default for PartsConfig {
-    fn default() -> Self {
+impl PartsConfig {
+    /// A world for the default controller of `registry` with its default behaviour.
+    ///
+    /// # Panics
+    /// If the registry is empty.
+    pub fn new(registry: &Registry) -> Self {
+        let resolved = registry
+            .resolve(&Behavior::new())
+            .expect("a registry with at least one controller");
+        Self::for_controller(resolved)
+    }
+
+    /// A world for a resolved controller.
+    pub fn for_controller(resolved: taintsim_plugin::registry::Resolved) -> Self {
         Self {
-            behavior: Behavior::default(),
+            controller: resolved.plugin,
+            behavior: resolved.behavior,
             objects: Vec::new(),
             event_queue_size: 1000,
             watch_window: 1000,
             default_taint_time_added: true,
-            component: "device-taint-eviction".into(),
+            component: None,
         }
     }
 }
@@ -93,10 +74,14 @@ impl Default for PartsConfig {
 pub struct Parts {
     /// The API server.
     pub server: ApiServer,
-    /// The informers.
+    /// The informers, one per kind the controller watches.
     pub informers: Informers,
-    /// The controller under test.
-    pub controller: Arc<Controller>,
+    /// The controller plug-in.
+    pub plugin: Arc<dyn ControllerPlugin>,
+    /// The started controller.
+    pub controller: Arc<dyn Running>,
+    /// The reference model the oracles judge it against.
+    pub reference: Arc<dyn Reference>,
     /// The asynchronous event sink.
     pub broadcaster: EventBroadcaster,
     /// The controller's metrics.
@@ -115,14 +100,14 @@ impl Parts {
 }
 
 /// Builds [`Parts`] on `rt`: stores the initial objects, starts the informers, the event sink
-/// and the controller, registers the handlers and spawns the `controller` task (see the
-/// module docs). `actor` names the running task for the oracles' log. Initial objects that
-/// the server rejects are returned as an error.
+/// and the controller (see the module docs). `actor` names the running task for the oracles'
+/// log. Initial objects that the server rejects are returned as an error.
 pub fn assemble(
     rt: Arc<dyn Runtime>,
     actor: CurrentActor,
     config: PartsConfig,
 ) -> Result<Parts, taintsim_api::ApiError> {
+    let plugin = config.controller.clone();
     let server = ApiServer::new(
         rt.clone(),
         ApiServerConfig {
@@ -135,29 +120,38 @@ pub fn assemble(
     }
     server.reset_calls();
     let log = SharedLog::default();
+    let reference = plugin.reference(&config.behavior);
     server
-        .install_fault(DeletionSpy::new(server.clone(), log.clone(), actor.clone()))
+        .install_fault(DeletionSpy::new(
+            server.clone(),
+            reference.clone(),
+            log.clone(),
+            actor.clone(),
+        ))
         .forget();
 
-    let informer = |kind, name| Informer::start(rt.clone(), server.clone(), kind, name);
-    let informers = Informers {
-        pods: informer(Kind::Pod, "pods"),
-        claims: informer(Kind::ResourceClaim, "resourceclaims"),
-        slices: informer(Kind::ResourceSlice, "resourceslices"),
-        rules: informer(Kind::DeviceTaintRule, "devicetaintrules"),
-    };
+    let informers = Informers::new(
+        plugin
+            .kinds(&config.behavior)
+            .into_iter()
+            .map(|kind| Informer::start(rt.clone(), server.clone(), kind, kind.plural()))
+            .collect(),
+    );
+    let component = config
+        .component
+        .unwrap_or_else(|| plugin.component().to_owned());
     let broadcaster = EventBroadcaster::start(
         rt.clone(),
         server.clone(),
         BroadcasterConfig {
             queue_size: config.event_queue_size,
-            ..BroadcasterConfig::new(config.component)
+            ..BroadcasterConfig::new(component)
         },
     );
     let metrics = Arc::new(Metrics::default());
+    let spy_touches = observe::deletion_spy_touches(reference.inputs());
     let client: Arc<dyn Client> = Arc::new(ObservedClient::new(
-        ApiClient::new(server.clone(), rt.clone())
-            .with_request_touches(Arc::new(deletion_spy_touches)),
+        ApiClient::new(server.clone(), rt.clone()).with_request_touches(spy_touches),
         log.clone(),
         actor.clone(),
     ));
@@ -166,21 +160,21 @@ pub fn assemble(
         log.clone(),
         actor,
     ));
-    let pods: Arc<dyn PodLister> = Arc::new(informers.pods.lister());
-    let controller = Controller::new(ControllerDeps {
-        rt: rt.clone(),
+    let controller = plugin.start(Env {
+        rt,
         client,
-        pods,
         recorder,
+        informers: informers.clone(),
         metrics: metrics.clone(),
         behavior: config.behavior,
     });
-    let (registrations, tracker) = register_handlers(&informers, &controller);
-    spawn_run(&rt, &informers, &registrations, tracker, &controller);
+    let registrations = controller.registrations();
     Ok(Parts {
         server,
         informers,
+        plugin,
         controller,
+        reference,
         broadcaster,
         metrics,
         log,
@@ -204,8 +198,12 @@ pub struct World {
     pub server: ApiServer,
     /// The informers.
     pub informers: Informers,
-    /// The controller under test.
-    pub controller: Arc<Controller>,
+    /// The controller plug-in.
+    pub plugin: Arc<dyn ControllerPlugin>,
+    /// The started controller.
+    pub controller: Arc<dyn Running>,
+    /// The reference model the oracles judge it against.
+    pub reference: Arc<dyn Reference>,
     /// The asynchronous event sink.
     pub broadcaster: EventBroadcaster,
     /// The controller's metrics.
@@ -217,7 +215,7 @@ pub struct World {
 }
 
 /// Breaks the world's reference cycles when it is dropped, so that a run frees its world: the
-/// handlers capture the controller, which holds the pod lister, whose informer holds the
+/// handlers capture the controller, which holds the listers, whose informers hold the
 /// handlers; and the API server holds the [`DeletionSpy`] rule, which holds the server.
 /// (Without this every run leaked about 100 KB, which an exhaustive search of 100 000
 /// schedules turns into 10 GB.)
@@ -234,10 +232,20 @@ impl Drop for Teardown {
 }
 
 impl World {
-    /// A builder with the fixed controller, no objects and seed 0 (random strategy).
-    pub fn builder() -> WorldBuilder {
+    /// A builder for the default controller of `registry` with its default behaviour, no
+    /// objects and seed 0 (random strategy).
+    pub fn builder(registry: &Registry) -> WorldBuilder {
         WorldBuilder {
-            parts: PartsConfig::default(),
+            parts: PartsConfig::new(registry),
+            config: SimConfig::default(),
+            strategy: None,
+        }
+    }
+
+    /// A builder for a resolved controller, no objects and seed 0 (random strategy).
+    pub fn builder_for(resolved: taintsim_plugin::registry::Resolved) -> WorldBuilder {
+        WorldBuilder {
+            parts: PartsConfig::for_controller(resolved),
             config: SimConfig::default(),
             strategy: None,
         }
@@ -279,25 +287,19 @@ impl World {
 }
 
 fn handlers_synced(informers: &Informers, registrations: &[Registration]) -> bool {
-    let Informers {
-        pods,
-        claims,
-        slices,
-        rules,
-    } = informers;
-    [pods, claims, slices, rules].iter().all(|i| i.has_synced())
-        && registrations.iter().all(Registration::has_synced)
+    informers.iter().all(Informer::has_synced) && registrations.iter().all(Registration::has_synced)
 }
 
 impl WorldBuilder {
-    /// The controller's behaviour keys.
-    pub fn behavior(mut self, behavior: Behavior) -> Self {
-        self.parts.behavior = behavior;
+    /// The controller and its behaviour keys, checked against a registry.
+    pub fn controller(mut self, resolved: taintsim_plugin::registry::Resolved) -> Self {
+        self.parts.controller = resolved.plugin;
+        self.parts.behavior = resolved.behavior;
         self
     }
 
     /// Objects stored before anything starts.
-    pub fn objects(mut self, objects: impl IntoIterator<Item = Object>) -> Self {
+    pub fn objects(mut self, objects: impl IntoIterator<Item = taintsim_api::Object>) -> Self {
         self.parts.objects.extend(objects);
         self
     }
@@ -334,7 +336,7 @@ impl WorldBuilder {
 
     /// The events' source component.
     pub fn component(mut self, component: impl Into<String>) -> Self {
-        self.parts.component = component.into();
+        self.parts.component = Some(component.into());
         self
     }
 
@@ -361,103 +363,13 @@ impl WorldBuilder {
             _teardown: teardown,
             server: parts.server,
             informers: parts.informers,
+            plugin: parts.plugin,
             controller: parts.controller,
+            reference: parts.reference,
             broadcaster: parts.broadcaster,
             metrics: parts.metrics,
             log: parts.log,
             registrations: parts.registrations,
         })
     }
-}
-
-/// What the [`DeletionSpy`] reads when it judges a pod DELETE request (inside the request's
-/// step): the pod's claims and every slice and DeviceTaintRule.
-fn deletion_spy_touches(request: &taintsim_api::Request) -> Vec<String> {
-    if request.verb != taintsim_api::Verb::Delete || request.kind != Kind::Pod {
-        return Vec::new();
-    }
-    vec![
-        format!("{}/{}", Kind::ResourceClaim.singular(), request.namespace),
-        Kind::ResourceSlice.singular().to_owned(),
-        Kind::DeviceTaintRule.singular().to_owned(),
-    ]
-}
-
-/// What a handler body touches: the handler mutex, the queue, the event queue, and (for
-/// handlers that call `handlePods`) the pod lister.
-fn handler_touches(reads_pod_lister: bool) -> Vec<String> {
-    let mut t = vec![
-        "controller".to_owned(),
-        "queue".to_owned(),
-        "events".to_owned(),
-    ];
-    if reads_pod_lister {
-        t.push("cache/pods".to_owned());
-    }
-    t
-}
-
-fn register_handlers(
-    informers: &Informers,
-    controller: &Arc<Controller>,
-) -> (Vec<Registration>, TrackerGlue) {
-    let tracker = TrackerGlue::new(controller.clone());
-    let c = controller.clone();
-    let claims = informers.claims.add_listener(
-        "claim-handler",
-        handler_touches(true),
-        Arc::new(move |n| glue::on_claim(&c, &n)),
-    );
-    let c = controller.clone();
-    let pods = informers.pods.add_listener(
-        "pod-handler",
-        handler_touches(false),
-        Arc::new(move |n| glue::on_pod(&c, &n)),
-    );
-    let mut tracker_touches = handler_touches(true);
-    tracker_touches.push("tracker".to_owned());
-    let t = tracker.clone();
-    let slices = informers.slices.add_listener(
-        "slice-tracker",
-        tracker_touches.clone(),
-        Arc::new(move |n| t.on_slice(&n)),
-    );
-    let t = tracker.clone();
-    let rules = informers.rules.add_listener(
-        "rule-tracker",
-        tracker_touches,
-        Arc::new(move |n| t.on_rule(&n)),
-    );
-    (vec![claims, pods, slices, rules], tracker)
-}
-
-/// The `controller` task: upstream's `Run` after the handlers are registered (spec §2.3
-/// steps 4 to 6).
-fn spawn_run(
-    rt: &Arc<dyn Runtime>,
-    informers: &Informers,
-    registrations: &[Registration],
-    tracker: TrackerGlue,
-    controller: &Arc<Controller>,
-) {
-    let (informers, registrations) = (informers.clone(), registrations.to_vec());
-    let (controller, sleeper) = (controller.clone(), rt.clone());
-    rt.spawn(
-        "controller".to_owned(),
-        Box::pin(async move {
-            while !handlers_synced(&informers, &registrations) {
-                sleeper.sleep(SYNC_POLL).await;
-            }
-            tracing::info!("Underlying informers have synced");
-            let touches = handler_touches(true)
-                .into_iter()
-                .chain(["tracker".to_owned()]);
-            sleeper
-                .step(StepLabel::with_touches("register slice handler", touches))
-                .await;
-            let replayed = tracker.register();
-            tracing::debug!(replayed, "slice handler registered");
-            controller.set_has_synced(true);
-        }),
-    );
 }

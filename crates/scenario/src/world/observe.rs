@@ -6,12 +6,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Event, ObjectReference, Pod, PodCondition};
-use taintsim_api::{ApiClient, ApiServer, FaultRule, Kind, Recorder, Request, Verb, Verdict};
+use taintsim_api::{
+    ApiClient, ApiServer, FaultRule, Kind, Recorder, Request, RequestTouches, Verb, Verdict,
+};
+use taintsim_plugin::{Due, DueView, Reference};
 use taintsim_seam::client::{ApiError, Client, EventRecorder, Preconditions};
 use taintsim_seam::runtime::{BoxFuture, Timestamp};
 use taintsim_seam::sync::Mutex;
-
-use crate::oracle::reference::{DeviceView, Due};
 
 /// One `eventf` call of the controller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,37 +92,68 @@ impl EventRecorder for ObservedRecorder {
     }
 }
 
+/// What the [`DeletionSpy`] reads when it judges a pod DELETE request (inside the request's
+/// step): the reference's input kinds, in the pod's namespace for namespaced kinds.
+pub fn deletion_spy_touches(inputs: &'static [Kind]) -> RequestTouches {
+    Arc::new(move |request: &Request| {
+        if request.verb != Verb::Delete || request.kind != Kind::Pod {
+            return Vec::new();
+        }
+        inputs
+            .iter()
+            .map(|kind| {
+                if kind.is_namespaced() {
+                    format!("{}/{}", kind.singular(), request.namespace)
+                } else {
+                    kind.singular().to_owned()
+                }
+            })
+            .collect()
+    })
+}
+
 /// A fault rule that never fails anything: it judges each controller DELETE of a pod against
 /// the reference eviction time at the instant the request reaches the server.
 pub struct DeletionSpy {
     server: ApiServer,
+    reference: Arc<dyn Reference>,
     log: SharedLog,
     actor: CurrentActor,
-    /// The device view of the last DELETE, with the slice and rule revisions it was read at:
-    /// reading every slice on every DELETE made evicting N pods cost N times the devices.
+    /// The reference's view at the last DELETE, with the revisions of its input kinds it was
+    /// read at: reading every slice on every DELETE made evicting N pods cost N times the
+    /// devices.
     view: std::sync::Mutex<Option<CachedView>>,
 }
 
-/// A device view and the (slice, rule) revisions it was read at.
-type CachedView = ((u64, u64), Arc<DeviceView>);
+/// A reference view and the revisions of the reference's input kinds it was read at.
+type CachedView = (Vec<u64>, Arc<dyn DueView>);
 
 impl DeletionSpy {
-    /// A spy over `server` writing to `log`; `actor` names the task whose request it judges.
-    pub fn new(server: ApiServer, log: SharedLog, actor: CurrentActor) -> Self {
+    /// A spy over `server` judging with `reference` and writing to `log`; `actor` names the
+    /// task whose request it judges.
+    pub fn new(
+        server: ApiServer,
+        reference: Arc<dyn Reference>,
+        log: SharedLog,
+        actor: CurrentActor,
+    ) -> Self {
         Self {
             server,
+            reference,
             log,
             actor,
             view: std::sync::Mutex::new(None),
         }
     }
 
-    /// The device view now: the cached one while no slice or rule has changed.
-    fn device_view(&self) -> Arc<DeviceView> {
-        let at = (
-            self.server.kind_revision(Kind::ResourceSlice),
-            self.server.kind_revision(Kind::DeviceTaintRule),
-        );
+    /// The reference's view now: the cached one while none of its inputs has changed.
+    fn due_view(&self) -> Arc<dyn DueView> {
+        let at: Vec<u64> = self
+            .reference
+            .inputs()
+            .iter()
+            .map(|kind| self.server.kind_revision(*kind))
+            .collect();
         let mut cached = self
             .view
             .lock()
@@ -129,7 +161,7 @@ impl DeletionSpy {
         match &*cached {
             Some((read_at, view)) if *read_at == at => view.clone(),
             _ => {
-                let view = Arc::new(DeviceView::read(&self.server));
+                let view: Arc<dyn DueView> = Arc::from(self.reference.view(&self.server));
                 *cached = Some((at, view.clone()));
                 view
             }
@@ -141,7 +173,7 @@ impl FaultRule for DeletionSpy {
     fn check(&self, req: &Request) -> Verdict {
         if req.verb == Verb::Delete && req.kind == Kind::Pod {
             let due = match self.server.peek(Kind::Pod, &req.namespace, &req.name) {
-                Some(taintsim_api::Object::Pod(pod)) => self.device_view().due(&self.server, &pod),
+                Some(taintsim_api::Object::Pod(pod)) => self.due_view().due(&self.server, &pod),
                 _ => Due::Never,
             };
             let key = ((self.actor)(), format!("{}/{}", req.namespace, req.name));

@@ -22,10 +22,10 @@ use crate::model::{
     FormatVersion, InformerName, ObjectKind, ObjectRef, Scenario, SeedRange, WorldSettings,
 };
 use crate::object::KubeObject;
-use crate::oracle::reference::{DeviceView, Due};
-use crate::world::glue::{claim_of, rule_of, slice_of};
 use taintsim_controller_device::model::{Claim, Slice, TaintRule, pod_claim_statuses};
+use taintsim_controller_device::plugin::{DeviceView, claim_of, rule_of, slice_of};
 use taintsim_controller_device::slice_tracker::apply_rules;
+use taintsim_plugin::{Due, DueView};
 
 mod objects;
 mod relax;
@@ -86,6 +86,7 @@ pub fn to_scenario(case: &Case) -> Scenario {
         },
         exempt: Vec::new(),
         decisions: None,
+        resolved: None,
     }
 }
 

@@ -11,17 +11,19 @@ use taintsim_scenario::model::Scenario;
 use taintsim_scenario::render::{render_html, render_svg};
 use taintsim_scenario::runner::{Observed, RunResult, Schedule, run_schedule};
 use taintsim_sim::{DecisionLog, Outcome, RunReport, Trace, TraceEntry};
-use taintsim_timed_worker_queue::QueueVersion;
 
 fn determinism_world() -> Scenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/determinism-world.json");
-    load_file(&path).expect("the fixture loads")
+    load_file(&path, &taintsim::controllers()).expect("the fixture loads")
 }
 
 /// The first random schedule below seed 200 that hits the UpdateWork panic of queue v2.
 fn updatework_panic() -> RunResult {
     let mut scenario = determinism_world();
-    scenario.behavior.queue = QueueVersion::V2;
+    scenario.behavior.set("queue", "v2");
+    scenario
+        .resolve(&taintsim::controllers())
+        .expect("a known queue version");
     (0..200)
         .map(|seed| {
             run_schedule(&scenario, Schedule::Random(seed), 20_000).expect("the run starts")

@@ -10,9 +10,9 @@ use taintsim_scenario::shrink::{FailureKey, ShrinkOptions, shrink, shrink_with_p
 
 fn bundled(name: &str) -> Scenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../scenarios")
+        .join("scenarios")
         .join(name);
-    load_file(&path).unwrap_or_else(|e| panic!("{e}"))
+    load_file(&path, &taintsim::controllers()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn is_update_work_panic(o: &Observed) -> bool {
@@ -57,7 +57,8 @@ fn updatework_panic_should_shrink_to_at_most_six_steps_and_replay() {
 
     // The output is a scenario file: it round-trips through JSON and replays the panic.
     let text = serde_json::to_string_pretty(&shrunk.scenario).expect("serializes");
-    let reloaded = parse(&text, Path::new("shrunk.json")).expect("the shrunk file loads");
+    let reloaded = parse(&text, Path::new("shrunk.json"), &taintsim::controllers())
+        .expect("the shrunk file loads");
     assert!(!reloaded.steps.is_empty(), "bundled files need a step");
     let log = reloaded.decisions.clone().expect("a recorded decision log");
     let original_key = FailureKey::of(&shrunk.observed);

@@ -10,7 +10,7 @@ use taintsim_scenario::object::KubeObject;
 
 /// `scenarios/` at the workspace root.
 fn scenarios_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")
 }
 
 /// Files that must be there, relative to `scenarios/`. More may be (shrunk regressions).
@@ -52,7 +52,7 @@ fn every_bundled_scenario_should_load() {
     assert!(!files.is_empty(), "no scenario files found");
     let errors: Vec<String> = files
         .iter()
-        .filter_map(|f| load_file(f).err())
+        .filter_map(|f| load_file(f, &taintsim::controllers()).err())
         .map(|e| e.to_string())
         .collect();
     assert!(
@@ -84,7 +84,7 @@ fn the_expected_scenarios_should_be_bundled() {
 fn bundled_scenarios_should_have_unique_names_and_a_description() {
     let mut names = BTreeSet::new();
     for file in bundled() {
-        let s = load_file(&file).unwrap_or_else(|e| panic!("{e}"));
+        let s = load_file(&file, &taintsim::controllers()).unwrap_or_else(|e| panic!("{e}"));
         assert!(
             names.insert(s.name.clone()),
             "{}: duplicate name {:?}",
@@ -144,16 +144,18 @@ fn embedded_objects_should_use_only_known_kubernetes_fields() {
 
 #[test]
 fn the_target_scenarios_should_expect_what_the_races_produce() {
-    let load =
-        |name: &str| load_file(&scenarios_dir().join(name)).unwrap_or_else(|e| panic!("{e}"));
+    let load = |name: &str| {
+        load_file(&scenarios_dir().join(name), &taintsim::controllers())
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
     let panic = load("updatework-panic.json");
-    assert_eq!(panic.behavior.get("queue").as_deref(), Some("v2"));
+    assert_eq!(panic.behavior.get("queue"), Some("v2"));
     assert!(matches!(
         &panic.expect,
         Expectation::Panic { message_contains } if message_contains == "UpdateWork"
     ));
     let fixed = load("updatework-fixed.json");
-    assert_eq!(fixed.behavior.get("queue").as_deref(), Some("v3"));
+    assert_eq!(fixed.behavior.get("queue"), Some("v3"));
     assert_eq!(fixed.expect, Expectation::Pass);
     // The two differ only in the queue version: same objects, same steps.
     assert_eq!(fixed.objects, panic.objects);
@@ -181,7 +183,7 @@ fn with(body: &str) -> String {
 }
 
 fn parse_err(text: &str) -> LoadError {
-    match parse(text, Path::new("bad.json")) {
+    match parse(text, Path::new("bad.json"), &taintsim::controllers()) {
         Ok(_) => panic!("must not parse:\n{text}"),
         Err(e) => e,
     }
@@ -219,6 +221,7 @@ fn a_valid_minimal_scenario_should_parse() {
     let s = parse(
         &with("  \"steps\": [\"wait-for-sync\"]"),
         Path::new("ok.json"),
+        &taintsim::controllers(),
     )
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.name, "bad");
@@ -306,7 +309,7 @@ fn an_unknown_toggle_value_should_list_the_valid_ones() {
         &err,
         6,
         "behavior.handle-pods",
-        &["unknown variant `skip`", "return", "continue"],
+        &["invalid value \"skip\"", "return", "continue"],
     );
     let err = parse_err(&with("  \"behavior\": {\"queue\": \"v9\"}"));
     assert_error(&err, 4, "behavior.queue", &["v9"]);
@@ -319,7 +322,10 @@ fn an_unknown_toggle_key_should_be_named() {
         &err,
         4,
         "behavior.handle_pods",
-        &["unknown field `handle_pods`", "handle-pods"],
+        &[
+            "behavior key \"handle_pods\" does not apply to controller \"v1.33\"",
+            "handle-pods",
+        ],
     );
 }
 
@@ -377,7 +383,7 @@ fn a_bad_seed_range_should_be_named() {
 #[test]
 fn an_unreadable_file_should_name_it_without_a_position() {
     let path = scenarios_dir().join("does-not-exist.json");
-    let err = match load_file(&path) {
+    let err = match load_file(&path, &taintsim::controllers()) {
         Ok(_) => panic!("must not load"),
         Err(e) => e,
     };

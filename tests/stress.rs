@@ -11,7 +11,7 @@ use taintsim_scenario::stress::{StressLimit, StressOptions, stress, stress_run};
 
 fn scenario_file(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../scenarios")
+        .join("scenarios")
         .join(name)
 }
 
@@ -102,12 +102,21 @@ const NIL_TIME_ADDED: &str = r#"{
 }"#;
 
 fn nil_time_added() -> Scenario {
-    load::parse(NIL_TIME_ADDED, Path::new("nil-time-added-panic.json")).expect("valid scenario")
+    load::parse(
+        NIL_TIME_ADDED,
+        Path::new("nil-time-added-panic.json"),
+        &taintsim::controllers(),
+    )
+    .expect("valid scenario")
 }
 
 #[test]
 fn stress_of_the_fixed_initial_eviction_should_pass_every_run() {
-    let scenario = load::load_file(&scenario_file("eviction-initial.json")).expect("loads");
+    let scenario = load::load_file(
+        &scenario_file("eviction-initial.json"),
+        &taintsim::controllers(),
+    )
+    .expect("loads");
     let mut seen = 0;
     let summary = stress(&scenario, &options(3), &mut |p| seen = p.runs).expect("runs");
     assert_eq!(summary.runs, 3);

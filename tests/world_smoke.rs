@@ -26,7 +26,7 @@ fn objects() -> Vec<Object> {
 #[test]
 fn world_should_evict_the_initial_pod() {
     for seed in 0..20 {
-        let mut world = World::builder()
+        let mut world = World::builder(&taintsim::controllers())
             .objects(objects())
             .sim_config(SimConfig::default().seed(seed))
             .build()

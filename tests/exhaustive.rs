@@ -14,7 +14,7 @@ use taintsim_scenario::runner::{
 use taintsim_sim::Outcome;
 
 fn bundled(name: &str) -> Scenario {
-    load_file(&common::bundled(name)).expect("the bundled scenario loads")
+    load_file(&common::bundled(name), &taintsim::controllers()).expect("the bundled scenario loads")
 }
 
 fn options(reduction: Reduction) -> ExhaustiveOptions {
@@ -292,5 +292,6 @@ fn event_race_without_patch() -> Scenario {
         "message": "Device Taint manager: deleting due to NoExecute taint",
         "lastTransitionTime": "2025-03-20T11:00:00Z"
     }]});
-    taintsim_scenario::load::parse(&v.to_string(), &path).expect("still a scenario")
+    taintsim_scenario::load::parse(&v.to_string(), &path, &taintsim::controllers())
+        .expect("still a scenario")
 }

@@ -10,7 +10,6 @@ use taintsim_scenario::generate::{self, Case};
 use taintsim_scenario::load::parse;
 use taintsim_scenario::model::Scenario;
 use taintsim_scenario::runner::{Observed, Schedule, run_schedule};
-use taintsim_timed_worker_queue::QueueVersion;
 
 /// The case RNG seed.
 const RNG_SEED: u64 = 0x7a17_5e1d;
@@ -25,9 +24,11 @@ fn runner(cases: u32) -> TestRunner {
     })
 }
 
-fn scenario_with_queue(case: &Case, queue: QueueVersion) -> Scenario {
+fn scenario_with_queue(case: &Case, queue: &str) -> Scenario {
     let mut s = generate::to_scenario(case);
-    s.behavior.queue = queue;
+    s.behavior = generate::fixed_behavior().with("queue", queue);
+    s.resolve(&taintsim::controllers())
+        .expect("a known queue version");
     s
 }
 
@@ -55,13 +56,14 @@ fn v2_case() -> Case {
 
 #[test]
 fn record_failure_should_write_a_scenario_that_replays_the_failure() {
-    let scenario = scenario_with_queue(&v2_case(), QueueVersion::V2);
+    let scenario = scenario_with_queue(&v2_case(), "v2");
     let seed = (0..500)
         .find(|s| is_update_work_panic(&observe(&scenario, *s)))
         .expect("some seed panics");
     let recorded = generate::record_failure(scenario, seed).expect("records");
     let text = serde_json::to_string_pretty(&recorded).expect("serializes");
-    let reloaded = parse(&text, Path::new("recorded.json")).expect("loads");
+    let reloaded =
+        parse(&text, Path::new("recorded.json"), &taintsim::controllers()).expect("loads");
     let log = reloaded.decisions.clone().expect("a decision log");
     let replay = run_schedule(&reloaded, Schedule::Replay(log), reloaded.explore.max_steps)
         .expect("replays");
@@ -75,7 +77,8 @@ fn record_failure_should_write_a_scenario_that_replays_the_failure() {
 
 #[test]
 fn import_fuzz_artifact_should_refuse_an_input_that_passes() {
-    let err = generate::import_fuzz_artifact(&[]).expect_err("the empty case passes");
+    let err = generate::import_fuzz_artifact(&taintsim::controllers(), &[])
+        .expect_err("the empty case passes");
     assert!(err.contains("passes"), "{err}");
 }
 
@@ -84,7 +87,7 @@ fn any_bytes_should_decode_to_a_case_the_fixed_controller_passes() {
     let mut runner = runner(64);
     let bytes = proptest::collection::vec(proptest::num::u8::ANY, 0..2048);
     let result = runner.run(&bytes, |data| {
-        match generate::check_fixed(&generate::decode(&data)) {
+        match generate::check_fixed(&taintsim::controllers(), &generate::decode(&data)) {
             generate::FuzzVerdict::Pass => Ok(()),
             generate::FuzzVerdict::Failure { message, .. } => Err(TestCaseError::fail(message)),
         }
@@ -112,13 +115,14 @@ fn encode_should_give_the_bytes_that_decode_to_the_case() {
 
 /// A fuzz input written through the target's own decoder (not a saved artifact, which would
 /// break when the generators change): the queue-v2 case under the first seed whose run panics.
-fn v2_artifact() -> (Vec<u8>, taintsim_controller_device::behavior::Behavior) {
-    let behavior = generate::behavior_with("queue=v2").expect("a valid override");
+fn v2_artifact() -> (Vec<u8>, taintsim::plugin::Behavior) {
+    let behavior =
+        generate::behavior_with(&taintsim::controllers(), "queue=v2").expect("a valid override");
     let case = (0..500)
         .map(|seed| Case { seed, ..v2_case() })
         .find(|c| {
             matches!(
-                generate::check_with(c, behavior),
+                generate::check_with(&taintsim::controllers(), c, behavior.clone()),
                 generate::FuzzVerdict::Failure { observed: Some(ref o), .. } if is_update_work_panic(o)
             )
         })
@@ -135,10 +139,12 @@ fn v2_artifact() -> (Vec<u8>, taintsim_controller_device::behavior::Behavior) {
 #[test]
 fn import_fuzz_artifact_should_write_a_scenario_that_replays_the_failure() {
     let (bytes, behavior) = v2_artifact();
-    let scenario = generate::import_fuzz_artifact_with(&bytes, behavior).expect("imports");
+    let scenario = generate::import_fuzz_artifact_with(&taintsim::controllers(), &bytes, behavior)
+        .expect("imports");
     let text = serde_json::to_string_pretty(&scenario).expect("serializes");
-    let reloaded = parse(&text, Path::new("imported.json")).expect("loads");
-    assert_eq!(reloaded.behavior.get("queue").as_deref(), Some("v2"));
+    let reloaded =
+        parse(&text, Path::new("imported.json"), &taintsim::controllers()).expect("loads");
+    assert_eq!(reloaded.behavior.get("queue"), Some("v2"));
     let log = reloaded.decisions.clone().expect("a decision log");
     let replay = run_schedule(&reloaded, Schedule::Replay(log), reloaded.explore.max_steps)
         .expect("replays");
@@ -149,15 +155,15 @@ fn import_fuzz_artifact_should_write_a_scenario_that_replays_the_failure() {
     );
     assert!(replay.observed.matches(&reloaded.expect));
     // On the fixed controller the same input passes: nothing to import.
-    assert!(generate::import_fuzz_artifact(&bytes).is_err());
+    assert!(generate::import_fuzz_artifact(&taintsim::controllers(), &bytes).is_err());
 }
 
 #[test]
 fn behavior_with_should_reject_bad_overrides() {
-    assert!(generate::behavior_with("").is_ok());
-    let err = generate::behavior_with("queue").expect_err("no value");
+    assert!(generate::behavior_with(&taintsim::controllers(), "").is_ok());
+    let err = generate::behavior_with(&taintsim::controllers(), "queue").expect_err("no value");
     assert!(err.contains("KEY=VALUE"), "{err}");
-    let err = generate::behavior_with("nope=1").expect_err("unknown key");
+    let err = generate::behavior_with(&taintsim::controllers(), "nope=1").expect_err("unknown key");
     assert!(err.contains(generate::FUZZ_SET_ENV), "{err}");
 }
 
@@ -171,7 +177,7 @@ fn write_fuzz_seeds() {
     if std::env::var("TAINTSIM_WRITE_FUZZ_SEEDS").is_err() {
         return;
     }
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds/event_sequence");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/event_sequence");
     let mut runner = runner(16);
     let strategy = case(GenOptions::default());
     for n in 0..16 {

@@ -1,16 +1,17 @@
 //! The informer listeners of the 1.33 controller: Kubernetes objects in, the controller's
-//! internal model out (spec §2.3). The claim and pod handlers listen on their informers; the
-//! slice handler listens on the resourceslicetracker, which merges DeviceTaintRules into the
-//! slices and forwards synthetic slice events once the controller has registered with it.
+//! internal model out (upstream `Run`). The claim and pod handlers listen on their informers;
+//! the slice handler listens on the resourceslicetracker, which merges DeviceTaintRules into
+//! the slices and forwards synthetic slice events once the controller has registered with it.
 
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Pod;
 use taintsim_api::{Notification, Object};
-use taintsim_controller_device::controller::Controller;
-use taintsim_controller_device::model::{Claim, Slice, TaintRule};
-use taintsim_controller_device::slice_tracker::{SliceEvent, SliceTracker};
 use taintsim_seam::sync::Mutex;
+
+use crate::controller::Controller;
+use crate::model::{Claim, Slice, TaintRule};
+use crate::slice_tracker::{SliceEvent, SliceTracker};
 
 /// The claim as the controller sees it, whichever API version it was written in.
 pub fn claim_of(object: &Object) -> Option<Claim> {
@@ -129,7 +130,7 @@ impl TrackerGlue {
     }
 
     /// Registers the controller's slice handler: replays every effective slice as an Add and
-    /// returns only when that is done (spec §2.3 step 5). Returns how many slices it replayed.
+    /// returns only when that is done (upstream `Run`: registering replays every slice before it returns). Returns how many slices it replayed.
     pub fn register(&self) -> usize {
         let slices: Vec<Slice> = {
             let mut s = self.state.lock();

@@ -11,11 +11,12 @@ use taintsim_scenario::runner::{ExploreOptions, explore};
 const SEEDS: u64 = 1000;
 
 fn check(file: &str) {
-    let scenario = load_file(&common::bundled(file)).expect("the bundled scenario loads");
+    let scenario = load_file(&common::bundled(file), &taintsim::controllers())
+        .expect("the bundled scenario loads");
     assert_eq!(scenario.expect, Expectation::Pass, "{file} expects a pass");
     assert_eq!(
-        scenario.behavior.queue.to_string(),
-        "v3",
+        scenario.controller().and_then(|r| r.behavior.get("queue")),
+        Some("v3"),
         "{file} runs the fixed queue"
     );
     let options = ExploreOptions {

@@ -21,13 +21,14 @@ pub fn fixture(name: &str) -> PathBuf {
 /// A bundled scenario under the workspace's `scenarios/`.
 pub fn bundled(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../scenarios")
+        .join("scenarios")
         .join(name)
 }
 
 /// The world the determinism tests run: TestEviction/update with the fixed controller.
 pub fn determinism_world() -> Scenario {
-    load_file(&fixture("determinism-world.json")).expect("the fixture loads")
+    load_file(&fixture("determinism-world.json"), &taintsim::controllers())
+        .expect("the fixture loads")
 }
 
 /// The trace hash of one random schedule.

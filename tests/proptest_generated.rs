@@ -16,8 +16,7 @@
 use std::path::{Path, PathBuf};
 
 use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestCaseError, TestError, TestRunner};
-use taintsim_controller_device::behavior::HandlePods;
-use taintsim_controller_device::behavior::{Behavior, PodUpdateFilter, Retries, TolerationEffect};
+use taintsim::plugin::Behavior;
 use taintsim_scenario::generate::strategy::{GenOptions, case};
 use taintsim_scenario::generate::{self, Case};
 use taintsim_scenario::load::{find_scenarios, load_file, parse};
@@ -27,7 +26,6 @@ use taintsim_scenario::runner::{
     ExploreOptions, Observed, RunResult, Schedule, explore, run_schedule,
 };
 use taintsim_scenario::shrink::{ShrinkOptions, shrink};
-use taintsim_timed_worker_queue::QueueVersion;
 
 /// The case RNG seed unless `PROPTEST_RNG_SEED` is set.
 const RNG_SEED: u64 = 0x7a17_5e1d;
@@ -75,7 +73,14 @@ fn schedule_seed(case: &Case, i: u64) -> u64 {
 fn scenario_with(case: &Case, behavior: Behavior) -> Scenario {
     let mut s = generate::to_scenario(case);
     s.behavior = behavior;
+    s.resolve(&taintsim::controllers())
+        .expect("a known behaviour");
     s
+}
+
+/// `case` as a scenario of the fixed controller.
+fn fixed_scenario(case: &Case) -> Scenario {
+    scenario_with(case, generate::fixed_behavior())
 }
 
 fn run(scenario: &Scenario, seed: u64) -> RunResult {
@@ -96,7 +101,7 @@ fn fixed_controller_should_satisfy_every_oracle() {
     let cases = env_u32("PROPTEST_CASES").unwrap_or(256);
     let mut runner = runner(config(cases));
     let result = runner.run(&case(GenOptions::default()), |c| {
-        let scenario = generate::to_scenario(&c);
+        let scenario = fixed_scenario(&c);
         let observed = observe(&scenario, scenario.explore.seeds.start);
         if observed.is_pass() {
             Ok(())
@@ -106,10 +111,10 @@ fn fixed_controller_should_satisfy_every_oracle() {
     });
     if let Err(TestError::Fail(why, minimal)) = result {
         let minimal = generate::minimize(&minimal, |c| {
-            let scenario = generate::to_scenario(c);
+            let scenario = fixed_scenario(c);
             !observe(&scenario, scenario.explore.seeds.start).is_pass()
         });
-        let scenario = generate::to_scenario(&minimal);
+        let scenario = fixed_scenario(&minimal);
         let text = serde_json::to_string_pretty(&scenario).expect("serializes");
         let dir = artifact_dir();
         let path = dir.join(format!("{}.json", scenario.name));
@@ -150,10 +155,8 @@ struct Toggle {
     marks: &'static [&'static str],
 }
 
-fn fixed_with(f: impl FnOnce(&mut Behavior)) -> Behavior {
-    let mut b = generate::fixed_behavior();
-    f(&mut b);
-    b
+fn fixed_with(key: &str, value: &str) -> Behavior {
+    generate::fixed_behavior().with(key, value)
 }
 
 fn is_update_work_panic(o: &Observed) -> bool {
@@ -168,7 +171,7 @@ fn toggles() -> Vec<Toggle> {
     vec![
         Toggle {
             name: "queue-v2",
-            behavior: fixed_with(|b| b.queue = QueueVersion::V2),
+            behavior: fixed_with("queue", "v2"),
             options: GenOptions::default(),
             expected: |r| is_update_work_panic(&r.observed),
             baseline: None,
@@ -180,7 +183,7 @@ fn toggles() -> Vec<Toggle> {
         },
         Toggle {
             name: "queue-v0",
-            behavior: fixed_with(|b| b.queue = QueueVersion::V0),
+            behavior: fixed_with("queue", "v0"),
             options: GenOptions::default(),
             // The stale nil entry itself: the work finished after the pod's Delete
             // notification removed its key, v0 stored nil again, and a later UpdateWork for a
@@ -198,7 +201,7 @@ fn toggles() -> Vec<Toggle> {
         },
         Toggle {
             name: "queue-v3",
-            behavior: fixed_with(|b| b.queue = QueueVersion::V3),
+            behavior: fixed_with("queue", "v3"),
             options: GenOptions::default(),
             expected: |r| is_violation(r, OracleName::NoEarlyEviction),
             baseline: None,
@@ -210,7 +213,7 @@ fn toggles() -> Vec<Toggle> {
         },
         Toggle {
             name: "pod-update-filter-claim-statuses",
-            behavior: fixed_with(|b| b.pod_update_filter = PodUpdateFilter::ClaimStatuses),
+            behavior: fixed_with("pod-update-filter", "claim-statuses"),
             options: GenOptions::default(),
             expected: |r| is_violation(r, OracleName::EventualEviction),
             baseline: None,
@@ -222,7 +225,7 @@ fn toggles() -> Vec<Toggle> {
         },
         Toggle {
             name: "handle-pods-return",
-            behavior: fixed_with(|b| b.handle_pods = HandlePods::Return),
+            behavior: fixed_with("handle-pods", "return"),
             options: GenOptions::default(),
             expected: |r| is_violation(r, OracleName::EventualEviction),
             baseline: None,
@@ -234,7 +237,7 @@ fn toggles() -> Vec<Toggle> {
         },
         Toggle {
             name: "retries-fixed",
-            behavior: fixed_with(|b| b.retries = Retries::Fixed),
+            behavior: fixed_with("retries", "fixed"),
             options: GenOptions::default(),
             expected: |r| is_violation(r, OracleName::EventualEviction),
             baseline: None,
@@ -252,7 +255,7 @@ fn toggles() -> Vec<Toggle> {
                 ..GenOptions::default()
             },
             expected: |r| is_violation(r, OracleName::NoEarlyEviction),
-            baseline: Some(fixed_with(|b| b.toleration_effect = TolerationEffect::Any)),
+            baseline: Some(fixed_with("toleration-effect", "any")),
             budget: 500,
             seeds: TOGGLE_SEEDS,
             bound: 4,
@@ -264,8 +267,8 @@ fn toggles() -> Vec<Toggle> {
 
 /// The seed under which `case` shows the toggle's failure (and the baseline passes).
 fn failing_seed(toggle: &Toggle, case: &Case, seeds: u64) -> Option<u64> {
-    let scenario = scenario_with(case, toggle.behavior);
-    let baseline = toggle.baseline.map(|b| scenario_with(case, b));
+    let scenario = scenario_with(case, toggle.behavior.clone());
+    let baseline = toggle.baseline.clone().map(|b| scenario_with(case, b));
     (0..seeds).map(|i| schedule_seed(case, i)).find(|seed| {
         (toggle.expected)(&run(&scenario, *seed))
             && baseline
@@ -393,14 +396,14 @@ fn toleration_effect_quirk_should_be_found_and_shrunk() {
 
 #[test]
 fn empty_effect_tolerations_should_pass_with_toleration_effect_any() {
-    let behavior = fixed_with(|b| b.toleration_effect = TolerationEffect::Any);
+    let behavior = fixed_with("toleration-effect", "any");
     let options = GenOptions {
         empty_effect: true,
         ..GenOptions::default()
     };
     let mut runner = runner(config(env_u32("PROPTEST_CASES").unwrap_or(256) / 4));
     let result = runner.run(&case(options), |c| {
-        let scenario = scenario_with(&c, behavior);
+        let scenario = scenario_with(&c, behavior.clone());
         let observed = observe(&scenario, scenario.explore.seeds.start);
         if observed.is_pass() {
             Ok(())
@@ -415,27 +418,27 @@ fn empty_effect_tolerations_should_pass_with_toleration_effect_any() {
 fn to_scenario_should_round_trip_through_the_scenario_format() {
     let mut runner = runner(config(64));
     let result = runner.run(&case(GenOptions::default()), |c| {
-        let scenario = generate::to_scenario(&c);
+        let scenario = fixed_scenario(&c);
         let text = serde_json::to_string_pretty(&scenario).expect("serializes");
-        let reloaded = parse(&text, Path::new("generated.json"))
+        let reloaded = parse(&text, Path::new("generated.json"), &taintsim::controllers())
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         let again = serde_json::to_string_pretty(&reloaded).expect("serializes");
         proptest::prop_assert_eq!(text, again);
-        proptest::prop_assert_eq!(generate::to_scenario(&c).steps.len(), scenario.steps.len());
+        proptest::prop_assert_eq!(fixed_scenario(&c).steps.len(), scenario.steps.len());
         Ok(())
     });
     result.expect("generated scenarios are valid scenario files");
 }
 
 fn regressions_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/regressions")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/regressions")
 }
 
 #[test]
 fn regression_scenarios_should_replay_their_expectation() {
     let files = find_scenarios(&regressions_dir()).expect("scenarios/regressions exists");
     for path in files {
-        let scenario = load_file(&path).unwrap_or_else(|e| panic!("{e}"));
+        let scenario = load_file(&path, &taintsim::controllers()).unwrap_or_else(|e| panic!("{e}"));
         let max_steps = scenario.explore.max_steps;
         match &scenario.decisions {
             Some(log) => {
@@ -530,7 +533,7 @@ fn write_mixed_generations_regression() {
         wait_for_sync: true,
         ..case
     };
-    let mut scenario = generate::to_scenario(&case);
+    let mut scenario = fixed_scenario(&case);
     for o in &mut scenario.objects {
         if let taintsim_api::Object::SliceV1beta1(slice) = &mut o.0
             && slice.metadata.name.as_deref() == Some("slice-1")

@@ -8,7 +8,11 @@ use taintsim_scenario::model::{Scenario, SeedRange, StrategyName};
 use taintsim_scenario::runner::{ExploreOptions, Observed, Schedule, explore, run_schedule};
 
 fn panic_scenario() -> Scenario {
-    load_file(&common::bundled("updatework-panic.json")).expect("loads")
+    load_file(
+        &common::bundled("updatework-panic.json"),
+        &taintsim::controllers(),
+    )
+    .expect("loads")
 }
 
 /// Schedules until the first failure, exploring `len` seeds from `base`.

@@ -1,6 +1,8 @@
 //! The reference answer to "when must this pod be evicted?", computed from what the API server
 //! holds right now, independently of what the controller has seen.
 //!
+//! Interim: this model still reuses the controller's own eviction-time, pool and rule code.
+//!
 //! It follows the documented semantics of device taints and tolerations (spec §1.1, §2.6,
 //! §2.7), not the controller's internal state: the claims that really are allocated and
 //! reserved for the pod, the taints that really are on their devices (slices at the pool's
@@ -9,26 +11,33 @@
 //! "NoExecute only" quirk (spec §6 entry 20) is a divergence the oracle should see.
 
 use k8s_openapi::api::core::v1::Pod;
-use taintsim_api::{ApiServer, Kind};
-use taintsim_controller_device::behavior::{Behavior, TolerationEffect};
-use taintsim_controller_device::eviction_time::claim_eviction_time;
-use taintsim_controller_device::model::{Slice, TaintRule, pod_node_name, pod_uid};
-use taintsim_controller_device::pools::Pools;
-use taintsim_controller_device::slice_tracker::apply_rules;
+use taintsim_api::Kind;
+use taintsim_plugin::{Cluster, Due, DueView, Reference};
 use taintsim_seam::runtime::Timestamp;
 
-use crate::world::glue::{claim_of, rule_of, slice_of};
+use super::handlers::{claim_of, rule_of, slice_of};
+use crate::behavior::{Behavior, TolerationEffect};
+use crate::eviction_time::claim_eviction_time;
+use crate::model::{Slice, TaintRule, pod_node_name, pod_uid};
+use crate::pools::Pools;
+use crate::slice_tracker::apply_rules;
 
-/// The reference eviction time of one pod.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Due {
-    /// The pod must not be evicted.
-    Never,
-    /// The pod must be evicted at this time.
-    At(Timestamp),
-    /// The world holds something the reference cannot judge (a NoExecute taint without
-    /// `timeAdded`); oracles that need the answer skip the pod.
-    Unknown(String),
+/// The device reference model.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DeviceReference;
+
+impl Reference for DeviceReference {
+    fn inputs(&self) -> &'static [Kind] {
+        &[
+            Kind::ResourceClaim,
+            Kind::ResourceSlice,
+            Kind::DeviceTaintRule,
+        ]
+    }
+
+    fn view(&self, cluster: &dyn Cluster) -> Box<dyn DueView> {
+        Box::new(DeviceView::read(cluster))
+    }
 }
 
 /// Taints and rules as they are on the server now, ready for eviction-time lookups.
@@ -38,15 +47,15 @@ pub struct DeviceView {
 }
 
 impl DeviceView {
-    /// Reads every slice and rule from `server` without counting API calls.
-    pub fn read(server: &ApiServer) -> Self {
-        let rules: Vec<TaintRule> = server
-            .peek_all(Kind::DeviceTaintRule)
+    /// Reads every slice and rule from `cluster`.
+    pub fn read(cluster: &dyn Cluster) -> Self {
+        let rules: Vec<TaintRule> = cluster
+            .list(Kind::DeviceTaintRule)
             .iter()
             .filter_map(rule_of)
             .collect();
-        let slices: Vec<Slice> = server
-            .peek_all(Kind::ResourceSlice)
+        let slices: Vec<Slice> = cluster
+            .list(Kind::ResourceSlice)
             .iter()
             .filter_map(slice_of)
             .map(|s| apply_rules(&s, &rules))
@@ -70,9 +79,10 @@ impl DeviceView {
             missing_time,
         }
     }
+}
 
-    /// When `pod` must be evicted, by the reference semantics.
-    pub fn due(&self, server: &ApiServer, pod: &Pod) -> Due {
+impl DueView for DeviceView {
+    fn due(&self, cluster: &dyn Cluster, pod: &Pod) -> Due {
         if pod_node_name(pod).is_empty() {
             return Due::Never;
         }
@@ -109,8 +119,8 @@ impl DeviceView {
                 }
                 (None, None) => continue,
             };
-            let Some(claim) = server
-                .peek(Kind::ResourceClaim, namespace, &name)
+            let Some(claim) = cluster
+                .get(Kind::ResourceClaim, namespace, &name)
                 .and_then(|o| claim_of(&o))
             else {
                 continue;

@@ -1,0 +1,201 @@
+//! The device controller as a taintsim plug-in ([`DeviceTaintEviction`]): its behaviour keys,
+//! the kinds and listeners it uses, how it starts ([`run`]), and the reference model the
+//! oracles judge it against ([`reference`]).
+
+mod handlers;
+mod reference;
+mod run;
+
+use std::sync::Arc;
+
+use taintsim_api::{Kind, Object, Registration};
+use taintsim_plugin::{
+    Behavior as Keys, BehaviorKey, ControllerPlugin, Env, EvictionEvent, Generation, MarkDoc,
+    MetricNames, Reference, Running,
+};
+use taintsim_timed_worker_queue::Slot;
+
+pub use handlers::{claim_of, pod_of, rule_of, slice_of};
+pub use reference::{DeviceReference, DeviceView};
+
+use crate::behavior::Behavior;
+use crate::controller::{Controller, ControllerDeps};
+use crate::events::{EVENT_REASON, MARKING_FOR_DELETION, TEST_CONTROLLER_NAME};
+use crate::{controller, eviction_time, metrics, worker};
+
+/// The `controller` value of the 1.33 generation.
+pub const V1_33: &str = "v1.33";
+
+const GENERATIONS: [Generation; 1] = [Generation {
+    name: V1_33,
+    doc: "the 1.33 device taint eviction controller on TimedWorkerQueue (device_taint_eviction.go @ ab3cec07 and the fixes of #130947)",
+}];
+
+const MARKS: [MarkDoc; 15] = [
+    MarkDoc {
+        name: controller::MARK_POD_UPDATE_FILTERED,
+        doc: "handlePodChange dropped a pod update",
+    },
+    MarkDoc {
+        name: controller::MARK_NODE_NAME_CHANGE_DROPPED,
+        doc: "pod-update-filter claim-statuses dropped an update that changed spec.nodeName",
+    },
+    MarkDoc {
+        name: controller::MARK_NODE_NAME_CHANGE_HANDLED,
+        doc: "an update was handled only because spec.nodeName changed",
+    },
+    MarkDoc {
+        name: controller::MARK_HANDLE_PODS_RETURN,
+        doc: "handle-pods return stopped at a stale consumer",
+    },
+    MarkDoc {
+        name: controller::MARK_HANDLE_PODS_ABANDONED,
+        doc: "handle-pods return left later pod consumers unhandled",
+    },
+    MarkDoc {
+        name: controller::MARK_HANDLE_PODS_CONTINUE,
+        doc: "handle-pods continue skipped a stale consumer",
+    },
+    MarkDoc {
+        name: controller::MARK_POD_NOT_SCHEDULED,
+        doc: "handlePod ignored a pod that is not scheduled",
+    },
+    MarkDoc {
+        name: eviction_time::MARK_EMPTY_EFFECT_IGNORED,
+        doc: "a toleration with an empty effect was ignored for eviction",
+    },
+    MarkDoc {
+        name: eviction_time::MARK_EMPTY_EFFECT_COUNTED,
+        doc: "toleration-effect any counted a toleration with an empty effect",
+    },
+    MarkDoc {
+        name: eviction_time::MARK_NIL_TIME_ADDED_IGNORED,
+        doc: "a NoExecute taint without timeAdded gave no eviction time",
+    },
+    MarkDoc {
+        name: eviction_time::MARK_NIL_TIME_ADDED_PANIC,
+        doc: "a NoExecute taint without timeAdded met a finite toleration (upstream dereferences nil)",
+    },
+    MarkDoc {
+        name: eviction_time::MARK_SECONDS_OVERFLOW,
+        doc: "tolerationSeconds overflowed the time arithmetic",
+    },
+    MarkDoc {
+        name: worker::MARK_ABANDONED,
+        doc: "retries fixed gave up after 5 attempts",
+    },
+    MarkDoc {
+        name: worker::MARK_DURABLE_BEYOND_FIXED,
+        doc: "retries durable went on beyond 5 attempts",
+    },
+    MarkDoc {
+        name: worker::MARK_UID_MISMATCH,
+        doc: "the worker found a pod with another UID under the name (treated as NotFound)",
+    },
+];
+
+/// The DRA device taint eviction controller as a plug-in.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DeviceTaintEviction;
+
+/// A started device controller.
+struct DeviceRunning {
+    controller: Arc<Controller>,
+    registrations: Vec<Registration>,
+}
+
+impl Running for DeviceRunning {
+    fn has_synced(&self) -> bool {
+        self.controller.has_synced()
+    }
+
+    fn registrations(&self) -> Vec<Registration> {
+        self.registrations.clone()
+    }
+
+    fn idle(&self) -> bool {
+        self.controller.queue().is_none_or(|q| {
+            q.running_workers() == 0
+                && q.entries()
+                    .iter()
+                    .all(|(_, slot)| matches!(slot, Slot::Finished))
+        })
+    }
+}
+
+impl ControllerPlugin for DeviceTaintEviction {
+    fn name(&self) -> &'static str {
+        "device-taint-eviction"
+    }
+
+    fn generations(&self) -> &'static [Generation] {
+        &GENERATIONS
+    }
+
+    fn keys(&self, _generation: &str) -> &'static [BehaviorKey] {
+        Behavior::keys()
+    }
+
+    fn kinds(&self, _behavior: &Keys) -> Vec<Kind> {
+        vec![
+            Kind::Pod,
+            Kind::ResourceClaim,
+            Kind::ResourceSlice,
+            Kind::DeviceTaintRule,
+        ]
+    }
+
+    fn listeners(&self, _behavior: &Keys) -> Vec<(&'static str, Kind)> {
+        vec![
+            ("pod-handler", Kind::Pod),
+            ("claim-handler", Kind::ResourceClaim),
+            ("slice-tracker", Kind::ResourceSlice),
+            ("rule-tracker", Kind::DeviceTaintRule),
+        ]
+    }
+
+    fn accepts(&self, _behavior: &Keys, _object: &Object) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn component(&self) -> &'static str {
+        TEST_CONTROLLER_NAME
+    }
+
+    fn start(&self, env: Env) -> Arc<dyn Running> {
+        let behavior = Behavior::from_keys(&env.behavior).unwrap_or_default();
+        let pods = Arc::new(env.informers.of(Kind::Pod).lister());
+        let controller = Controller::new(ControllerDeps {
+            rt: env.rt.clone(),
+            client: env.client,
+            pods,
+            recorder: env.recorder,
+            metrics: env.metrics,
+            behavior,
+        });
+        let registrations = run::start(&env.rt, &env.informers, &controller);
+        Arc::new(DeviceRunning {
+            controller,
+            registrations,
+        })
+    }
+
+    fn metric_names(&self) -> MetricNames {
+        metrics::NAMES
+    }
+
+    fn marks(&self) -> &'static [MarkDoc] {
+        &MARKS
+    }
+
+    fn eviction_event(&self) -> EvictionEvent {
+        EvictionEvent {
+            reason: EVENT_REASON,
+            message_prefix: MARKING_FOR_DELETION,
+        }
+    }
+
+    fn reference(&self, _behavior: &Keys) -> Arc<dyn Reference> {
+        Arc::new(DeviceReference)
+    }
+}

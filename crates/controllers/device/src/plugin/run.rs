@@ -1,0 +1,105 @@
+//! Upstream's `Run` for the 1.33 controller: register the claim and pod handlers and the
+//! tracker's informer handlers, then, in a `controller` task, wait until every informer and
+//! handler has synced, register the slice handler with the tracker (which replays every slice
+//! as an Add before it returns) and set `hasSynced`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use taintsim_api::{Informer, Kind, Registration};
+use taintsim_plugin::Informers;
+use taintsim_seam::runtime::{Runtime, StepLabel};
+
+use super::handlers::{self, TrackerGlue};
+use crate::controller::Controller;
+
+/// How often the `controller` task looks again whether everything has synced, in virtual time.
+const SYNC_POLL: Duration = Duration::from_millis(10);
+
+/// What a handler body touches: the handler mutex, the queue, the event queue, and (for
+/// handlers that call `handlePods`) the pod lister.
+fn handler_touches(reads_pod_lister: bool) -> Vec<String> {
+    let mut t = vec![
+        "controller".to_owned(),
+        "queue".to_owned(),
+        "events".to_owned(),
+    ];
+    if reads_pod_lister {
+        t.push("cache/pods".to_owned());
+    }
+    t
+}
+
+/// Registers the handlers (claims, pods, then the tracker's slices and rules) and spawns the
+/// `controller` task. Returns the registrations, in that order.
+pub(super) fn start(
+    rt: &Arc<dyn Runtime>,
+    informers: &Informers,
+    controller: &Arc<Controller>,
+) -> Vec<Registration> {
+    let tracker = TrackerGlue::new(controller.clone());
+    let c = controller.clone();
+    let claims = informers.of(Kind::ResourceClaim).add_listener(
+        "claim-handler",
+        handler_touches(true),
+        Arc::new(move |n| handlers::on_claim(&c, &n)),
+    );
+    let c = controller.clone();
+    let pods = informers.of(Kind::Pod).add_listener(
+        "pod-handler",
+        handler_touches(false),
+        Arc::new(move |n| handlers::on_pod(&c, &n)),
+    );
+    let mut tracker_touches = handler_touches(true);
+    tracker_touches.push("tracker".to_owned());
+    let t = tracker.clone();
+    let slices = informers.of(Kind::ResourceSlice).add_listener(
+        "slice-tracker",
+        tracker_touches.clone(),
+        Arc::new(move |n| t.on_slice(&n)),
+    );
+    let t = tracker.clone();
+    let rules = informers.of(Kind::DeviceTaintRule).add_listener(
+        "rule-tracker",
+        tracker_touches,
+        Arc::new(move |n| t.on_rule(&n)),
+    );
+    let registrations = vec![claims, pods, slices, rules];
+    spawn_run(rt, informers, &registrations, tracker, controller);
+    registrations
+}
+
+fn synced(informers: &[Informer], registrations: &[Registration]) -> bool {
+    informers.iter().all(Informer::has_synced) && registrations.iter().all(Registration::has_synced)
+}
+
+/// The `controller` task: `Run` after the handlers are registered.
+fn spawn_run(
+    rt: &Arc<dyn Runtime>,
+    informers: &Informers,
+    registrations: &[Registration],
+    tracker: TrackerGlue,
+    controller: &Arc<Controller>,
+) {
+    let informers: Vec<Informer> = informers.iter().cloned().collect();
+    let registrations = registrations.to_vec();
+    let (controller, sleeper) = (controller.clone(), rt.clone());
+    rt.spawn(
+        "controller".to_owned(),
+        Box::pin(async move {
+            while !synced(&informers, &registrations) {
+                sleeper.sleep(SYNC_POLL).await;
+            }
+            tracing::info!("Underlying informers have synced");
+            let touches = handler_touches(true)
+                .into_iter()
+                .chain(["tracker".to_owned()]);
+            sleeper
+                .step(StepLabel::with_touches("register slice handler", touches))
+                .await;
+            let replayed = tracker.register();
+            tracing::debug!(replayed, "slice handler registered");
+            controller.set_has_synced(true);
+        }),
+    );
+}
