@@ -32,7 +32,7 @@ loom:
 
 # The fixed-controller proptest properties with 10 000 generated cases (`cargo test` runs 256).
 proptest-long CASES="10000":
-    PROPTEST_CASES={{CASES}} cargo test --release -p taintsim-scenario --test proptest_generated -- --nocapture fixed_controller_should_satisfy_every_oracle empty_effect_tolerations_should_pass
+    PROPTEST_CASES={{CASES}} cargo test --release -p taintsim --test proptest_generated -- --nocapture fixed_controller_should_satisfy_every_oracle empty_effect_tolerations_should_pass
 
 # Fuzz one cargo fuzz target (event_sequence, scenario_file) for SECONDS, on the stable
 # toolchain (SANITIZER=none); SANITIZER=address builds with AddressSanitizer through

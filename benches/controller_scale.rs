@@ -24,9 +24,9 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use serde_json::{Value, json};
+use taintsim_check::{Observed, Schedule, run_schedule};
 use taintsim_scenario::load;
 use taintsim_scenario::model::Scenario;
-use taintsim_scenario::runner::{Observed, Schedule, run_schedule};
 
 use support::{Samples, human, result, target};
 

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use taintsim_scenario::runner::{Schedule, run_schedule};
+use taintsim_check::{Schedule, run_schedule};
 use taintsim_sim::{RandomStrategy, Sim, SimConfig, StepLabel};
 
 use support::{Samples, human, result, target};

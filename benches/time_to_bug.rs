@@ -18,9 +18,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
+use taintsim_check::{ExploreOptions, explore};
 use taintsim_scenario::model::{Scenario, SeedRange, StrategyName};
-use taintsim_scenario::runner::{ExploreOptions, explore};
-use taintsim_scenario::stress::{StressOptions, stress_run};
+use taintsim_stress::{StressOptions, stress_run};
 
 use support::{Samples, human, result, target};
 

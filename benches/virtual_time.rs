@@ -14,8 +14,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use taintsim_scenario::runner::{Schedule, run_schedule};
-use taintsim_scenario::stress::{StressOptions, stress_run};
+use taintsim_check::{Schedule, run_schedule};
+use taintsim_stress::{StressOptions, stress_run};
 
 use support::{Samples, human, result, target};
 

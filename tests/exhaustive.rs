@@ -5,12 +5,12 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use taintsim_scenario::load::load_file;
-use taintsim_scenario::model::{ActorStep, Scenario};
-use taintsim_scenario::runner::{
+use taintsim_check::{
     ExhaustiveOptions, ExhaustiveSummary, Observed, Reduction, RunResult, STARTUP_END, Schedule,
     explore_exhaustive, explore_exhaustive_each, observed_resources, run_schedule,
 };
+use taintsim_scenario::load::load_file;
+use taintsim_scenario::model::{ActorStep, Scenario};
 use taintsim_sim::Outcome;
 
 fn bundled(name: &str) -> Scenario {

@@ -1,15 +1,15 @@
-//! The fuzz side of [`taintsim_scenario::generate`]: the bytes the `event_sequence` target
+//! The fuzz side of [`taintsim_generate`]: the bytes the `event_sequence` target
 //! decodes ([`generate::encode`] is the inverse of its decoding), importing a crash artifact
 //! into a scenario file that replays the failure, and recording a failing schedule.
 
 use std::path::Path;
 
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRunner};
-use taintsim_scenario::generate::strategy::{GenOptions, case};
-use taintsim_scenario::generate::{self, Case};
+use taintsim_check::{Observed, Schedule, run_schedule};
+use taintsim_generate::strategy::{GenOptions, case};
+use taintsim_generate::{self as generate, Case};
 use taintsim_scenario::load::parse;
 use taintsim_scenario::model::Scenario;
-use taintsim_scenario::runner::{Observed, Schedule, run_schedule};
 
 /// The case RNG seed.
 const RNG_SEED: u64 = 0x7a17_5e1d;

@@ -1,4 +1,4 @@
-//! proptest over generated worlds and event sequences ([`taintsim_scenario::generate`]).
+//! proptest over generated worlds and event sequences ([`taintsim_generate`]).
 //!
 //! - The fixed controller ([`generate::fixed_behavior`]) passes every oracle on every
 //!   generated case: 256 cases, or `PROPTEST_CASES` (`just proptest-long` sets 10 000).
@@ -11,21 +11,19 @@
 //! Runs are deterministic: the case RNG is seeded (override with `PROPTEST_RNG_SEED`), and each
 //! case runs its schedule seeds. `TAINTSIM_WRITE_REGRESSIONS=1 cargo test -p taintsim-scenario
 //! --test proptest_generated -- --ignored` rewrites the regression files from the toggles'
-//! counterexamples, shrunk again by `taintsim_scenario::shrink`.
+//! counterexamples, shrunk again by `taintsim_shrink`.
 
 use std::path::{Path, PathBuf};
 
 use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestCaseError, TestError, TestRunner};
 use taintsim::plugin::Behavior;
-use taintsim_scenario::generate::strategy::{GenOptions, case};
-use taintsim_scenario::generate::{self, Case};
+use taintsim_check::oracle::OracleName;
+use taintsim_check::{ExploreOptions, Observed, RunResult, Schedule, explore, run_schedule};
+use taintsim_generate::strategy::{GenOptions, case};
+use taintsim_generate::{self as generate, Case};
 use taintsim_scenario::load::{find_scenarios, load_file, parse};
 use taintsim_scenario::model::Scenario;
-use taintsim_scenario::oracle::OracleName;
-use taintsim_scenario::runner::{
-    ExploreOptions, Observed, RunResult, Schedule, explore, run_schedule,
-};
-use taintsim_scenario::shrink::{ShrinkOptions, shrink};
+use taintsim_shrink::{ShrinkOptions, shrink};
 
 /// The case RNG seed unless `PROPTEST_RNG_SEED` is set.
 const RNG_SEED: u64 = 0x7a17_5e1d;
@@ -148,7 +146,7 @@ struct Toggle {
     seeds: u64,
     /// The most objects plus steps the shrunk case may have.
     bound: usize,
-    /// Whether the regression file may be shrunk further by `taintsim_scenario::shrink`, which
+    /// Whether the regression file may be shrunk further by `taintsim_shrink`, which
     /// keeps the panic site or the oracle (and `marks`) but not a baseline.
     shrink_schedule: bool,
     /// Coverage marks the shrunk regression must still pass.
@@ -465,7 +463,7 @@ fn regression_scenarios_should_replay_their_expectation() {
 }
 
 /// Writes `scenarios/regressions/<toggle>.json` for every toggle, shrunk by
-/// `taintsim_scenario::shrink` from proptest's counterexample. Run on purpose only.
+/// `taintsim_shrink` from proptest's counterexample. Run on purpose only.
 #[test]
 #[ignore = "rewrites scenarios/regressions; run with TAINTSIM_WRITE_REGRESSIONS=1"]
 fn write_regressions() {
@@ -486,7 +484,7 @@ fn write_regressions() {
             };
             let shrunk = shrink(&scenario, Schedule::Random(seed), &options).expect("shrinks");
             let how = format!(
-                "and shrunk by taintsim_scenario::shrink ({:?} -> {:?}): {}",
+                "and shrunk by taintsim_shrink ({:?} -> {:?}): {}",
                 shrunk.before,
                 shrunk.after,
                 shrunk.observed.message()

@@ -6,10 +6,10 @@ use std::path::Path;
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
+use taintsim_check::{Observed, RunResult, Schedule, run_schedule};
+use taintsim_render::{render_html, render_svg};
 use taintsim_scenario::load::load_file;
 use taintsim_scenario::model::Scenario;
-use taintsim_scenario::render::{render_html, render_svg};
-use taintsim_scenario::runner::{Observed, RunResult, Schedule, run_schedule};
 use taintsim_sim::{DecisionLog, Outcome, RunReport, Trace, TraceEntry};
 
 fn determinism_world() -> Scenario {

@@ -3,10 +3,10 @@
 
 use std::path::Path;
 
+use taintsim_check::{ExploreOptions, Observed, Schedule, explore, run_schedule};
 use taintsim_scenario::load::{load_file, parse};
 use taintsim_scenario::model::{ActorStep, Scenario};
-use taintsim_scenario::runner::{ExploreOptions, Observed, Schedule, explore, run_schedule};
-use taintsim_scenario::shrink::{FailureKey, ShrinkOptions, shrink, shrink_with_progress};
+use taintsim_shrink::{FailureKey, ShrinkOptions, shrink, shrink_with_progress};
 
 fn bundled(name: &str) -> Scenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

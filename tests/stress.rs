@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use taintsim_check::Observed;
 use taintsim_scenario::load;
 use taintsim_scenario::model::Scenario;
-use taintsim_scenario::runner::Observed;
-use taintsim_scenario::stress::{StressLimit, StressOptions, stress, stress_run};
+use taintsim_stress::{StressLimit, StressOptions, stress, stress_run};
 
 fn scenario_file(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -3,9 +3,9 @@
 
 mod common;
 
+use taintsim_check::{ExploreOptions, Observed, Schedule, explore, run_schedule};
 use taintsim_scenario::load::load_file;
 use taintsim_scenario::model::{Scenario, SeedRange, StrategyName};
-use taintsim_scenario::runner::{ExploreOptions, Observed, Schedule, explore, run_schedule};
 
 fn panic_scenario() -> Scenario {
     load_file(

@@ -4,9 +4,9 @@
 
 mod common;
 
+use taintsim_check::{ExploreOptions, explore};
 use taintsim_scenario::load::load_file;
 use taintsim_scenario::model::{Expectation, SeedRange, StrategyName};
-use taintsim_scenario::runner::{ExploreOptions, explore};
 
 const SEEDS: u64 = 1000;
 

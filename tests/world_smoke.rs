@@ -2,8 +2,8 @@
 
 use serde_json::json;
 use taintsim_api::{Kind, Object};
-use taintsim_scenario::world::World;
 use taintsim_sim::SimConfig;
+use taintsim_world::World;
 
 fn objects() -> Vec<Object> {
     let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "my-pod", "namespace": "default", "uid": "1234"},

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use taintsim_plugin::{Behavior, Registry};
-use taintsim_scenario::generate::{FUZZ_SET_ENV, FuzzVerdict, behavior_with, check_with, decode};
+use taintsim_generate::{FUZZ_SET_ENV, FuzzVerdict, behavior_with, check_with, decode};
 
 /// The controllers of this build and the behaviour to fuzz, read once.
 fn setup() -> &'static (Registry, Behavior) {

@@ -4,9 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
+use taintsim_check::{Schedule, run_schedule};
 use taintsim_scenario::load::load_file;
 use taintsim_scenario::model::Scenario;
-use taintsim_scenario::runner::{Schedule, run_schedule};
 
 /// How many seeds the determinism tests run.
 pub const DETERMINISM_SEEDS: u64 = 1000;

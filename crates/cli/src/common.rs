@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
+use taintsim_check::{Observed, RunError, Schedule, run_schedule};
 use taintsim_plugin::Registry;
 use taintsim_scenario::load;
 use taintsim_scenario::model::{Scenario, SeedRange, StrategyName};
-use taintsim_scenario::runner::{Observed, RunError, Schedule, run_schedule};
 use taintsim_sim::DecisionLog;
 
 use crate::cli::{OneRunArgs, SetArgs};
@@ -27,7 +27,7 @@ pub fn load_scenario(registry: &Registry, path: &Path, set: &SetArgs) -> anyhow:
 }
 
 /// The number of steps PCT assumes a run takes: the step count of one random run from the
-/// first seed of the range, exactly as `taintsim_scenario::runner::explore` estimates it, so
+/// first seed of the range, exactly as `taintsim_check::explore` estimates it, so
 /// that `replay --strategy pct` rebuilds the schedule `explore` ran.
 pub fn pct_step_estimate(
     scenario: &Scenario,

@@ -1,6 +1,6 @@
 //! `taintsim explore --strategy exhaustive`, and `taintsim run` on a scenario whose
 //! `explore.strategy` is `exhaustive`: every schedule up to the bound, with partial-order
-//! reduction (`taintsim_scenario::runner::explore_exhaustive` says what the bound is).
+//! reduction (`taintsim_check::explore_exhaustive` says what the bound is).
 //!
 //! An exhaustive search has no seeds: the first failing schedule is saved as a decision log
 //! (`DIR/<scenario-name>-exhaustive.decisions.json`, see `--save`), and
@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde::Serialize;
-use taintsim_scenario::model::Scenario;
-use taintsim_scenario::runner::{
+use taintsim_check::{
     ExhaustiveOptions, ExhaustiveSummary, Reduction, expectation_short, explore_exhaustive,
 };
+use taintsim_scenario::model::Scenario;
 
 use crate::Status;
 use crate::cli::{ExploreArgs, ReductionArg, SetArgs};

@@ -5,8 +5,8 @@ use taintsim_plugin::Registry;
 
 use anyhow::bail;
 use serde::Serialize;
+use taintsim_check::{ExploreOptions, expectation_short, explore as run_explore};
 use taintsim_scenario::model::StrategyName;
-use taintsim_scenario::runner::{ExploreOptions, expectation_short, explore as run_explore};
 
 use crate::Status;
 use crate::cli::ExploreArgs;

@@ -7,8 +7,8 @@ use taintsim_plugin::Registry;
 use anyhow::{Context as _, bail};
 use clap::Args;
 use serde::Serialize;
-use taintsim_scenario::generate;
-use taintsim_scenario::runner::Observed;
+use taintsim_check::Observed;
+use taintsim_generate as generate;
 
 use crate::Status;
 use crate::cli::SetArgs;
@@ -80,7 +80,7 @@ pub fn import_fuzz(registry: &Registry, args: &ImportFuzzArgs) -> anyhow::Result
         shell_quote(&out)
     );
     let decisions = scenario.decisions.as_ref().map_or(0, |d| d.len());
-    let expect = taintsim_scenario::runner::expectation_short(&scenario.expect);
+    let expect = taintsim_check::expectation_short(&scenario.expect);
     if args.json {
         let json = ImportJson {
             artifact: args.artifact.display().to_string(),

@@ -2,7 +2,7 @@
 //! failures so far, drawn on stderr only when [`crate::common::show_progress`] allows it.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use taintsim_scenario::runner::Progress;
+use taintsim_check::Progress;
 
 /// A progress bar, or nothing when progress is not shown.
 #[derive(Debug)]

@@ -5,8 +5,8 @@ use taintsim_plugin::Registry;
 
 use anyhow::{Context as _, bail};
 use serde::Serialize;
+use taintsim_check::{RunResult, run_schedule};
 use taintsim_scenario::model::Scenario;
-use taintsim_scenario::runner::{RunResult, run_schedule};
 use taintsim_sim::TraceEntry;
 
 use crate::Status;
@@ -48,7 +48,7 @@ struct ReplayJson<'a> {
     trace_hash: String,
     ok: bool,
     expected: String,
-    observed: &'a taintsim_scenario::runner::Observed,
+    observed: &'a taintsim_check::Observed,
     replay: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     trace: Option<&'a [TraceEntry]>,
@@ -79,7 +79,7 @@ pub fn replay(registry: &Registry, args: &ReplayArgs) -> anyhow::Result<Status> 
             steps: report.steps,
             trace_hash: hex_hash(report.trace.hash()),
             ok,
-            expected: taintsim_scenario::runner::expectation_short(&run.scenario.expect),
+            expected: taintsim_check::expectation_short(&run.scenario.expect),
             observed,
             replay,
             trace: (args.trace == Some(TraceFormat::Json)).then_some(&report.trace.entries[..]),
@@ -124,8 +124,8 @@ pub fn trace(registry: &Registry, args: &TraceArgs) -> anyhow::Result<Status> {
     let text = match args.format {
         TraceFormat::Json => serde_json::to_string_pretty(&report.trace.entries)? + "\n",
         TraceFormat::Text => report.trace.to_text(),
-        TraceFormat::Svg => taintsim_scenario::render::render_svg(&run.result, &title),
-        TraceFormat::Html => taintsim_scenario::render::render_html(&run.result, &title),
+        TraceFormat::Svg => taintsim_render::render_svg(&run.result, &title),
+        TraceFormat::Html => taintsim_render::render_html(&run.result, &title),
     };
     match &args.output {
         Some(path) => std::fs::write(path, &text)

@@ -6,12 +6,12 @@ use taintsim_plugin::Registry;
 
 use anyhow::Context as _;
 use serde::Serialize;
-use taintsim_scenario::load;
-use taintsim_scenario::model::{Expectation, Scenario, StrategyName};
-use taintsim_scenario::runner::{
+use taintsim_check::{
     ExhaustiveOptions, ExploreOptions, ExploreSummary, Observed, Schedule, expectation_short,
     explore, run_schedule,
 };
+use taintsim_scenario::load;
+use taintsim_scenario::model::{Expectation, Scenario, StrategyName};
 
 use crate::Status;
 use crate::cli::{RunArgs, SetArgs};

@@ -9,10 +9,10 @@ use anyhow::{Context as _, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
+use taintsim_check::{Observed, Schedule, run_schedule};
 use taintsim_scenario::load;
 use taintsim_scenario::model::Scenario;
-use taintsim_scenario::runner::{Observed, Schedule, run_schedule};
-use taintsim_scenario::shrink::{
+use taintsim_shrink::{
     FailureKey, Phase, ShrinkError, ShrinkOptions, ShrinkProgress, Size, shrink_with_progress,
 };
 use taintsim_sim::DecisionLog;

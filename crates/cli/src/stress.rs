@@ -8,10 +8,10 @@ use taintsim_plugin::Registry;
 use anyhow::bail;
 use clap::Args;
 use serde::Serialize;
+use taintsim_check::{Progress, expectation_short};
 use taintsim_scenario::duration::ScenarioDuration;
 use taintsim_scenario::model::Expectation;
-use taintsim_scenario::runner::{Progress, expectation_short};
-use taintsim_scenario::stress::{StressLimit, StressOptions, stress as run_stress};
+use taintsim_stress::{StressLimit, StressOptions, stress as run_stress};
 
 use crate::Status;
 use crate::cli::SetArgs;

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use taintsim_scenario::generate::{self, Case, FuzzVerdict};
-use taintsim_scenario::runner::Observed;
+use taintsim_check::Observed;
+use taintsim_generate::{self as generate, Case, FuzzVerdict};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

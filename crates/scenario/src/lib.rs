@@ -1,22 +1,12 @@
-//! Scenario files, the simulated world, oracles and the runner.
+//! The scenario file format of taintsim: what a scenario says ([`model`]), reading and checking
+//! files against the controllers of a registry ([`load`]), and the format's JSON Schema
+//! ([`schema`]).
 //!
-//! - [`model`]: the scenario file format; [`load`] reads and validates files; [`schema`] is
-//!   its JSON Schema.
-//! - [`world`]: the API server, informers, controller and event sink wired on the simulator.
-//! - [`oracle`]: the invariants judged on every run.
-//! - [`generate`]: generated worlds and event sequences for proptest and cargo fuzz.
-//! - [`render`]: a run as an SVG swimlane diagram or an HTML page.
-//! - [`stress`]: the baseline: the same scenario on the tokio back end, in a loop.
+//! What happens to a loaded scenario lives in the crates above: `taintsim-world` assembles
+//! it, `taintsim-check` runs, explores and judges it.
 
 pub mod duration;
-pub mod generate;
 pub mod load;
 pub mod model;
 pub mod object;
-pub mod oracle;
-pub mod render;
-pub mod runner;
 pub mod schema;
-pub mod shrink;
-pub mod stress;
-pub mod world;

@@ -1,0 +1,289 @@
+//! The scenario actor: a simulated task that performs the scenario's steps in order, one
+//! scheduling step each, and blocks on `wait-until` and `assert-eventually` until the world
+//! catches up (it is woken after every simulator step to look again).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+use taintsim_api::{Kind, Object, Preconditions};
+use taintsim_seam::runtime::{BoxFuture, Runtime, StepLabel};
+use taintsim_seam::sync::Mutex;
+
+use taintsim_scenario::model::{ActorStep, Check, Eventually, ObjectRef};
+
+/// The resource that conflicts with every other (see `taintsim_sim::strategy::WORLD`).
+const WORLD: &str = taintsim_sim::strategy::WORLD;
+use crate::checks::WorldView;
+use crate::faults::Faults;
+
+/// How the actor reports that it failed and where it is waiting.
+#[derive(Default)]
+pub struct ActorState {
+    /// The first failure: an assertion, a timed-out wait, or a rejected write.
+    pub failure: Option<ActorFailure>,
+    /// The waker of a blocked wait, woken by the runner after every step.
+    pub waiter: Option<Waker>,
+    /// How many steps the actor has completed.
+    pub completed: usize,
+}
+
+/// Why the actor stopped early.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActorFailure {
+    /// An `assert-now` or `assert-eventually` did not hold.
+    Assertion(String),
+    /// A `wait-until` or `wait-for-sync` timed out, or the API server rejected a write.
+    Step(String),
+}
+
+/// Shared between the actor task and the runner.
+pub type SharedActor = Arc<Mutex<ActorState>>;
+
+/// How long `wait-for-sync` waits, like upstream's `Eventually` around `hasSynced`.
+const SYNC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The label of a step in the decision log and trace.
+pub fn label(step: &ActorStep) -> String {
+    let obj = |o: &Object| format!("{} {}", o.kind().singular(), o.key());
+    match step {
+        ActorStep::WaitForSync => "wait-for-sync".into(),
+        ActorStep::Create(o) => format!("create {}", obj(&o.0)),
+        ActorStep::Update(o) => format!("update {}", obj(&o.0)),
+        ActorStep::UpdateStatus(o) => format!("update-status {}", obj(&o.0)),
+        ActorStep::Delete(r) => format!("delete {} {}", Kind::from(r.kind).singular(), key(r)),
+        ActorStep::Advance(d) => format!("advance {d}"),
+        ActorStep::SetFault(f) => format!("set-fault {}", f.name),
+        ActorStep::ClearFault(n) => format!("clear-fault {n}"),
+        ActorStep::AssertNow(c) => format!("assert-now {}", describe(c)),
+        ActorStep::AssertEventually(e) => format!("assert-eventually {}", describe(&e.checks)),
+        ActorStep::WaitUntil(e) => format!("wait-until {}", describe(&e.checks)),
+    }
+}
+
+fn describe(checks: &[Check]) -> String {
+    let parts: Vec<String> = checks
+        .iter()
+        .map(|c| match c {
+            Check::PodPresent(p) => format!("pod-present {p}"),
+            Check::PodAbsent(p) => format!("pod-absent {p}"),
+            Check::Events(_) => "events".into(),
+            Check::ApiCalls(a) => format!("api-calls {:?} {:?}", a.verb, a.kind),
+            Check::Metrics(_) => "metrics".into(),
+            Check::Mark(m) => format!("mark {m}"),
+        })
+        .collect();
+    parts.join(", ")
+}
+
+/// `<ns>/<name>`, or `<name>` for a cluster-scoped object: the key the step labels and
+/// touches name a deleted object by.
+fn key(r: &ObjectRef) -> String {
+    match r.namespace.as_deref() {
+        Some(ns) => format!("{ns}/{}", r.name),
+        None => r.name.clone(),
+    }
+}
+
+/// The resources a step reads or writes (for the trace and partial-order reduction). A write
+/// also touches `watch/<plural>`: it appends to the kind's watch stream, so two writes of one
+/// kind reach the informer in the order they ran.
+fn touches(step: &ActorStep) -> Vec<String> {
+    let watch = |kind: Kind| format!("watch/{}", kind.plural());
+    let obj = |o: &Object| format!("{}/{}", o.kind().singular(), o.key());
+    match step {
+        ActorStep::Create(o) | ActorStep::Update(o) | ActorStep::UpdateStatus(o) => {
+            vec![obj(&o.0), watch(o.0.kind())]
+        }
+        ActorStep::Delete(r) => vec![
+            format!("{}/{}", Kind::from(r.kind).singular(), key(r)),
+            watch(r.kind.into()),
+        ],
+        ActorStep::Advance(_) => Vec::new(),
+        // The work after the step reads `hasSynced`, set in the `controller` task's step.
+        ActorStep::WaitForSync => vec!["controller".to_owned()],
+        // The work after the step evaluates the checks once (later evaluations of a blocked
+        // check happen between steps: see `runner::observed_resources`).
+        ActorStep::AssertNow(checks)
+        | ActorStep::AssertEventually(Eventually { checks, .. })
+        | ActorStep::WaitUntil(Eventually { checks, .. }) => {
+            let mut reads: Vec<String> = checks.iter().flat_map(check_reads).collect();
+            reads.sort();
+            reads.dedup();
+            reads
+        }
+        // Faults change how many parts of the world behave.
+        ActorStep::SetFault(_) | ActorStep::ClearFault(_) => vec![WORLD.to_owned()],
+    }
+}
+
+/// What evaluating `check` reads, as step touches:
+/// - `pod-present` / `pod-absent` read `pod/<ns>/<name>`;
+/// - `events` reads the Event objects of the involved object's namespace, `event/<ns>` (all of
+///   `event` without `involved`);
+/// - `metrics` reads the metrics, which change only in the work after a pod DELETE's response
+///   step, which touches `pod/<ns>/<name>`: so `pod`;
+/// - `api-calls` and `mark` read what nearly any step changes: `world`.
+pub fn check_reads(check: &Check) -> Vec<String> {
+    let pod = |key: &str| {
+        let (ns, name) = key.split_once('/').unwrap_or(("default", key));
+        format!("{}/{ns}/{name}", Kind::Pod.singular())
+    };
+    match check {
+        Check::PodPresent(key) | Check::PodAbsent(key) => vec![pod(key)],
+        Check::Events(filter) => match filter.involved.as_deref() {
+            Some(key) => {
+                let ns = key.split_once('/').map_or("default", |(ns, _)| ns);
+                vec![format!("{}/{ns}", Kind::Event.singular())]
+            }
+            None => vec![Kind::Event.singular().to_owned()],
+        },
+        Check::Metrics(_) => vec![Kind::Pod.singular().to_owned()],
+        Check::ApiCalls(_) | Check::Mark(_) => vec![WORLD.to_owned()],
+    }
+}
+
+/// Everything the actor task owns.
+pub struct Actor {
+    /// The runtime.
+    pub rt: Arc<dyn Runtime>,
+    /// The world, read-only.
+    pub view: WorldView,
+    /// Installed faults; they outlive the actor (the runner keeps them for the whole run).
+    pub faults: Arc<Mutex<Faults>>,
+    /// Shared with the runner.
+    pub state: SharedActor,
+}
+
+impl Actor {
+    /// Runs `steps`; the task to spawn as `scenario`.
+    pub fn run(self, steps: Vec<ActorStep>) -> BoxFuture<()> {
+        Box::pin(async move {
+            for step in steps {
+                self.rt
+                    .step(StepLabel::with_touches(label(&step), touches(&step)))
+                    .await;
+                if let Err(failure) = self.perform(&step).await {
+                    self.state.lock().failure = Some(failure);
+                    return;
+                }
+                self.state.lock().completed += 1;
+            }
+        })
+    }
+
+    async fn perform(&self, step: &ActorStep) -> Result<(), ActorFailure> {
+        let server = &self.view.server;
+        let rejected = |what: &str, e: taintsim_api::ApiError| {
+            ActorFailure::Step(format!("{what} rejected: {e}"))
+        };
+        match step {
+            ActorStep::WaitForSync => {
+                let view = self.view.clone();
+                let synced = self
+                    .wait(Box::new(move || view.has_synced()), SYNC_TIMEOUT)
+                    .await;
+                if !synced {
+                    return Err(ActorFailure::Step(
+                        "the controller did not sync within 30s".into(),
+                    ));
+                }
+            }
+            ActorStep::Create(o) => {
+                server
+                    .create(o.0.clone())
+                    .map_err(|e| rejected(&label(step), e))?;
+            }
+            ActorStep::Update(o) => {
+                server
+                    .update(o.0.clone())
+                    .map_err(|e| rejected(&label(step), e))?;
+            }
+            ActorStep::UpdateStatus(o) => {
+                server
+                    .update_status(o.0.clone())
+                    .map_err(|e| rejected(&label(step), e))?;
+            }
+            ActorStep::Delete(r) => {
+                let pre = Preconditions {
+                    uid: r.uid.clone(),
+                    resource_version: None,
+                };
+                let ns = r.namespace.as_deref().unwrap_or_default();
+                server
+                    .delete(r.kind.into(), ns, &r.name, &pre)
+                    .map_err(|e| rejected(&label(step), e))?;
+            }
+            ActorStep::Advance(d) => self.rt.sleep(d.0).await,
+            ActorStep::SetFault(f) => self.faults.lock().set(f).map_err(ActorFailure::Step)?,
+            ActorStep::ClearFault(name) => {
+                self.faults.lock().clear(name);
+            }
+            ActorStep::AssertNow(checks) => {
+                self.view
+                    .check_all(checks)
+                    .map_err(|e| ActorFailure::Assertion(format!("{}: {e}", label(step))))?;
+            }
+            ActorStep::AssertEventually(e) | ActorStep::WaitUntil(e) => {
+                self.eventually(step, e).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn eventually(&self, step: &ActorStep, e: &Eventually) -> Result<(), ActorFailure> {
+        let (view, checks) = (self.view.clone(), e.checks.clone());
+        let held = self
+            .wait(
+                Box::new(move || view.check_all(&checks).is_ok()),
+                e.within.0,
+            )
+            .await;
+        if held {
+            return Ok(());
+        }
+        let why = self.view.check_all(&e.checks).err().unwrap_or_default();
+        let message = format!("{} did not hold within {}: {why}", label(step), e.within);
+        Err(match step {
+            ActorStep::WaitUntil(_) => ActorFailure::Step(message),
+            _ => ActorFailure::Assertion(message),
+        })
+    }
+
+    /// Completes with `true` once `cond` holds, or `false` after `within` of virtual time.
+    fn wait(
+        &self,
+        cond: Box<dyn Fn() -> bool + Send>,
+        within: std::time::Duration,
+    ) -> impl Future<Output = bool> + Send + 'static {
+        WaitFor {
+            cond,
+            deadline: self.rt.sleep(within),
+            state: self.state.clone(),
+        }
+    }
+}
+
+struct WaitFor {
+    cond: Box<dyn Fn() -> bool + Send>,
+    deadline: BoxFuture<()>,
+    state: SharedActor,
+}
+
+impl Future for WaitFor {
+    type Output = bool;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<bool> {
+        if (self.cond)() {
+            self.state.lock().waiter = None;
+            return Poll::Ready(true);
+        }
+        if self.deadline.as_mut().poll(cx).is_ready() {
+            self.state.lock().waiter = None;
+            return Poll::Ready(false);
+        }
+        self.state.lock().waiter = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}

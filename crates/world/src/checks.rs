@@ -1,0 +1,193 @@
+//! Evaluating a scenario's checks against the world, without counting API calls.
+
+use taintsim_api::{Kind, Object};
+
+use crate::World;
+use taintsim_scenario::model::{Check, EventCheck};
+
+/// The parts of a [`World`] that checks read; cloneable into the actor task.
+#[derive(Clone)]
+pub struct WorldView {
+    pub(crate) server: taintsim_api::ApiServer,
+    pub(crate) metrics: std::sync::Arc<taintsim_plugin::Metrics>,
+    /// Whether the code passed a coverage mark (the runtime records them).
+    pub(crate) has_mark: HasMark,
+    pub(crate) controller: std::sync::Arc<dyn taintsim_plugin::Running>,
+}
+
+/// Whether the code passed a named coverage mark.
+pub type HasMark = std::sync::Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
+impl WorldView {
+    /// A view of `world`.
+    pub fn of(world: &World) -> Self {
+        let rt = world.rt.clone();
+        Self::new(
+            world.server.clone(),
+            world.metrics.clone(),
+            std::sync::Arc::new(move |name: &str| rt.has_mark(name)),
+            world.controller.clone(),
+        )
+    }
+
+    /// A view of the parts of a world on any runtime; `has_mark` answers from the runtime's
+    /// record of coverage marks.
+    pub fn new(
+        server: taintsim_api::ApiServer,
+        metrics: std::sync::Arc<taintsim_plugin::Metrics>,
+        has_mark: HasMark,
+        controller: std::sync::Arc<dyn taintsim_plugin::Running>,
+    ) -> Self {
+        Self {
+            server,
+            metrics,
+            has_mark,
+            controller,
+        }
+    }
+
+    /// Whether the controller has synced.
+    pub fn has_synced(&self) -> bool {
+        self.controller.has_synced()
+    }
+
+    /// `Ok` if every check holds, else the first failing check with what was found.
+    pub fn check_all(&self, checks: &[Check]) -> Result<(), String> {
+        checks.iter().try_for_each(|c| self.check(c))
+    }
+
+    /// `Ok` if the check holds, else what was found instead.
+    pub fn check(&self, check: &Check) -> Result<(), String> {
+        match check {
+            Check::PodPresent(key) if !self.pod_exists(key) => {
+                Err(format!("pod {key} does not exist"))
+            }
+            Check::PodAbsent(key) if self.pod_exists(key) => Err(format!("pod {key} still exists")),
+            Check::PodPresent(_) | Check::PodAbsent(_) => Ok(()),
+            Check::Events(filter) => self.check_events(filter),
+            Check::ApiCalls(c) => {
+                let n = self.server.calls(c.verb.into(), c.kind.into());
+                let verb = serde_json::to_value(c.verb).unwrap_or_default();
+                let what = format!("{} {:?} calls", verb.as_str().unwrap_or("?"), c.kind);
+                if let Some(want) = c.count
+                    && n != want
+                {
+                    return Err(format!("{what}: expected {want}, found {n}"));
+                }
+                if let Some(least) = c.at_least
+                    && n < least
+                {
+                    return Err(format!("{what}: expected at least {least}, found {n}"));
+                }
+                Ok(())
+            }
+            Check::Metrics(m) => {
+                let s = self.metrics.snapshot();
+                if let Some(want) = m.pod_deletions_total
+                    && s.pod_deletions_total != want
+                {
+                    return Err(format!(
+                        "pod_deletions_total: expected {want}, found {}",
+                        s.pod_deletions_total
+                    ));
+                }
+                if let Some(want) = m.deletion_duration_count
+                    && s.deletion_duration_count != want
+                {
+                    return Err(format!(
+                        "pod_deletion_duration_seconds count: expected {want}, found {}",
+                        s.deletion_duration_count
+                    ));
+                }
+                Ok(())
+            }
+            Check::Mark(name) => {
+                if (self.has_mark)(name) {
+                    Ok(())
+                } else {
+                    Err(format!("coverage mark {name} was not passed"))
+                }
+            }
+        }
+    }
+
+    fn pod_exists(&self, key: &str) -> bool {
+        let (ns, name) = key.split_once('/').unwrap_or(("default", key));
+        self.server.contains(Kind::Pod, ns, name)
+    }
+
+    fn check_events(&self, filter: &EventCheck) -> Result<(), String> {
+        let all: Vec<_> = self
+            .server
+            .peek_all(Kind::Event)
+            .into_iter()
+            .filter_map(|o| match o {
+                Object::Event(e) => Some(e),
+                _ => None,
+            })
+            .collect();
+        let matching: Vec<_> = all
+            .iter()
+            .filter(|e| {
+                filter
+                    .reason
+                    .as_ref()
+                    .is_none_or(|r| e.reason.as_ref() == Some(r))
+            })
+            .filter(|e| {
+                filter
+                    .message
+                    .as_ref()
+                    .is_none_or(|m| e.message.as_ref() == Some(m))
+            })
+            .filter(|e| {
+                filter.involved.as_ref().is_none_or(|key| {
+                    let o = &e.involved_object;
+                    let got = format!(
+                        "{}/{}",
+                        o.namespace.as_deref().unwrap_or_default(),
+                        o.name.as_deref().unwrap_or_default()
+                    );
+                    &got == key
+                })
+            })
+            .collect();
+        let describe = || {
+            let found: Vec<String> = all
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{:?} {:?} x{}",
+                        e.reason.as_deref().unwrap_or_default(),
+                        e.message.as_deref().unwrap_or_default(),
+                        e.count.unwrap_or(1)
+                    )
+                })
+                .collect();
+            format!("events on the server: [{}]", found.join(", "))
+        };
+        match filter.objects {
+            Some(want) if matching.len() != want => {
+                return Err(format!(
+                    "expected {want} matching event(s), found {}; {}",
+                    matching.len(),
+                    describe()
+                ));
+            }
+            None if matching.is_empty() => {
+                return Err(format!("no matching event; {}", describe()));
+            }
+            _ => {}
+        }
+        if let Some(count) = filter.count
+            && let Some(bad) = matching.iter().find(|e| e.count.unwrap_or(1) != count)
+        {
+            return Err(format!(
+                "expected count {count}, found {}; {}",
+                bad.count.unwrap_or(1),
+                describe()
+            ));
+        }
+        Ok(())
+    }
+}
