@@ -24,7 +24,7 @@
 //!   UID (the next one if the pod was never created), or to a stale UID on request.
 //!
 //! The model also knows which pods the controller may be evicting: a pod is *possibly gone*
-//! once its reference eviction time ([`taintsim_check::oracle::reference`]) is within a margin of the
+//! once its reference eviction time ([`taintsim_reference::device`]) is within a margin of the
 //! latest moment the actor can be at. Before the actor writes to such a pod, or makes a change
 //! that would postpone or cancel its eviction, the converted scenario first waits until the
 //! pod is absent (`wait-until pod-absent`). That keeps two things out of generated runs that

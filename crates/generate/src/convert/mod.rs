@@ -16,10 +16,9 @@ use super::{
     TaintEffectSpec, TaintSpec, TemplateStatus, TolerationEffectSpec, TolerationSpec,
     fixed_behavior,
 };
-use taintsim_controller_device::model::{Claim, Slice, TaintRule, pod_claim_statuses};
-use taintsim_controller_device::plugin::{DeviceView, claim_of, rule_of, slice_of};
-use taintsim_controller_device::slice_tracker::apply_rules;
-use taintsim_plugin::{Due, DueView};
+use taintsim_plugin::{Due, Reference};
+use taintsim_reference::device::objects::{Claim, Rule, Slice};
+use taintsim_reference::device::{DeviceReference, Release};
 use taintsim_scenario::duration::ScenarioDuration;
 use taintsim_scenario::model::{
     ActorStep, ApiVerb, Check, Eventually, Expectation, ExploreSettings, Fault, FaultKind,
@@ -44,6 +43,8 @@ const SYNC_SLACK_MS: i64 = 1000;
 const BASE_MARGIN_MS: i64 = 1000;
 /// The longest advance a case can ask for, in seconds.
 const MAX_ADVANCE_S: u16 = 3600;
+/// When the fixed controller must evict: the oracles' reference for its generation.
+const REFERENCE: DeviceReference = DeviceReference::new(Release::V1_33);
 
 /// Converts `case` into a scenario that runs the [fixed controller](fixed_behavior) under
 /// the case's seed and expects every oracle to hold. Deterministic: the same case always
@@ -230,7 +231,7 @@ impl Model {
 
     fn due_on(server: &ApiServer, p: u8) -> Due {
         match server.peek(Kind::Pod, NAMESPACE, &pod_name(p)) {
-            Some(Object::Pod(pod)) => DeviceView::read(server).due(server, &pod),
+            Some(Object::Pod(pod)) => REFERENCE.due(server, &pod),
             _ => Due::Never,
         }
     }
@@ -241,7 +242,7 @@ impl Model {
 
     /// Marks every pod whose eviction may be due by the actor's latest time plus the margin.
     fn refresh_gone(&mut self) {
-        let view = DeviceView::read(&self.server);
+        let view = REFERENCE.view(&self.server);
         for p in 0..PODS {
             if self.gone.contains(&p) {
                 continue;

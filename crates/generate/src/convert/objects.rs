@@ -290,8 +290,10 @@ impl Model {
             .iter()
             .flat_map(|s| s.resource_claims.iter().flatten())
             .filter_map(|c| c.resource_claim_name.clone());
-        let generated = pod_claim_statuses(pod)
+        let generated = pod
+            .status
             .iter()
+            .flat_map(|s| s.resource_claim_statuses.iter().flatten())
             .filter_map(|s| s.resource_claim_name.clone());
         let names: BTreeSet<String> = direct.chain(generated).collect();
         names

@@ -11,15 +11,15 @@ use super::*;
 pub(super) fn relaxes(before: &ApiServer, after: &ApiServer) -> bool {
     // Slices as the controller sees them, with the rules' taints merged in.
     let slices = |s: &ApiServer| -> BTreeMap<String, Slice> {
-        let rules: Vec<TaintRule> = s
+        let rules: Vec<Rule> = s
             .peek_all(Kind::DeviceTaintRule)
             .iter()
-            .filter_map(rule_of)
+            .filter_map(Rule::read)
             .collect();
         s.peek_all(Kind::ResourceSlice)
             .iter()
-            .filter_map(slice_of)
-            .map(|s| (s.name.clone(), apply_rules(&s, &rules)))
+            .filter_map(Slice::read)
+            .map(|s| (s.name.clone(), s.with_rules(&rules)))
             .collect()
     };
     let (old_slices, new_slices) = (slices(before), slices(after));
@@ -27,7 +27,7 @@ pub(super) fn relaxes(before: &ApiServer, after: &ApiServer) -> bool {
         let Some(new) = new_slices.get(name) else {
             return true;
         };
-        if new.pool.generation != old.pool.generation {
+        if new.generation != old.generation {
             return true;
         }
         for d in &old.devices {
@@ -61,17 +61,17 @@ pub(super) fn relaxes(before: &ApiServer, after: &ApiServer) -> bool {
     for (name, new) in &new_slices {
         let max = old_slices
             .values()
-            .filter(|s| s.pool.name == new.pool.name)
-            .map(|s| s.pool.generation)
+            .filter(|s| s.pool == new.pool)
+            .map(|s| s.generation)
             .max();
-        if !old_slices.contains_key(name) && max.is_some_and(|g| new.pool.generation > g) {
+        if !old_slices.contains_key(name) && max.is_some_and(|g| new.generation > g) {
             return true;
         }
     }
-    let rules = |s: &ApiServer| -> BTreeMap<String, TaintRule> {
+    let rules = |s: &ApiServer| -> BTreeMap<String, Rule> {
         s.peek_all(Kind::DeviceTaintRule)
             .iter()
-            .filter_map(rule_of)
+            .filter_map(Rule::read)
             .map(|r| (r.name.clone(), r))
             .collect()
     };
@@ -85,7 +85,7 @@ pub(super) fn relaxes(before: &ApiServer, after: &ApiServer) -> bool {
     let claims = |s: &ApiServer| -> BTreeMap<String, Claim> {
         s.peek_all(Kind::ResourceClaim)
             .iter()
-            .filter_map(claim_of)
+            .filter_map(Claim::read)
             .map(|c| (c.name.clone(), c))
             .collect()
     };
@@ -109,7 +109,11 @@ pub(super) fn relaxes(before: &ApiServer, after: &ApiServer) -> bool {
             continue;
         };
         let statuses = |o: &Object| match o {
-            Object::Pod(p) => pod_claim_statuses(p).to_vec(),
+            Object::Pod(p) => p
+                .status
+                .as_ref()
+                .and_then(|s| s.resource_claim_statuses.clone())
+                .unwrap_or_default(),
             _ => Vec::new(),
         };
         let new_statuses = statuses(&new);

@@ -1,9 +1,9 @@
 //! The device controller as a taintsim plug-in ([`DeviceTaintEviction`]): its behaviour keys,
 //! the kinds and listeners it uses, how it starts ([`run`]), and the reference model the
-//! oracles judge it against ([`reference`]).
+//! oracles judge it against (taintsim-reference's `DeviceReference`, which shares no code
+//! with this crate).
 
 mod handlers;
-mod reference;
 mod run;
 
 use std::sync::Arc;
@@ -13,10 +13,10 @@ use taintsim_plugin::{
     Behavior as Keys, BehaviorKey, ControllerPlugin, Env, EvictionEvent, Generation, MarkDoc,
     MetricNames, Reference, Running,
 };
+use taintsim_reference::device::{DeviceReference, Release};
 use taintsim_timed_worker_queue::Slot;
 
 pub use handlers::{claim_of, pod_of, rule_of, slice_of};
-pub use reference::{DeviceReference, DeviceView};
 
 use crate::behavior::Behavior;
 use crate::controller::{Controller, ControllerDeps};
@@ -196,6 +196,6 @@ impl ControllerPlugin for DeviceTaintEviction {
     }
 
     fn reference(&self, _behavior: &Keys) -> Arc<dyn Reference> {
-        Arc::new(DeviceReference)
+        Arc::new(DeviceReference::new(Release::V1_33))
     }
 }
