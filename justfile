@@ -30,6 +30,12 @@ loom:
     for f in crates/timed-worker-queue/tests/loom_*.rs; do cargo test -p taintsim-timed-worker-queue --features loom --release --test "$(basename "$f" .rs)" -- --nocapture; done
     for f in crates/controllers/device/tests/loom_*.rs; do cargo test -p taintsim-controller-device --features loom --release --test "$(basename "$f" .rs)" -- --nocapture; done
 
+# The deliberate-bug test (tests/deliberate_bug.rs) on a controller built with its toleration
+# seconds off by one: an oracle must catch it, as the plain build's run of the same test shows
+# it catching nothing. Its own target directory, so the cfg does not rebuild target/debug.
+mutant:
+    CARGO_TARGET_DIR=target/mutant RUSTFLAGS='--cfg taintsim_mutant="toleration-seconds"' cargo test -p taintsim --test deliberate_bug -- --nocapture
+
 # The fixed-controller proptest properties with 10 000 generated cases (`cargo test` runs 256).
 proptest-long CASES="10000":
     PROPTEST_CASES={{CASES}} cargo test --release -p taintsim --test proptest_generated -- --nocapture fixed_controller_should_satisfy_every_oracle empty_effect_tolerations_should_pass
@@ -51,7 +57,7 @@ fuzz-smoke SECONDS="60":
     just fuzz scenario_file {{SECONDS}}
 
 # What .ci/run runs.
-ci: lint test loom run fuzz-smoke
+ci: lint test loom mutant run fuzz-smoke
 
 # The criterion benchmarks (benches/, see docs/performance.md) with short settings; each prints
 # `RESULT` and `TARGET` lines with its ratio against a baseline measured in the same run. Not in CI.

@@ -134,6 +134,10 @@ fn taint_eviction_time(
                     result.driver, result.pool, result.device, taint.key, taint.value, taint.effect
                 );
             };
+            // A deliberate bug for `just mutant` (tests/deliberate_bug.rs): the toleration
+            // ends one second early. Only a build with this cfg has it.
+            #[cfg(taintsim_mutant = "toleration-seconds")]
+            let seconds = seconds - 1;
             Some(add_go_seconds(added, seconds, mark))
         }
     }
