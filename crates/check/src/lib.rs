@@ -27,8 +27,8 @@ pub use check::{
     describe_expectation, explore_scenario, load, reduction_name, search_exhaustive,
 };
 pub use exhaustive::{
-    ExhaustiveOptions, ExhaustiveSummary, Reduction, STARTUP_END, explore_exhaustive,
-    explore_exhaustive_after, explore_exhaustive_each, observed_resources,
+    ExhaustiveOptions, ExhaustiveSummary, Reduction, explore_exhaustive, explore_exhaustive_after,
+    explore_exhaustive_each, observed_resources, startup_end,
 };
 pub use explore::{ExploreOptions, ExploreSummary, Failure, Progress, explore};
 pub use observed::{Observed, expectation_short};
