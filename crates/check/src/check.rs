@@ -11,11 +11,12 @@ use taintsim_plugin::Registry;
 use taintsim_scenario::load;
 use taintsim_scenario::model::{Expectation, ExploreSettings, Scenario, SeedRange, StrategyName};
 
-use crate::save::{DEFAULT_SAVE_DIR, save_decisions_as};
+use crate::save::DEFAULT_SAVE_DIR;
+use crate::searched::search_exhaustive;
 use crate::verdict::{CheckError, FirstFailure, Verdict};
 use crate::{
-    ExhaustiveOptions, ExhaustiveSummary, ExploreOptions, ExploreSummary, Observed, Progress,
-    Reduction, RunError, Schedule, explore, explore_exhaustive, run_schedule,
+    ExhaustiveOptions, ExploreOptions, ExploreSummary, Observed, Progress, RunError, Schedule,
+    explore, run_schedule,
 };
 
 /// What a check adds to the file: behaviour overrides, and where an exhaustive search saves
@@ -207,124 +208,6 @@ pub fn explore_scenario(
     Ok(verdict)
 }
 
-/// A finished exhaustive search, with its first failure saved.
-#[derive(Debug, Clone)]
-pub struct Searched {
-    /// What the search found.
-    pub summary: ExhaustiveSummary,
-    /// The bounds and reduction it ran with.
-    pub options: ExhaustiveOptions,
-    /// Where the first failure's decision log was saved.
-    pub saved: Option<PathBuf>,
-    /// The command that replays the first failure (only when it was saved: an exhaustive
-    /// schedule has no seed to name).
-    pub replay: Option<String>,
-    /// Wall-clock milliseconds.
-    pub elapsed_ms: u64,
-}
-
-impl Searched {
-    /// The first failing schedule, named by its saved log if it was saved.
-    pub fn first_failure(&self) -> Option<FirstFailure> {
-        self.summary.first_failure.as_ref().map(|f| {
-            let log = f.result.report.decisions.clone();
-            FirstFailure {
-                schedule: match &self.saved {
-                    Some(path) => Schedule::Saved {
-                        path: path.clone(),
-                        log,
-                    },
-                    None => Schedule::Replay(log),
-                },
-                result: f.result.clone(),
-            }
-        })
-    }
-
-    /// What the search covered, in two lines: counts, then whether the bounded space was
-    /// covered.
-    pub fn describe(&self) -> Vec<String> {
-        let summary = &self.summary;
-        let counts: Vec<String> = summary
-            .outcomes
-            .iter()
-            .map(|(k, n)| format!("{k} {n}"))
-            .collect();
-        let coverage = if summary.complete {
-            "complete: every schedule after the controller's initial sync is covered (up to the \
-             reduction's equivalence)"
-                .to_owned()
-        } else if summary.outcomes.contains_key("step-limit") {
-            format!(
-                "NOT complete: a schedule reached the step limit ({}; raise --max-steps)",
-                self.options.max_steps
-            )
-        } else {
-            format!(
-                "NOT complete: stopped at --max-schedules {} with schedules left",
-                self.options.max_schedules
-            )
-        };
-        vec![
-            format!(
-                "exhaustive ({}): {} schedule{}, {} failure{}, {} pruned in {} ms ({})",
-                reduction_name(self.options.reduction),
-                summary.schedules,
-                plural(summary.schedules),
-                summary.failures,
-                plural(summary.failures),
-                summary.pruned,
-                self.elapsed_ms,
-                counts.join(", ")
-            ),
-            coverage,
-        ]
-    }
-}
-
-/// Searches `scenario`'s schedules exhaustively within `options` and saves the first
-/// failure's decision log in `overrides.save` as `<scenario-name>-exhaustive.decisions.json`.
-pub fn search_exhaustive(
-    file: &Path,
-    scenario: &Scenario,
-    options: ExhaustiveOptions,
-    overrides: &Overrides,
-    on_progress: &mut dyn FnMut(&Progress),
-) -> Result<Searched, CheckError> {
-    let started = Instant::now();
-    let summary = explore_exhaustive(scenario, &options, on_progress)
-        .map_err(|error| run_error(file, scenario, error))?;
-    let elapsed_ms = elapsed_ms(started);
-    let saved = match (&summary.first_failure, &overrides.save) {
-        (Some(f), Some(dir)) => Some(
-            save_decisions_as(
-                dir,
-                &format!("{}-exhaustive", scenario.name),
-                &f.result.report.decisions,
-            )
-            .map_err(|error| CheckError::Save {
-                file: file.to_owned(),
-                name: scenario.name.clone(),
-                expect: scenario.expect.clone(),
-                error,
-            })?,
-        ),
-        _ => None,
-    };
-    let mut searched = Searched {
-        summary,
-        options,
-        saved,
-        replay: None,
-        elapsed_ms,
-    };
-    searched.replay = searched.first_failure().and_then(|f| {
-        f.schedule
-            .replay_command(file, scenario, options.max_steps, &overrides.sets)
-    });
-    Ok(searched)
-}
-
 /// A scenario whose strategy is `exhaustive`: search it with its own bounds, and judge its
 /// expectation over the schedules explored. An incomplete search is said so in the
 /// explanation, and makes a `pass` expectation fail: the file asked for a proof within the
@@ -421,7 +304,7 @@ fn base_verdict(file: &Path, scenario: &Scenario) -> Verdict {
     }
 }
 
-fn run_error(file: &Path, scenario: &Scenario, error: RunError) -> CheckError {
+pub(crate) fn run_error(file: &Path, scenario: &Scenario, error: RunError) -> CheckError {
     CheckError::Run {
         file: file.to_owned(),
         name: scenario.name.clone(),
@@ -431,11 +314,11 @@ fn run_error(file: &Path, scenario: &Scenario, error: RunError) -> CheckError {
 }
 
 /// Wall-clock time for reports only: no run reads it.
-fn elapsed_ms(started: Instant) -> u64 {
+pub(crate) fn elapsed_ms(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
-fn plural(n: u64) -> &'static str {
+pub(crate) fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
@@ -514,14 +397,5 @@ pub fn describe_expectation(expect: &Expectation) -> String {
         Expectation::AssertionFailure {
             message_contains: None,
         } => "an assertion failure".into(),
-    }
-}
-
-/// The name of a reduction, as `--reduction` spells it.
-pub fn reduction_name(reduction: Reduction) -> &'static str {
-    match reduction {
-        Reduction::Dpor => "dpor",
-        Reduction::SleepSets => "sleep-sets",
-        Reduction::None => "none",
     }
 }

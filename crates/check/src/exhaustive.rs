@@ -13,8 +13,7 @@
 //! - **The startup runs in one canonical order.** Every decision up to and including the
 //!   step that ends the controller's initial sync (the first step after which its
 //!   [`Running::has_synced`](taintsim_plugin::Running::has_synced) holds, found by
-//!   [`startup_end`]; the device controller's `controller: register slice handler`) takes the
-//!   first enabled entry. This is the harness part of upstream's tests
+//!   [`startup_end`]) takes the first enabled entry. This is the harness part of upstream's tests
 //!   (`startTestController`, then `Eventually(hasSynced)`); the interleavings of the initial
 //!   lists and their notifications multiply the schedules of everything after them without
 //!   reaching other states that the scenario's steps care about. Everything after the

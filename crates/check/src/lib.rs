@@ -14,6 +14,7 @@ mod observed;
 pub mod oracle;
 mod save;
 mod schedule;
+mod searched;
 mod verdict;
 
 use std::sync::Arc;
@@ -23,8 +24,8 @@ use taintsim_seam::sync::Mutex;
 use taintsim_sim::{Control, Outcome, RunReport, SimConfig, Strategy};
 
 pub use check::{
-    Overrides, Searched, check_file, check_file_with_progress, check_scenario,
-    describe_expectation, explore_scenario, load, reduction_name, search_exhaustive,
+    Overrides, check_file, check_file_with_progress, check_scenario, describe_expectation,
+    explore_scenario, load,
 };
 pub use exhaustive::{
     ExhaustiveOptions, ExhaustiveSummary, Reduction, explore_exhaustive, explore_exhaustive_after,
@@ -34,6 +35,7 @@ pub use explore::{ExploreOptions, ExploreSummary, Failure, Progress, explore};
 pub use observed::{Observed, expectation_short};
 pub use save::{DEFAULT_SAVE_DIR, save_decisions, save_decisions_as};
 pub use schedule::{Schedule, pct_step_estimate, shell_quote};
+pub use searched::{Searched, reduction_name, search_exhaustive};
 pub use verdict::{CheckError, ExpectationFailed, FirstFailure, SaveError, Verdict};
 
 use crate::oracle::OracleName;
