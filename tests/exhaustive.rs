@@ -6,8 +6,8 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use taintsim_check::{
-    ExhaustiveOptions, ExhaustiveSummary, Observed, Reduction, RunResult, STARTUP_END, Schedule,
-    explore_exhaustive, explore_exhaustive_each, observed_resources, run_schedule,
+    ExhaustiveOptions, ExhaustiveSummary, Observed, Reduction, RunResult, Schedule,
+    explore_exhaustive, explore_exhaustive_each, observed_resources, run_schedule, startup_end,
 };
 use taintsim_scenario::load::load_file;
 use taintsim_scenario::model::{ActorStep, Scenario};
@@ -179,6 +179,11 @@ fn reduction_should_find_every_outcome_of_the_full_search() {
         scenario.steps.insert(0, pod_gone.clone());
         scenario
     };
+    // The canonical prefix of the device controller's scenarios ends where it syncs.
+    let synced = startup_end(&bundled("updatework-fixed.json"), 20_000)
+        .expect("runs")
+        .expect("the device controller syncs");
+    assert_eq!(synced, "controller: register slice handler");
     let cases = [
         (
             "event-assert-now.json without PATCH",
@@ -188,12 +193,12 @@ fn reduction_should_find_every_outcome_of_the_full_search() {
         (
             "updatework-panic.json + pod-gone",
             with_pod_gone("updatework-panic.json"),
-            STARTUP_END,
+            synced.as_str(),
         ),
         (
             "updatework-fixed.json + pod-gone",
             with_pod_gone("updatework-fixed.json"),
-            STARTUP_END,
+            synced.as_str(),
         ),
     ];
     for (name, scenario, after) in cases {

@@ -11,15 +11,15 @@
 //! # The bounded space
 //!
 //! - **The startup runs in one canonical order.** Every decision up to and including the
-//!   `controller` task's `register slice handler` step (the end of the controller's initial
-//!   sync, after which `hasSynced` holds) takes the first enabled entry. This is the harness
-//!   part of upstream's tests (`startTestController`, then `Eventually(hasSynced)`); the
-//!   interleavings of the initial lists and their notifications multiply the schedules of
-//!   everything after them without reaching other states that the scenario's steps care
-//!   about. Everything after the controller has synced is explored: the scenario actor's
-//!   steps, the informers, the handlers, the workers, the event sink and the timers, in every
-//!   order (up to the reduction's equivalence). A scenario whose controller never syncs has
-//!   one schedule.
+//!   step that ends the controller's initial sync (the first step after which its
+//!   [`Running::has_synced`](taintsim_plugin::Running::has_synced) holds, found by
+//!   [`startup_end`]) takes the first enabled entry. This is the harness part of upstream's tests
+//!   (`startTestController`, then `Eventually(hasSynced)`); the interleavings of the initial
+//!   lists and their notifications multiply the schedules of everything after them without
+//!   reaching other states that the scenario's steps care about. Everything after the
+//!   controller has synced is explored: the scenario actor's steps, the informers, the
+//!   handlers, the workers, the event sink and the timers, in every order (up to the
+//!   reduction's equivalence). A scenario whose controller never syncs has one schedule.
 //! - **At most `max_steps` steps per run.** A run that reaches the limit makes the search
 //!   incomplete.
 //! - **Data choices (fault rolls) are fixed** as the strategy's data seed 0 draws them.
@@ -31,15 +31,34 @@ use std::collections::BTreeMap;
 
 use taintsim_sim::strategy::ExecutionEnd;
 pub use taintsim_sim::strategy::Reduction;
-use taintsim_sim::{ExhaustiveConfig, ExhaustiveStrategy, Strategy};
+use taintsim_sim::{Control, ExhaustiveConfig, ExhaustiveStrategy, RandomStrategy, Strategy};
 
 use crate::{Failure, Observed, Progress, RunError, RunResult, run_strategy};
 use taintsim_scenario::model::{ActorStep, Check, Expectation, ExploreSettings, Scenario};
 use taintsim_world::actor::check_reads;
 
-/// The label that ends the canonical startup prefix: the `controller` task's step after
-/// which it sets `hasSynced` (see `world::spawn_run`).
-pub const STARTUP_END: &str = "controller: register slice handler";
+/// A prefix label no step has (every label is `actor: action`): the whole run is canonical.
+const WHOLE_RUN: &str = "";
+
+/// The label (`actor: action`) of the step that ends the controller's initial sync: the first
+/// step after which the started controller's `has_synced` holds, in one run of the scenario's
+/// world without its actor (the sync does not wait for the actor). `None` if the controller
+/// does not sync within `max_steps` steps. Derived rather than named, so that the harness
+/// knows no controller's step labels: a controller syncs in whichever step it likes.
+pub fn startup_end(scenario: &Scenario, max_steps: u64) -> Result<Option<String>, RunError> {
+    let strategy = Box::new(RandomStrategy::new_from_seed(0));
+    let mut world = crate::build_world(scenario, 0, strategy, max_steps)?;
+    let controller = world.controller.clone();
+    let mut end = None;
+    world.run_with(&mut |step, _| {
+        if controller.has_synced() {
+            end = Some(step.entry.label());
+            return Control::Stop("the controller has synced".into());
+        }
+        Control::Continue
+    });
+    Ok(end)
+}
 
 /// How to explore exhaustively.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,7 +119,9 @@ pub fn explore_exhaustive(
     options: &ExhaustiveOptions,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<ExhaustiveSummary, RunError> {
-    explore_exhaustive_after(scenario, STARTUP_END, options, on_progress)
+    let end = startup_end(scenario, options.max_steps)?;
+    let label = end.as_deref().unwrap_or(WHOLE_RUN);
+    explore_exhaustive_after(scenario, label, options, on_progress)
 }
 
 /// [`explore_exhaustive`] with another canonical prefix: every decision up to and including

@@ -2,7 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::{RunError, RunResult, Schedule, run_schedule};
+use taintsim_sim::RandomStrategy;
+
+use crate::schedule::pct;
+use crate::{RunError, RunResult, pct_step_estimate, run_strategy};
 use taintsim_scenario::model::{ExploreSettings, Scenario, SeedRange, StrategyName};
 
 /// How to explore.
@@ -79,15 +82,9 @@ pub fn explore(
             "the exhaustive strategy runs through `taintsim explore --strategy exhaustive`".into(),
         ));
     }
+    // PCT's step estimate is measured once for the whole range (see `Schedule::Pct`).
     let pct_steps = match options.strategy {
-        StrategyName::Pct => {
-            let probe = run_schedule(
-                scenario,
-                Schedule::Random(options.seeds.start),
-                options.max_steps,
-            )?;
-            probe.report.steps.max(1)
-        }
+        StrategyName::Pct => pct_step_estimate(scenario, options.seeds, options.max_steps)?,
         _ => 0,
     };
     let mut summary = ExploreSummary {
@@ -100,15 +97,11 @@ pub fn explore(
     let mut unexpected = false;
     let mut found = false;
     for seed in options.seeds.start..options.seeds.end {
-        let schedule = match options.strategy {
-            StrategyName::Pct => Schedule::Pct {
-                seed,
-                depth: options.depth,
-                steps: pct_steps,
-            },
-            _ => Schedule::Random(seed),
+        let strategy = match options.strategy {
+            StrategyName::Pct => pct(seed, options.depth, pct_steps),
+            _ => Box::new(RandomStrategy::new_from_seed(seed)),
         };
-        let result = run_schedule(scenario, schedule, options.max_steps)?;
+        let (result, _) = run_strategy(scenario, seed, strategy, options.max_steps)?;
         summary.schedules += 1;
         *summary.outcomes.entry(result.observed.short()).or_default() += 1;
         let failed = !result.observed.is_pass();

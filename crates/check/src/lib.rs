@@ -1,30 +1,42 @@
-//! Running a scenario: one schedule ([`run_schedule`]) or many ([`explore`]).
+//! Running a scenario: one schedule ([`run_schedule`]) or many ([`explore`]), and judging a
+//! scenario file against its expectation as `taintsim run` does ([`check_file`], returning a
+//! [`Verdict`]; see [`check`]).
 //!
 //! One run builds a fresh [`World`], spawns the scenario actor, and lets the strategy drive the
 //! simulator to quiescence. After every step the runner wakes the actor if it is waiting,
 //! stops on an actor failure, and judges `no-early-eviction` on new deletions; at quiescence it
 //! judges the remaining oracles (see [`crate::oracle`]).
 
+pub mod check;
 mod exhaustive;
 mod explore;
 mod observed;
 pub mod oracle;
+mod save;
+mod schedule;
+mod searched;
+mod verdict;
 
 use std::sync::Arc;
 
 use taintsim_seam::runtime::Runtime;
 use taintsim_seam::sync::Mutex;
-use taintsim_sim::{
-    Control, DecisionLog, Outcome, PctStrategy, RandomStrategy, ReplayStrategy,
-    ReplayThenRandomStrategy, RunReport, SimConfig, Strategy,
-};
+use taintsim_sim::{Control, Outcome, RunReport, SimConfig, Strategy};
 
+pub use check::{
+    Overrides, check_file, check_file_with_progress, check_scenario, describe_expectation,
+    explore_scenario, load,
+};
 pub use exhaustive::{
-    ExhaustiveOptions, ExhaustiveSummary, Reduction, STARTUP_END, explore_exhaustive,
-    explore_exhaustive_after, explore_exhaustive_each, observed_resources,
+    ExhaustiveOptions, ExhaustiveSummary, Reduction, explore_exhaustive, explore_exhaustive_after,
+    explore_exhaustive_each, observed_resources, startup_end,
 };
 pub use explore::{ExploreOptions, ExploreSummary, Failure, Progress, explore};
 pub use observed::{Observed, expectation_short};
+pub use save::{DEFAULT_SAVE_DIR, save_decisions, save_decisions_as};
+pub use schedule::{Schedule, pct_step_estimate, shell_quote};
+pub use searched::{Searched, reduction_name, search_exhaustive};
+pub use verdict::{CheckError, ExpectationFailed, FirstFailure, SaveError, Verdict};
 
 use crate::oracle::OracleName;
 use crate::oracle::judge::{judge_deletion, judge_quiescent};
@@ -33,46 +45,6 @@ use taintsim_world::World;
 use taintsim_world::actor::{Actor, ActorFailure, ActorState};
 use taintsim_world::checks::WorldView;
 use taintsim_world::faults::Faults;
-
-/// How to pick the schedule of one run.
-#[derive(Debug, Clone)]
-pub enum Schedule {
-    /// Uniformly random choices from the seed.
-    Random(u64),
-    /// PCT with `depth` from the seed; `steps` estimates the run length.
-    Pct {
-        /// The seed.
-        seed: u64,
-        /// PCT depth d.
-        depth: u32,
-        /// Estimated number of steps k.
-        steps: u64,
-    },
-    /// Exactly the recorded decisions.
-    Replay(DecisionLog),
-    /// The recorded decisions while they apply, then random from the seed.
-    ReplayThenRandom(DecisionLog, u64),
-}
-
-impl Schedule {
-    fn seed(&self) -> u64 {
-        match self {
-            Self::Random(s) | Self::Pct { seed: s, .. } | Self::ReplayThenRandom(_, s) => *s,
-            Self::Replay(_) => 0,
-        }
-    }
-
-    fn strategy(self) -> Box<dyn Strategy> {
-        match self {
-            Self::Random(seed) => Box::new(RandomStrategy::new_from_seed(seed)),
-            Self::Pct { seed, depth, steps } => {
-                Box::new(PctStrategy::new_from_seed(seed, depth as usize, steps))
-            }
-            Self::Replay(log) => Box::new(ReplayStrategy::new_from_log(log)),
-            Self::ReplayThenRandom(log, seed) => Box::new(ReplayThenRandomStrategy::new(log, seed)),
-        }
-    }
-}
 
 /// The result of one run.
 #[derive(Debug, Clone)]
@@ -146,8 +118,9 @@ pub fn run_schedule(
     schedule: Schedule,
     max_steps: u64,
 ) -> Result<RunResult, RunError> {
-    let seed = schedule.seed();
-    run_strategy(scenario, seed, schedule.strategy(), max_steps).map(|(result, _)| result)
+    let seed = schedule.seed().unwrap_or(0);
+    let strategy = schedule.strategy(scenario, max_steps)?;
+    run_strategy(scenario, seed, strategy, max_steps).map(|(result, _)| result)
 }
 
 /// Runs `scenario` once under any strategy (`seed` is only recorded), and hands the strategy

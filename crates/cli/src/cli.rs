@@ -1,9 +1,9 @@
 //! The command line: subcommands, options and their help texts.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use taintsim_plugin::Behavior;
+use taintsim_check::Overrides;
 use taintsim_scenario::model::{SeedRange, StrategyName};
 
 /// Deterministic simulation of the Kubernetes DRA device taint eviction controller.
@@ -273,9 +273,18 @@ impl SetArgs {
 
     /// Applies every `--set` to `behavior`, in order (resolving the scenario against the
     /// registry checks them).
-    pub fn apply(&self, behavior: &mut Behavior) {
+    pub fn apply(&self, behavior: &mut taintsim_plugin::Behavior) {
         for (k, v) in &self.sets {
             behavior.set(k, v);
+        }
+    }
+
+    /// The overrides of a check: these `--set`s, and where an exhaustive search saves its
+    /// first failure (`None`: nowhere).
+    pub fn overrides(&self, save: Option<&Path>) -> Overrides {
+        Overrides {
+            sets: self.sets.clone(),
+            save: save.map(Path::to_owned),
         }
     }
 }
@@ -314,7 +323,7 @@ pub struct RunArgs {
 }
 
 /// Where `explore` (and `run`, for exhaustive scenarios) saves failing decision logs.
-pub const DEFAULT_SAVE_DIR: &str = "target/taintsim/failures";
+pub const DEFAULT_SAVE_DIR: &str = taintsim_check::DEFAULT_SAVE_DIR;
 
 /// A strategy name on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

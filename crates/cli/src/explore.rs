@@ -5,14 +5,16 @@ use taintsim_plugin::Registry;
 
 use anyhow::bail;
 use serde::Serialize;
-use taintsim_check::{ExploreOptions, expectation_short, explore as run_explore};
+use taintsim_check::{
+    ExploreOptions, Schedule, describe_expectation, expectation_short, explore as run_explore,
+    save_decisions,
+};
 use taintsim_scenario::model::StrategyName;
 
 use crate::Status;
 use crate::cli::ExploreArgs;
-use crate::common::{self, ReplayTarget, hex_hash, replay_command};
+use crate::common::{self, hex_hash, replay_line};
 use crate::progress::Bar;
-use crate::run::describe_expectation;
 
 #[derive(Serialize)]
 struct ExploreJson {
@@ -89,7 +91,7 @@ pub fn explore(registry: &Registry, args: &ExploreArgs) -> anyhow::Result<Status
     let elapsed_ms = started.elapsed().as_millis() as u64;
 
     let saved = match (&summary.first_failure, args.no_save) {
-        (Some(f), false) => Some(common::save_decisions(
+        (Some(f), false) => Some(save_decisions(
             &args.save,
             &scenario.name,
             f.seed,
@@ -97,17 +99,31 @@ pub fn explore(registry: &Registry, args: &ExploreArgs) -> anyhow::Result<Status
         )?),
         _ => None,
     };
-    let target = match (&summary.first_failure, &saved) {
-        (_, Some(path)) => ReplayTarget::Decisions(path.clone()),
-        (first, None) => ReplayTarget::Seed {
-            seed: first.as_ref().map_or(options.seeds.start, |f| f.seed),
-            strategy: options.strategy,
-            depth: options.depth,
-            seeds: options.seeds,
-            max_steps: options.max_steps,
+    // The saved log if there is one, else the first failure's seed, else the first seed.
+    let schedule = match (&summary.first_failure, &saved) {
+        (Some(f), Some(path)) => Schedule::Saved {
+            path: path.clone(),
+            log: f.result.report.decisions.clone(),
         },
+        (first, _) => {
+            let seed = first.as_ref().map_or(options.seeds.start, |f| f.seed);
+            match options.strategy {
+                StrategyName::Pct => Schedule::Pct {
+                    seed,
+                    depth: options.depth,
+                    seeds: options.seeds,
+                },
+                _ => Schedule::Random(seed),
+            }
+        }
     };
-    let replay = replay_command(&args.file, &scenario, &target, &args.set);
+    let replay = replay_line(
+        &args.file,
+        &scenario,
+        &schedule,
+        options.max_steps,
+        &args.set,
+    );
     let status = if summary.ok {
         Status::Ok
     } else {

@@ -10,8 +10,8 @@ use crate::run::{ScenarioReport, failure_text};
 /// Renders the report.
 pub fn render(reports: &[ScenarioReport], total_ms: u64, set: &SetArgs) -> String {
     let tests = reports.len();
-    let errors = reports.iter().filter(|r| r.error.is_some()).count();
-    let failures = reports.iter().filter(|r| !r.ok).count() - errors;
+    let errors = reports.iter().filter(|r| r.result.is_err()).count();
+    let failures = reports.iter().filter(|r| !r.ok()).count() - errors;
     let counts = format!(
         r#"tests="{tests}" failures="{failures}" errors="{errors}" time="{}""#,
         seconds(total_ms)
@@ -34,7 +34,7 @@ pub fn render(reports: &[ScenarioReport], total_ms: u64, set: &SetArgs) -> Strin
         out.push_str("    </properties>\n");
     }
     for r in reports {
-        let name = r.name.as_deref().unwrap_or(&r.file);
+        let name = r.name().unwrap_or(&r.file);
         let _ = write!(
             out,
             r#"    <testcase name="{}" classname="{}" time="{}""#,
@@ -43,30 +43,30 @@ pub fn render(reports: &[ScenarioReport], total_ms: u64, set: &SetArgs) -> Strin
             seconds(r.elapsed_ms)
         );
         let body = failure_text(r);
-        match (&r.error, r.ok) {
+        match (r.error(), r.ok()) {
             (_, true) => out.push_str("/>\n"),
             (Some(e), _) => {
                 let _ = writeln!(
                     out,
                     ">\n      <error message=\"{}\" type=\"error\">{}</error>\n    </testcase>",
-                    escape(e),
+                    escape(&e),
                     escape_text(&body)
                 );
             }
             (None, false) => {
-                let message = match &r.first_failure {
-                    Some(f) => f.message.clone(),
+                let message = match r.first_failure_message() {
+                    Some(m) => m,
                     None => format!(
                         "expected {}, observed {}",
-                        r.expected.as_deref().unwrap_or("?"),
-                        r.observed
+                        r.expected().as_deref().unwrap_or("?"),
+                        r.observed()
                     ),
                 };
                 let _ = writeln!(
                     out,
                     ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
                     escape(&message),
-                    escape(&r.observed),
+                    escape(r.observed()),
                     escape_text(&body)
                 );
             }

@@ -4,12 +4,17 @@
 //! (`taintsim::controllers()`). A user with a controller of their own writes the same two
 //! lines with a registry that also lists theirs, and gets the whole CLI for it.
 //!
+//! The CLI is clap and printing only: judging a file against its expectation, the searches,
+//! the schedules and their replay command lines are `taintsim_check`'s (`check_file`,
+//! `Verdict`, `Schedule`).
+//!
 //! Code map:
 //! - [`cli`]: the command line (clap), with every subcommand's help text;
 //! - [`run`], [`explore`], [`replay`] (also `trace`), [`keys`], [`stress`], [`shrink`],
 //!   [`import_fuzz`]: one module per subcommand; [`exhaustive`]: `explore --strategy
-//!   exhaustive`, also used by `run`;
-//! - [`common`]: loading scenarios, `--set`, building schedules and the replay command line;
+//!   exhaustive`;
+//! - [`common`]: loading a scenario with `--set`, the one schedule of `replay`, `trace` and
+//!   `shrink`, printing helpers;
 //! - [`junit`]: the JUnit XML report of `run --junit`;
 //! - [`progress`]: the progress bar (terminals only, never in CI or with `--json`).
 //!

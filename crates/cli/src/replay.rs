@@ -5,21 +5,23 @@ use taintsim_plugin::Registry;
 
 use anyhow::{Context as _, bail};
 use serde::Serialize;
-use taintsim_check::{RunResult, run_schedule};
+use taintsim_check::{RunResult, Schedule, describe_expectation, run_schedule};
 use taintsim_scenario::model::Scenario;
 use taintsim_sim::TraceEntry;
 
 use crate::Status;
 use crate::cli::{OneRunArgs, ReplayArgs, TraceArgs, TraceFormat};
-use crate::common::{self, ReplayTarget, hex_hash, replay_command};
-use crate::run::describe_expectation;
+use crate::common::{self, hex_hash, replay_line};
 
 /// One run, with what is needed to describe it.
 struct OneRun {
     scenario: Scenario,
-    target: ReplayTarget,
+    /// The schedule that ran.
+    schedule: Schedule,
+    /// Its step bound.
+    max_steps: u64,
     /// How the schedule was chosen, in words.
-    schedule: String,
+    words: String,
     result: RunResult,
 }
 
@@ -27,13 +29,14 @@ fn one_run(registry: &Registry, args: &OneRunArgs) -> anyhow::Result<OneRun> {
     let scenario = common::load_scenario(registry, &args.file, &args.set)?;
     let explore = &scenario.explore;
     let max_steps = args.max_steps.unwrap_or(explore.max_steps);
-    let (schedule, target, words) = common::chosen_schedule(args, &scenario, max_steps)?;
-    let result = run_schedule(&scenario, schedule, max_steps)
+    let (schedule, words) = common::chosen_schedule(args, &scenario, max_steps)?;
+    let result = run_schedule(&scenario, schedule.clone(), max_steps)
         .map_err(|e| anyhow::anyhow!("{}: cannot run: {e}", args.file.display()))?;
     Ok(OneRun {
         scenario,
-        target,
-        schedule: words,
+        schedule,
+        max_steps,
+        words,
         result,
     })
 }
@@ -67,7 +70,13 @@ pub fn replay(registry: &Registry, args: &ReplayArgs) -> anyhow::Result<Status> 
     let observed = &run.result.observed;
     let report = &run.result.report;
     let ok = observed.matches(&run.scenario.expect);
-    let replay = replay_command(&args.run.file, &run.scenario, &run.target, &args.run.set);
+    let replay = replay_line(
+        &args.run.file,
+        &run.scenario,
+        &run.schedule,
+        run.max_steps,
+        &args.run.set,
+    );
     let status = if ok { Status::Ok } else { Status::Failed };
 
     if args.json {
@@ -99,7 +108,7 @@ pub fn replay(registry: &Registry, args: &ReplayArgs) -> anyhow::Result<Status> 
         "{} ({}): {}",
         run.scenario.name,
         args.run.file.display(),
-        run.schedule
+        run.words
     );
     println!("outcome: {}: {}", observed.short(), observed.message());
     println!(
@@ -120,7 +129,7 @@ pub fn replay(registry: &Registry, args: &ReplayArgs) -> anyhow::Result<Status> 
 pub fn trace(registry: &Registry, args: &TraceArgs) -> anyhow::Result<Status> {
     let run = one_run(registry, &args.run)?;
     let report = &run.result.report;
-    let title = format!("{}: {}", run.scenario.name, run.schedule);
+    let title = format!("{}: {}", run.scenario.name, run.words);
     let text = match args.format {
         TraceFormat::Json => serde_json::to_string_pretty(&report.trace.entries)? + "\n",
         TraceFormat::Text => report.trace.to_text(),
@@ -136,7 +145,7 @@ pub fn trace(registry: &Registry, args: &TraceArgs) -> anyhow::Result<Status> {
     }
     eprintln!(
         "{}: {} steps, outcome {}, trace hash {}{}",
-        run.schedule,
+        run.words,
         report.steps,
         run.result.observed.short(),
         hex_hash(report.trace.hash()),

@@ -105,10 +105,10 @@ pub fn write_scenario(path: &Path, scenario: &Scenario) -> anyhow::Result<()> {
 /// it is what the file expects.
 pub fn check_written(registry: &Registry, path: &Path) -> anyhow::Result<(Observed, bool)> {
     let scenario = load::load_file(path, registry)?;
-    let Some(log) = scenario.decisions.clone() else {
+    if scenario.decisions.is_none() {
         bail!("{}: no recorded decisions were written", path.display());
-    };
-    let r = run_schedule(&scenario, Schedule::Replay(log), scenario.explore.max_steps)
+    }
+    let r = run_schedule(&scenario, Schedule::Recorded, scenario.explore.max_steps)
         .map_err(|e| anyhow::anyhow!("{}: cannot run: {e}", path.display()))?;
     let ok = r.observed.matches(&scenario.expect);
     Ok((r.observed, ok))
@@ -143,7 +143,7 @@ pub fn shrink(registry: &Registry, args: &ShrinkArgs) -> anyhow::Result<Status> 
     let started = Instant::now();
     let scenario = common::load_scenario(registry, &args.run.file, &args.run.set)?;
     let max_steps = args.run.max_steps.unwrap_or(scenario.explore.max_steps);
-    let (schedule, _, words) = common::chosen_schedule(&args.run, &scenario, max_steps)?;
+    let (schedule, words) = common::chosen_schedule(&args.run, &scenario, max_steps)?;
     let options = ShrinkOptions {
         seeds_per_candidate: args.seeds_per_candidate,
         max_steps,

@@ -8,6 +8,7 @@ use taintsim_plugin::Registry;
 use anyhow::bail;
 use clap::Args;
 use serde::Serialize;
+use taintsim_check::describe_expectation;
 use taintsim_check::{Progress, expectation_short};
 use taintsim_scenario::duration::ScenarioDuration;
 use taintsim_scenario::model::Expectation;
@@ -17,7 +18,6 @@ use crate::Status;
 use crate::cli::SetArgs;
 use crate::common;
 use crate::progress::Bar;
-use crate::run::describe_expectation;
 
 /// `taintsim stress`.
 #[derive(Debug, Args)]
