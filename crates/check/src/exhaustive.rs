@@ -11,7 +11,8 @@
 //! # The bounded space
 //!
 //! - **The startup runs in one canonical order.** Every decision up to and including the
-//!   `controller` task's `register slice handler` step (the end of the controller's initial
+//!   controller's startup-end step ([`ControllerPlugin::startup_end`]: for the device
+//!   controller the `controller` task's `register slice handler` step, the end of its initial
 //!   sync, after which `hasSynced` holds) takes the first enabled entry. This is the harness
 //!   part of upstream's tests (`startTestController`, then `Eventually(hasSynced)`); the
 //!   interleavings of the initial lists and their notifications multiply the schedules of
@@ -26,6 +27,8 @@
 //!
 //! `complete` is true only if the search covered that whole space: no run hit the step limit
 //! and `max_schedules` was not reached.
+//!
+//! [`ControllerPlugin::startup_end`]: taintsim_plugin::ControllerPlugin::startup_end
 
 use std::collections::BTreeMap;
 
@@ -37,8 +40,11 @@ use crate::{Failure, Observed, Progress, RunError, RunResult, run_strategy};
 use taintsim_scenario::model::{ActorStep, Check, Expectation, ExploreSettings, Scenario};
 use taintsim_world::actor::check_reads;
 
-/// The label that ends the canonical startup prefix: the `controller` task's step after
-/// which it sets `hasSynced` (see `world::spawn_run`).
+/// The label that ends the canonical startup prefix of the device controller: the
+/// `controller` task's step after which it sets `hasSynced`. [`explore_exhaustive`] asks the
+/// scenario's controller ([`ControllerPlugin::startup_end`]) and falls back to this one.
+///
+/// [`ControllerPlugin::startup_end`]: taintsim_plugin::ControllerPlugin::startup_end
 pub const STARTUP_END: &str = "controller: register slice handler";
 
 /// How to explore exhaustively.
@@ -100,7 +106,10 @@ pub fn explore_exhaustive(
     options: &ExhaustiveOptions,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<ExhaustiveSummary, RunError> {
-    explore_exhaustive_after(scenario, STARTUP_END, options, on_progress)
+    let startup_end = scenario
+        .controller()
+        .map_or(STARTUP_END, |r| r.plugin.startup_end());
+    explore_exhaustive_after(scenario, startup_end, options, on_progress)
 }
 
 /// [`explore_exhaustive`] with another canonical prefix: every decision up to and including

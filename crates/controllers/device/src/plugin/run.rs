@@ -13,6 +13,9 @@ use taintsim_seam::runtime::{Runtime, StepLabel};
 use super::handlers::{self, TrackerGlue};
 use crate::controller::Controller;
 
+/// The label of the `controller` task's step after which it sets `hasSynced`.
+pub(super) const STARTUP_END: &str = "controller: register slice handler";
+
 /// How often the `controller` task looks again whether everything has synced, in virtual time.
 const SYNC_POLL: Duration = Duration::from_millis(10);
 
