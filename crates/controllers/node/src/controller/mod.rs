@@ -3,7 +3,7 @@
 //!
 //! The callbacks run on the informers' listener tasks and only enqueue: a pod item or a node
 //! item on the `noexec_taint_pod` or `noexec_taint_node` workqueue. Everything that decides
-//! runs later on the update workers ([`crate::run`]), in [`handle`]: `handleNodeUpdate` keeps
+//! runs later on the update workers ([`crate::run`]), in `handle`: `handleNodeUpdate` keeps
 //! `taintedNodes` (only nodes with a NoExecute taint, with those taints) and
 //! `handlePodUpdate` and `processPodOnNode` schedule or cancel the eviction of one pod on the
 //! shared TimedWorkerQueue, whose work function is [`crate::delete`].

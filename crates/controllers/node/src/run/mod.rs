@@ -3,10 +3,10 @@
 //! - `controller` waits until the pod and node caches have synced (`WaitForNamedCacheSync`:
 //!   the caches only, not the handlers), then in the step `start workers` starts two
 //!   dispatchers and [`UPDATE_WORKER_SIZE`] workers and sets `hasSynced`.
-//! - `node-dispatcher` and `pod-dispatcher` ([`dispatch`]) move items from their workqueue into
+//! - `node-dispatcher` and `pod-dispatcher` (`dispatch`) move items from their workqueue into
 //!   the channel of worker `hash(nodeName, 8)` (node channels hold 10 items, pod channels 1; a
 //!   full channel blocks the dispatcher).
-//! - `update-worker-<i>` ([`worker`]) handles the items of its channels, node items first.
+//! - `update-worker-<i>` (`worker`) handles the items of its channels, node items first.
 //! - On cancellation (the scenario's `stop-controller`) the latest code (`shutdown:
 //!   cancel-and-wait`, #134945) shuts the workqueues down, calls the TimedWorkerQueue's
 //!   `CancelAndWait` and waits for every goroutine; the older code (`shutdown: none`) waits for
