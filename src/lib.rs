@@ -43,9 +43,13 @@ pub use taintsim_api as api;
 pub use taintsim_check as check;
 /// The 1.33 DRA device taint eviction controller, the built-in plug-in.
 pub use taintsim_controller_device as device;
+/// The node taint eviction controller (NoExecuteTaintManager), the second built-in plug-in.
+pub use taintsim_controller_node as node;
 /// The controller seam: the plug-in trait, behaviour keys, metrics, reference models and the
 /// registry.
 pub use taintsim_plugin as plugin;
+/// The oracles' reference models, sharing no code with any controller.
+pub use taintsim_reference as reference;
 /// The scenario file format: its model, loading with `file:line:column` errors, its schema.
 pub use taintsim_scenario as scenario;
 /// The runtime a controller runs on, the sync shim and the client ports.
@@ -58,5 +62,7 @@ pub use taintsim_timed_worker_queue as timed_worker_queue;
 /// Every controller this build of taintsim runs, in the order `taintsim keys` lists them. The
 /// first generation of the first one is the default of a scenario without `controller`.
 pub fn controllers() -> Registry {
-    Registry::new().with(taintsim_controller_device::DeviceTaintEviction)
+    Registry::new()
+        .with(taintsim_controller_device::DeviceTaintEviction)
+        .with(taintsim_controller_node::NodeTaintEviction)
 }

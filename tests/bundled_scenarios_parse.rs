@@ -35,6 +35,19 @@ const EXPECTED: &[&str] = &[
     "eviction-initial.json",
     "eviction-update.json",
     "never-evicted.json",
+    "node/denied-delete-abandoned-fixed.json",
+    "node/denied-delete-abandoned.json",
+    "node/remove-forever-taint-keeps-finite.json",
+    "node/remove-one-of-two-taints-fixed.json",
+    "node/remove-one-of-two-taints.json",
+    "node/residual-finite-deadline.json",
+    "node/shutdown-late-worker-fixed.json",
+    "node/shutdown-late-worker.json",
+    "node/stale-nil-recreate-fixed.json",
+    "node/stale-nil-recreate.json",
+    "node/stale-node-lister-fixed.json",
+    "node/stale-node-lister.json",
+    "node/stale-node-watch-race.json",
     "parallel-pod-deletion.json",
     "retry.json",
     "updatework-fixed.json",
@@ -360,6 +373,43 @@ fn a_wrong_type_inside_an_object_should_name_the_object() {
         6,
         "steps[1].create",
         &["invalid v1 Pod", "invalid type: integer `7`"],
+    );
+}
+
+#[test]
+fn a_tainted_node_should_not_fit_the_device_controller() {
+    let err = parse_err(&with(
+        "  \"objects\": [\n    {\"apiVersion\": \"v1\", \"kind\": \"Node\", \"metadata\": {\"name\": \"worker\"},\n     \"spec\": {\"taints\": [{\"key\": \"k\", \"effect\": \"NoExecute\"}]}}\n  ]",
+    ));
+    assert_error(
+        &err,
+        7,
+        "objects[0]",
+        &[
+            "Node worker does not fit controller v1.33",
+            "does not read node taints",
+            "node-taint-eviction",
+        ],
+    );
+    let untainted = with(
+        "  \"objects\": [{\"apiVersion\": \"v1\", \"kind\": \"Node\", \"metadata\": {\"name\": \"w\"}}]",
+    );
+    assert!(parse(&untainted, Path::new("ok.json"), &taintsim::controllers()).is_ok());
+}
+
+#[test]
+fn a_device_object_should_not_fit_the_node_controller() {
+    let err = parse_err(&with(
+        "  \"behavior\": {\"controller\": \"node-taint-eviction\"},\n  \"steps\": [\n    \"wait-for-sync\",\n    {\"create\": {\"apiVersion\": \"resource.k8s.io/v1beta1\", \"kind\": \"ResourceSlice\", \"metadata\": {\"name\": \"s\"},\n      \"spec\": {\"driver\": \"d\", \"pool\": {\"name\": \"p\", \"generation\": 1, \"resourceSliceCount\": 1}, \"nodeName\": \"n\"}}}\n  ]",
+    ));
+    assert_error(
+        &err,
+        8,
+        "steps[1].create",
+        &[
+            "ResourceSlice s does not fit controller node-taint-eviction",
+            "watches only Pods and Nodes",
+        ],
     );
 }
 

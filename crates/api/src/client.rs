@@ -17,17 +17,18 @@
 //! 5. returns the result.
 //!
 //! Request labels: `GET pod <ns>/<name>`, `PATCH pod <ns>/<name> status`,
-//! `DELETE pod <ns>/<name>`, `POST event <ns>/<name>`.
+//! `DELETE pod <ns>/<name>`, `POST event <ns>/<name>`, `GET node <name>` (cluster-scoped
+//! objects are named by their key, without a namespace, in labels and touches alike).
 
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::{Event, Pod, PodCondition};
+use k8s_openapi::api::core::v1::{Event, Node, Pod, PodCondition};
 use taintsim_seam::client::{ApiError, Client, Preconditions, StatusReason};
 use taintsim_seam::runtime::{BoxFuture, Runtime, StepLabel};
 
 use crate::fault::{Request, Verdict};
 use crate::kind::{Kind, Verb};
-use crate::object::Object;
+use crate::object::{Object, object_key};
 use crate::server::ApiServer;
 
 /// Extra resources a request's steps touch, given the request: see
@@ -112,7 +113,8 @@ impl ApiClient {
             name: name.to_owned(),
             actor: self.actor.clone(),
         };
-        let mut touches = vec![format!("{}/{namespace}/{name}", kind.singular())];
+        let key = object_key(namespace, name);
+        let mut touches = vec![format!("{}/{key}", kind.singular())];
         if matches!(verb, Verb::Create | Verb::Patch | Verb::Delete) {
             touches.push(format!("watch/{}", kind.plural()));
         }
@@ -122,10 +124,7 @@ impl ApiClient {
         }
         Call {
             request,
-            label: format!(
-                "{method} {} {namespace}/{name}{subresource}",
-                kind.singular()
-            ),
+            label: format!("{method} {} {key}{subresource}", kind.singular()),
             touches,
             ok_code,
         }
@@ -225,6 +224,17 @@ impl Client for ApiClient {
                 .ok_or_else(|| {
                     ApiError::new(StatusReason::InternalError, "created event changed type")
                 })
+        })
+    }
+
+    fn get_node(&self, name: &str) -> BoxFuture<Result<Node, ApiError>> {
+        let call = self.call("GET", Verb::Get, Kind::Node, "", name, 200);
+        let n = name.to_owned();
+        self.run(call, move |server| {
+            server
+                .get(Kind::Node, "", &n)?
+                .into_typed()
+                .ok_or_else(|| ApiError::not_found("nodes", &n))
         })
     }
 }

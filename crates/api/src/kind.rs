@@ -23,16 +23,19 @@ pub enum Kind {
     DeviceTaintRule,
     /// core/v1 Event (namespaced, no status).
     Event,
+    /// core/v1 Node (cluster-scoped, status subresource; taints in `spec.taints`).
+    Node,
 }
 
 impl Kind {
     /// Every kind, in a fixed order.
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::Pod,
         Kind::ResourceClaim,
         Kind::ResourceSlice,
         Kind::DeviceTaintRule,
         Kind::Event,
+        Kind::Node,
     ];
 
     /// The `kind` field, e.g. `Pod`.
@@ -43,6 +46,7 @@ impl Kind {
             Kind::ResourceSlice => "ResourceSlice",
             Kind::DeviceTaintRule => "DeviceTaintRule",
             Kind::Event => "Event",
+            Kind::Node => "Node",
         }
     }
 
@@ -54,6 +58,7 @@ impl Kind {
             Kind::ResourceSlice => "resourceslices",
             Kind::DeviceTaintRule => "devicetaintrules",
             Kind::Event => "events",
+            Kind::Node => "nodes",
         }
     }
 
@@ -65,6 +70,7 @@ impl Kind {
             Kind::ResourceSlice => "resourceslice",
             Kind::DeviceTaintRule => "devicetaintrule",
             Kind::Event => "event",
+            Kind::Node => "node",
         }
     }
 
@@ -78,7 +84,7 @@ impl Kind {
     pub fn has_status_subresource(self) -> bool {
         matches!(
             self,
-            Kind::Pod | Kind::ResourceClaim | Kind::DeviceTaintRule
+            Kind::Pod | Kind::ResourceClaim | Kind::DeviceTaintRule | Kind::Node
         )
     }
 }
@@ -180,7 +186,10 @@ mod tests {
             assert_eq!(k.singular().parse::<Kind>().ok(), Some(k));
             assert_eq!(k.plural().parse::<Kind>().ok(), Some(k));
         }
-        assert!("Node".parse::<Kind>().is_err());
+        assert_eq!("Node".parse::<Kind>().ok(), Some(Kind::Node));
+        assert!("Nodes".parse::<Kind>().is_err());
+        assert!(!Kind::Node.is_namespaced());
+        assert!(Kind::Node.has_status_subresource());
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use std::fmt;
 
 use k8s_openapi::Resource as _;
-use k8s_openapi::api::core::v1::{Event, Pod};
+use k8s_openapi::api::core::v1::{Event, Node, Pod};
 use k8s_openapi::api::resource::{v1, v1alpha3, v1beta1};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -35,6 +35,8 @@ pub enum Object {
     Rule(v1alpha3::DeviceTaintRule),
     /// `v1` Event.
     Event(Event),
+    /// `v1` Node; its taints are `spec.taints`.
+    Node(Node),
 }
 
 /// Applies `$body` to the inner value of any variant, bound as `$o`.
@@ -48,12 +50,13 @@ macro_rules! each {
             Object::SliceV1($o) => $body,
             Object::Rule($o) => $body,
             Object::Event($o) => $body,
+            Object::Node($o) => $body,
         }
     };
 }
 
 /// The (apiVersion, kind) pairs the simulator stores, in the order of [`Object`]'s variants.
-const KNOWN: [(&str, &str); 7] = [
+const KNOWN: [(&str, &str); 8] = [
     (Pod::API_VERSION, Pod::KIND),
     (
         v1beta1::ResourceClaim::API_VERSION,
@@ -70,6 +73,7 @@ const KNOWN: [(&str, &str); 7] = [
         v1alpha3::DeviceTaintRule::KIND,
     ),
     (Event::API_VERSION, Event::KIND),
+    (Node::API_VERSION, Node::KIND),
 ];
 
 /// The known types as `apiVersion/kind` text, for error messages.
@@ -90,6 +94,7 @@ impl Object {
             Object::SliceV1beta1(_) | Object::SliceV1(_) => Kind::ResourceSlice,
             Object::Rule(_) => Kind::DeviceTaintRule,
             Object::Event(_) => Kind::Event,
+            Object::Node(_) => Kind::Node,
         }
     }
 
@@ -171,7 +176,8 @@ impl Object {
             3 => serde_json::from_value(value).map(Object::SliceV1beta1),
             4 => serde_json::from_value(value).map(Object::SliceV1),
             5 => serde_json::from_value(value).map(Object::Rule),
-            _ => serde_json::from_value(value).map(Object::Event),
+            6 => serde_json::from_value(value).map(Object::Event),
+            _ => serde_json::from_value(value).map(Object::Node),
         };
         decoded.map_err(|source| Error::Decode {
             api_version,
@@ -272,6 +278,7 @@ typed!(v1beta1::ResourceSlice, SliceV1beta1, ResourceSlice);
 typed!(v1::ResourceSlice, SliceV1, ResourceSlice);
 typed!(v1alpha3::DeviceTaintRule, Rule, DeviceTaintRule);
 typed!(Event, Event, Event);
+typed!(Node, Node, Node);
 
 #[cfg(test)]
 mod tests {
@@ -304,16 +311,28 @@ mod tests {
 
     #[test]
     fn object_should_name_unknown_types() {
-        let err = Object::from_json(r#"{"apiVersion":"v1","kind":"Node","metadata":{}}"#)
-            .expect_err("Node is not stored");
+        let err = Object::from_json(r#"{"apiVersion":"v1","kind":"Namespace","metadata":{}}"#)
+            .expect_err("Namespace is not stored");
         let msg = err.to_string();
-        assert!(msg.contains("\"Node\""), "{msg}");
+        assert!(msg.contains("\"Namespace\""), "{msg}");
         assert!(
             msg.contains("resource.k8s.io/v1alpha3 DeviceTaintRule"),
             "{msg}"
         );
         let err = Object::from_json(r#"{"kind":"Pod"}"#).expect_err("no apiVersion");
         assert!(err.to_string().contains("apiVersion"));
+    }
+
+    #[test]
+    fn node_should_decode_cluster_scoped_with_its_taints() {
+        let text = r#"{"apiVersion":"v1","kind":"Node","metadata":{"name":"worker"},
+            "spec":{"taints":[{"key":"k","effect":"NoExecute"}]}}"#;
+        let obj = Object::from_json(text).expect("valid node");
+        assert_eq!(obj.kind(), Kind::Node);
+        assert_eq!(obj.key(), "worker");
+        let node: &Node = obj.as_typed().expect("a node");
+        let taints = node.spec.as_ref().and_then(|s| s.taints.as_ref());
+        assert_eq!(taints.map(Vec::len), Some(1));
     }
 
     #[test]

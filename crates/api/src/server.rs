@@ -14,8 +14,9 @@
 //!   no new revision and no watch event, like the real server's no-op updates.
 //! - **delete** checks UID and resourceVersion preconditions (`409 Conflict`) and removes the
 //!   object at once: finalizers and graceful deletion are not modelled.
-//! - **defaulting**: unset `DeviceTaint.timeAdded` becomes "now" on create and update, unless
-//!   [`ApiServerConfig::default_taint_time_added`] is off.
+//! - **defaulting**: unset `DeviceTaint.timeAdded` becomes "now" on create and update, and so
+//!   does an unset `timeAdded` of a Node's NoExecute taint (unless the stored Node has the same
+//!   taint, whose time it keeps), unless [`ApiServerConfig::default_taint_time_added`] is off.
 //! - **watch**: see [`crate::watch`].
 //! - Every method counts one call per verb and kind ([`ApiServer::calls`]). The methods here
 //!   ignore fault rules; [`ApiClient`](crate::ApiClient), informers and the event broadcaster
@@ -52,8 +53,8 @@ pub struct ApiServerConfig {
     /// How many changes per kind a watch can still resume from; older resourceVersions get
     /// `410 Gone`. Default 1000; values below 1 count as 1.
     pub watch_window: usize,
-    /// Whether unset `DeviceTaint.timeAdded` is defaulted to now. Default `true`; `false` is
-    /// the fault of spec §6 entry 19.
+    /// Whether unset `DeviceTaint.timeAdded` (and a Node's NoExecute `Taint.timeAdded`) is
+    /// defaulted. Default `true`; `false` injects taints without a time.
     pub default_taint_time_added: bool,
 }
 
@@ -223,7 +224,7 @@ impl ApiServer {
         }
         meta.creation_timestamp.get_or_insert(Time(now));
         if st.config.default_taint_time_added {
-            default_taint_time_added(&mut object, now);
+            default_taint_time_added(&mut object, None, now);
         }
         let (stored, wakers) = st.commit(EventType::Added, object);
         drop(st);
@@ -322,7 +323,7 @@ impl ApiServer {
         meta.resource_version
             .clone_from(&old.metadata().resource_version);
         if st.config.default_taint_time_added {
-            default_taint_time_added(&mut new, now);
+            default_taint_time_added(&mut new, Some(&old), now);
         }
         if new == old {
             return Ok(old);

@@ -26,6 +26,8 @@
 //!
 //! `complete` is true only if the search covered that whole space: no run hit the step limit
 //! and `max_schedules` was not reached.
+//!
+//! [`ControllerPlugin::startup_end`]: taintsim_plugin::ControllerPlugin::startup_end
 
 use std::collections::BTreeMap;
 

@@ -651,7 +651,7 @@ fn keys_should_list_every_behavior_key_with_values_and_default() {
     let text = stdout(&out);
     assert_eq!(code(&out), 0);
     assert!(
-        text.contains("controller\n  values:  v1.33\n  default: v1.33\n"),
+        text.contains("controller\n  values:  v1.33, node-taint-eviction\n  default: v1.33\n"),
         "{text}"
     );
     assert!(text.contains("controller v1.33:\n"), "{text}");
@@ -666,6 +666,23 @@ fn keys_should_list_every_behavior_key_with_values_and_default() {
         "handle-pods",
         "retries",
         "toleration-effect",
+    ] {
+        assert!(
+            text.lines().any(|l| l.trim() == key),
+            "{key} missing:\n{text}"
+        );
+    }
+    assert!(
+        text.contains(
+            "controller node-taint-eviction:\n\n  queue\n    values:  v0, v1, v2, v3, v4, v5\n    default: v4\n    breaks:  eventual-eviction\n"
+        ),
+        "{text}"
+    );
+    for key in [
+        "shutdown",
+        "forever-tolerated",
+        "node-recheck",
+        "latency-metric",
     ] {
         assert!(
             text.lines().any(|l| l.trim() == key),

@@ -30,7 +30,7 @@ pub mod registry;
 use std::sync::Arc;
 
 use taintsim_api::{Informer, Kind, Object, Registration};
-use taintsim_seam::{Client, EventRecorder, Runtime};
+use taintsim_seam::{BoxFuture, Client, EventRecorder, Runtime};
 
 pub use behavior::{Behavior, BehaviorError, BehaviorKey, CONTROLLER_KEY, Generation};
 pub use metrics::{MetricNames, Metrics, MetricsSnapshot};
@@ -118,6 +118,13 @@ pub trait Running: Send + Sync {
     /// Whether no eviction work is pending or running (the stress mode waits for this before
     /// it judges a run as quiescent).
     fn idle(&self) -> bool;
+
+    /// Cancels the context the controller's `Run` was started with and completes once `Run`
+    /// has returned (the scenario step `stop-controller`). The default, for a controller that
+    /// does not model its shutdown, completes at once and stops nothing.
+    fn stop(&self) -> BoxFuture<()> {
+        Box::pin(async {})
+    }
 }
 
 /// A controller that taintsim can run. See the crate docs.

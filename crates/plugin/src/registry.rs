@@ -147,35 +147,47 @@ impl Registry {
                 "enum": generations.iter().map(|(g, _)| g.name).collect::<Vec<_>>(),
             }),
         );
-        let mut keys: Vec<(BehaviorKey, Vec<&'static str>)> = Vec::new();
+        // Each key with the generations that have it, in registration order; a key two
+        // controllers share (`queue`, `retries`) may differ in doc and default between them.
+        let mut keys: Vec<(&'static str, Vec<(&'static str, BehaviorKey)>)> = Vec::new();
         for (g, plugin) in &generations {
             for key in plugin.keys(g.name) {
-                match keys.iter_mut().find(|(k, _)| k.name == key.name) {
-                    Some((_, used_by)) => used_by.push(g.name),
-                    None => keys.push((*key, vec![g.name])),
+                match keys.iter_mut().find(|(name, _)| *name == key.name) {
+                    Some((_, used_by)) => used_by.push((g.name, *key)),
+                    None => keys.push((key.name, vec![(g.name, *key)])),
                 }
             }
         }
-        for (key, used_by) in keys {
+        for (name, used_by) in keys {
             let mut values: Vec<&str> = Vec::new();
-            for (g, plugin) in &generations {
-                if let Some(k) = plugin.keys(g.name).iter().find(|k| k.name == key.name) {
-                    for v in k.values {
-                        if !values.contains(v) {
-                            values.push(v);
-                        }
-                    }
+            for v in used_by.iter().flat_map(|(_, k)| k.values) {
+                if !values.contains(v) {
+                    values.push(v);
                 }
             }
+            let (_, first) = used_by[0];
+            let description = if used_by
+                .iter()
+                .all(|(_, k)| k.doc == first.doc && k.default == first.default)
+            {
+                let controllers: Vec<&str> = used_by.iter().map(|(g, _)| *g).collect();
+                format!(
+                    "{} (default {}; controller {})",
+                    first.doc,
+                    first.default,
+                    controllers.join(", ")
+                )
+            } else {
+                used_by
+                    .iter()
+                    .map(|(g, k)| format!("controller {g}: {} (default {})", k.doc, k.default))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
             properties.insert(
-                key.name.to_owned(),
+                name.to_owned(),
                 json!({
-                    "description": format!(
-                        "{} (default {}; controller {})",
-                        key.doc,
-                        key.default,
-                        used_by.join(", ")
-                    ),
+                    "description": description,
                     "type": "string",
                     "enum": values,
                 }),

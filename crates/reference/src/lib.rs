@@ -13,7 +13,10 @@
 //!
 //! One module per controller family:
 //! - [`device`]: DRA device taint eviction (KEP-5055).
+//! - [`node`]: NoExecute taints on the pod's Node against the pod's tolerations (the node taint
+//!   eviction controller).
 
 #![deny(missing_docs)]
 
 pub mod device;
+pub mod node;

@@ -135,6 +135,12 @@ pub enum ActorStep {
     /// Block until every check holds, like `assert-eventually`, but a timeout is reported as a
     /// failed wait rather than a failed assertion.
     WaitUntil(Eventually),
+    /// Cancel the controller's context and wait (at most 30 s) until its `Run` has returned,
+    /// as a test does before it ends (or a controller manager that lost its lease). The API
+    /// call counters restart from zero when `Run` returns, so that later `api-calls` checks
+    /// count only the calls made after it. A controller that does not model its shutdown
+    /// stops at once.
+    StopController,
 }
 
 /// Checks that must hold within a virtual-time bound.
@@ -502,6 +508,8 @@ pub enum ObjectKind {
     DeviceTaintRule,
     /// v1 Event.
     Event,
+    /// v1 Node.
+    Node,
 }
 
 impl From<ObjectKind> for Kind {
@@ -512,6 +520,7 @@ impl From<ObjectKind> for Kind {
             ObjectKind::ResourceSlice => Kind::ResourceSlice,
             ObjectKind::DeviceTaintRule => Kind::DeviceTaintRule,
             ObjectKind::Event => Kind::Event,
+            ObjectKind::Node => Kind::Node,
         }
     }
 }
@@ -545,6 +554,8 @@ pub enum InformerName {
     Resourceslices,
     /// The DeviceTaintRule informer (feeds the slice tracker).
     Devicetaintrules,
+    /// The Node informer (the node taint eviction controller).
+    Nodes,
 }
 
 impl InformerName {
@@ -555,6 +566,7 @@ impl InformerName {
             Self::Resourceclaims => Kind::ResourceClaim,
             Self::Resourceslices => Kind::ResourceSlice,
             Self::Devicetaintrules => Kind::DeviceTaintRule,
+            Self::Nodes => Kind::Node,
         }
     }
 
@@ -565,6 +577,7 @@ impl InformerName {
             Self::Resourceclaims => "resourceclaims",
             Self::Resourceslices => "resourceslices",
             Self::Devicetaintrules => "devicetaintrules",
+            Self::Nodes => "nodes",
         }
     }
 }

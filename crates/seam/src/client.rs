@@ -1,7 +1,7 @@
 //! What the controller needs from the outside world: the API client, the pod lister and the
 //! event recorder. The in-memory API server and its informers implement these traits.
 
-use k8s_openapi::api::core::v1::{Event, ObjectReference, Pod, PodCondition};
+use k8s_openapi::api::core::v1::{Event, Node, ObjectReference, Pod, PodCondition};
 use serde::{Deserialize, Serialize};
 
 use crate::runtime::BoxFuture;
@@ -111,6 +111,14 @@ pub trait Client: Send + Sync + 'static {
 
     /// `POST /api/v1/namespaces/{namespace}/events`.
     fn create_event(&self, event: Event) -> BoxFuture<Result<Event, ApiError>>;
+
+    /// `GET /api/v1/nodes/{name}`. Only the node taint eviction controller asks, and only with
+    /// the live re-check of PR #140198; a client that serves no nodes answers
+    /// `500 InternalError`.
+    fn get_node(&self, name: &str) -> BoxFuture<Result<Node, ApiError>> {
+        let message = format!("this client serves no nodes (GET node {name})");
+        Box::pin(async move { Err(ApiError::new(StatusReason::InternalError, message)) })
+    }
 }
 
 /// A read-only view of the pod informer's cache.

@@ -8,6 +8,7 @@
 //!   check the very source the simulator runs.
 //! - [`client`]: the ports a controller talks to the cluster through: [`Client`] (API calls),
 //!   [`PodLister`] (an informer cache) and [`EventRecorder`], with [`ApiError`].
+//! - [`podutil`]: pod helpers both taint eviction controllers share (`UpdatePodCondition`).
 //! - `loom` (feature `loom`): the loom back end of the runtime seam and the model harness.
 
 #![deny(missing_docs)]
@@ -16,6 +17,7 @@ pub mod client;
 mod label;
 #[cfg(loom)]
 pub mod loom;
+pub mod podutil;
 pub mod runtime;
 pub mod sync;
 

@@ -59,6 +59,7 @@ pub fn label(step: &ActorStep) -> String {
         ActorStep::AssertNow(c) => format!("assert-now {}", describe(c)),
         ActorStep::AssertEventually(e) => format!("assert-eventually {}", describe(&e.checks)),
         ActorStep::WaitUntil(e) => format!("wait-until {}", describe(&e.checks)),
+        ActorStep::StopController => "stop-controller".into(),
     }
 }
 
@@ -113,8 +114,11 @@ fn touches(step: &ActorStep) -> Vec<String> {
             reads.dedup();
             reads
         }
-        // Faults change how many parts of the world behave.
-        ActorStep::SetFault(_) | ActorStep::ClearFault(_) => vec![WORLD.to_owned()],
+        // Faults change how many parts of the world behave; stopping the controller wakes
+        // every task it runs.
+        ActorStep::SetFault(_) | ActorStep::ClearFault(_) | ActorStep::StopController => {
+            vec![WORLD.to_owned()]
+        }
     }
 }
 
@@ -228,6 +232,20 @@ impl Actor {
             ActorStep::AssertEventually(e) | ActorStep::WaitUntil(e) => {
                 self.eventually(step, e).await?;
             }
+            ActorStep::StopController => {
+                let returned = StopWithin {
+                    stop: self.view.controller.stop(),
+                    deadline: self.rt.sleep(SYNC_TIMEOUT),
+                }
+                .await;
+                if !returned {
+                    return Err(ActorFailure::Step(
+                        "the controller's Run did not return within 30s of stop-controller".into(),
+                    ));
+                }
+                // Runs where `Run` returned: the controller's last step touches `world`.
+                server.reset_calls();
+            }
         }
         Ok(())
     }
@@ -262,6 +280,26 @@ impl Actor {
             deadline: self.rt.sleep(within),
             state: self.state.clone(),
         }
+    }
+}
+
+/// Completes with `true` once the controller's `Run` has returned, or `false` at the deadline.
+struct StopWithin {
+    stop: BoxFuture<()>,
+    deadline: BoxFuture<()>,
+}
+
+impl Future for StopWithin {
+    type Output = bool;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<bool> {
+        if self.stop.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(true);
+        }
+        if self.deadline.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(false);
+        }
+        Poll::Pending
     }
 }
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::{Event, ObjectReference, Pod, PodCondition};
+use k8s_openapi::api::core::v1::{Event, Node, ObjectReference, Pod, PodCondition};
 use taintsim_api::{
     ApiClient, ApiServer, FaultRule, Kind, Recorder, Request, RequestTouches, Verb, Verdict,
 };
@@ -248,5 +248,9 @@ impl Client for ObservedClient {
 
     fn create_event(&self, event: Event) -> BoxFuture<Result<Event, ApiError>> {
         self.inner.create_event(event)
+    }
+
+    fn get_node(&self, name: &str) -> BoxFuture<Result<Node, ApiError>> {
+        self.inner.get_node(name)
     }
 }

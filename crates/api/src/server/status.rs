@@ -15,6 +15,7 @@ pub(crate) fn with_status_of(target: &Object, source: &Object) -> Result<Object,
         (Object::ClaimV1beta1(t), Object::ClaimV1beta1(s)) => t.status.clone_from(&s.status),
         (Object::ClaimV1(t), Object::ClaimV1(s)) => t.status.clone_from(&s.status),
         (Object::Rule(t), Object::Rule(s)) => t.status.clone_from(&s.status),
+        (Object::Node(t), Object::Node(s)) => t.status.clone_from(&s.status),
         // Different API versions of one kind: carry the status across as JSON, which is how
         // the real server's conversion sees it too. Fields the target version lacks fail.
         _ => return convert_status(target, source),

@@ -3,6 +3,7 @@
 mod broadcaster;
 mod client;
 mod informer;
+mod node;
 mod server;
 mod support;
 mod watch;

@@ -92,26 +92,7 @@ pub fn disruption_condition(now: Timestamp) -> PodCondition {
     }
 }
 
-/// `apipod.UpdatePodCondition`: the condition to write, or `None` if `existing` already has an
-/// equal one. An unchanged status keeps the old transition time.
-pub fn update_pod_condition(
-    existing: &[PodCondition],
-    mut condition: PodCondition,
-) -> Option<PodCondition> {
-    let Some(old) = existing.iter().find(|c| c.type_ == condition.type_) else {
-        return Some(condition);
-    };
-    if condition.status == old.status {
-        condition.last_transition_time = old.last_transition_time.clone();
-    }
-    let text = |s: &Option<String>| s.clone().unwrap_or_default();
-    let equal = condition.status == old.status
-        && text(&condition.reason) == text(&old.reason)
-        && text(&condition.message) == text(&old.message)
-        && condition.last_probe_time == old.last_probe_time
-        && condition.last_transition_time == old.last_transition_time;
-    (!equal).then_some(condition)
-}
+pub use taintsim_seam::podutil::update_pod_condition;
 
 impl DeletePodHandler {
     /// One invocation of the work function for `args.object`, due at `fire_at`.

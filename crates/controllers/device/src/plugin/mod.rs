@@ -154,8 +154,24 @@ impl ControllerPlugin for DeviceTaintEviction {
         ]
     }
 
-    fn accepts(&self, _behavior: &Keys, _object: &Object) -> Result<(), String> {
-        Ok(())
+    fn accepts(&self, _behavior: &Keys, object: &Object) -> Result<(), String> {
+        match object {
+            Object::Node(node)
+                if node
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.taints.as_ref())
+                    .is_some_and(|t| !t.is_empty()) =>
+            {
+                Err(
+                    "the device taint eviction controller does not read node taints (only \
+                     device taints in ResourceSlices and DeviceTaintRules); run Node taints \
+                     with controller node-taint-eviction"
+                        .to_owned(),
+                )
+            }
+            _ => Ok(()),
+        }
     }
 
     fn component(&self) -> &'static str {
