@@ -14,6 +14,8 @@
 //!   no new revision and no watch event, like the real server's no-op updates.
 //! - **delete** checks UID and resourceVersion preconditions (`409 Conflict`) and removes the
 //!   object at once: finalizers and graceful deletion are not modelled.
+//! - **validation**: create and update are checked as the real server checks them
+//!   ([`crate::validation`]), unless [`ApiServerConfig::validation`] is off.
 //! - **defaulting**: unset `DeviceTaint.timeAdded` becomes "now" on create and update, unless
 //!   [`ApiServerConfig::default_taint_time_added`] is off.
 //! - **watch**: see [`crate::watch`].
@@ -40,6 +42,7 @@ use crate::defaulting::default_taint_time_added;
 use crate::fault::{FaultGuard, FaultId, FaultRule, FaultRules, Request, Verdict};
 use crate::kind::{Kind, Verb};
 use crate::object::{Object, object_key};
+use crate::validation;
 use crate::watch::{EventType, Watch, WatchId, WatchItem};
 use state::State;
 
@@ -55,6 +58,10 @@ pub struct ApiServerConfig {
     /// Whether unset `DeviceTaint.timeAdded` is defaulted to now. Default `true`; `false` is
     /// the fault of spec §6 entry 19.
     pub default_taint_time_added: bool,
+    /// Whether create and update are validated as the real server does
+    /// ([`crate::validation`]). Default `true`; `false` stores anything, like client-go's
+    /// fake clientset that upstream's unit tests run on.
+    pub validation: bool,
 }
 
 impl Default for ApiServerConfig {
@@ -62,6 +69,7 @@ impl Default for ApiServerConfig {
         Self {
             watch_window: 1000,
             default_taint_time_added: true,
+            validation: true,
         }
     }
 }
@@ -210,6 +218,9 @@ impl ApiServer {
             st.next_generated += 1;
             object.metadata_mut().name = Some(format!("{prefix}{suffix}"));
         }
+        if st.config.validation {
+            validation::validate_create(&object)?;
+        }
         if st.get(kind, &object.key()).is_some() {
             return Err(ApiError::new(
                 StatusReason::AlreadyExists,
@@ -323,6 +334,12 @@ impl ApiServer {
             .clone_from(&old.metadata().resource_version);
         if st.config.default_taint_time_added {
             default_taint_time_added(&mut new, now);
+        }
+        if st.config.validation {
+            match verb {
+                Verb::UpdateStatus => validation::validate_status_update(&new, &old)?,
+                _ => validation::validate_update(&new, &old)?,
+            }
         }
         if new == old {
             return Ok(old);

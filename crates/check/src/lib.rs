@@ -124,7 +124,8 @@ fn build_world(
         .strategy(strategy)
         .event_queue_size(w.event_queue_size)
         .watch_window(w.watch_window)
-        .default_taint_time_added(w.default_taint_time_added);
+        .default_taint_time_added(w.default_taint_time_added)
+        .validation(w.validation.is_on());
     if let Some(component) = &w.component {
         builder = builder.component(component.clone());
     }
