@@ -43,7 +43,7 @@ use crate::fault::{FaultGuard, FaultId, FaultRule, FaultRules, Request, Verdict}
 use crate::kind::{Kind, Verb};
 use crate::object::{Object, object_key};
 use crate::validation;
-use crate::watch::{EventType, Watch, WatchId, WatchItem};
+use crate::watch::{EventType, Watch, WatchEvent, WatchId, WatchItem};
 use state::State;
 
 /// The clock the server stamps objects with.
@@ -151,6 +151,11 @@ impl ApiServer {
     /// Switches `timeAdded` defaulting on or off from now on.
     pub fn set_default_taint_time_added(&self, on: bool) {
         self.inner.state.lock().config.default_taint_time_added = on;
+    }
+
+    /// Switches validation ([`ApiServerConfig::validation`]) on or off from now on.
+    pub fn set_validation(&self, on: bool) {
+        self.inner.state.lock().config.validation = on;
     }
 
     /// Changes the watch window; takes effect at the next change of each kind.
@@ -279,6 +284,26 @@ impl ApiServer {
             .store(kind)
             .map(|s| s.objects.values().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// [`Self::list`] without counting a call (see [`Self::peek`]): for clients outside the
+    /// simulation, such as `taintsim serve`'s HTTP API.
+    pub fn peek_list(&self, kind: Kind) -> ObjectList {
+        let st = self.inner.state.lock();
+        ObjectList {
+            items: st
+                .store(kind)
+                .map(|s| s.objects.values().cloned().collect())
+                .unwrap_or_default(),
+            resource_version: st.revision,
+        }
+    }
+
+    /// Every change of `kind` after revision `after`, oldest first, without opening a watch or
+    /// counting a call: what a watch from `after` would yield next, for clients outside the
+    /// simulation. `410 Gone` as in [`Self::watch`].
+    pub fn peek_changes(&self, kind: Kind, after: u64) -> Result<Vec<WatchEvent>, ApiError> {
+        self.inner.state.lock().changes_after(kind, after)
     }
 
     /// All objects of `kind`, ordered by key, with the revision to watch from.

@@ -29,7 +29,11 @@ pub(crate) fn check(kind: Kind, value: &Value, errors: &mut Errors) {
     }
     if let Some(annotations) = meta.get("annotations").and_then(Value::as_object) {
         for key in annotations.keys() {
-            errors.name("metadata.annotations", &key.to_lowercase(), names::qualified_name);
+            errors.name(
+                "metadata.annotations",
+                &key.to_lowercase(),
+                names::qualified_name,
+            );
         }
     }
     for (i, owner) in list(meta, "ownerReferences").iter().enumerate() {

@@ -108,7 +108,10 @@ impl Errors {
     }
 
     pub(crate) fn invalid_number(&mut self, field: impl Into<String>, value: i64, detail: &str) {
-        self.push(field, Problem::Invalid(value.to_string(), detail.to_owned()));
+        self.push(
+            field,
+            Problem::Invalid(value.to_string(), detail.to_owned()),
+        );
     }
 
     pub(crate) fn not_supported(

@@ -27,8 +27,8 @@ fn lower_alnum(c: char) -> bool {
 
 /// `[a-z0-9]([-a-z0-9]*[a-z0-9])?` without the length bound.
 fn is_label_shape(s: &str) -> bool {
-    let starts_ends = s.chars().next().is_some_and(lower_alnum)
-        && s.chars().next_back().is_some_and(lower_alnum);
+    let starts_ends =
+        s.chars().next().is_some_and(lower_alnum) && s.chars().next_back().is_some_and(lower_alnum);
     starts_ends && s.chars().all(|c| lower_alnum(c) || c == '-')
 }
 
@@ -63,7 +63,9 @@ fn name_part_char(c: char) -> bool {
 /// `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`.
 fn is_name_part(s: &str) -> bool {
     s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && s.chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric())
+        && s.chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
         && s.chars().all(name_part_char)
 }
 
@@ -75,7 +77,11 @@ pub(crate) fn qualified_name(s: &str) -> Vec<String> {
             if prefix.is_empty() {
                 why.push("prefix part must be non-empty".to_owned());
             } else {
-                why.extend(subdomain(prefix).into_iter().map(|w| format!("prefix part {w}")));
+                why.extend(
+                    subdomain(prefix)
+                        .into_iter()
+                        .map(|w| format!("prefix part {w}")),
+                );
             }
             name
         }
@@ -85,7 +91,9 @@ pub(crate) fn qualified_name(s: &str) -> Vec<String> {
         why.push("name part must be non-empty".to_owned());
     } else {
         if name.len() > LABEL_MAX {
-            why.push(format!("name part must be no more than {LABEL_MAX} characters"));
+            why.push(format!(
+                "name part must be no more than {LABEL_MAX} characters"
+            ));
         }
         if !is_name_part(name) {
             why.push(NAME_PART_MSG.to_owned());

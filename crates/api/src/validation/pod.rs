@@ -122,7 +122,10 @@ fn check_resource_claims(spec: &Value, errors: &mut Errors) {
             seen.push(name);
         }
         let sources = [
-            ("resourceClaimName", Errors::str_at(claim, "resourceClaimName")),
+            (
+                "resourceClaimName",
+                Errors::str_at(claim, "resourceClaimName"),
+            ),
             (
                 "resourceClaimTemplateName",
                 Errors::str_at(claim, "resourceClaimTemplateName"),
@@ -182,7 +185,10 @@ pub(crate) fn check_update(new: &Value, old: &Value, errors: &mut Errors) {
     }
     if &munged != old_spec {
         let changed = changed_keys(&munged, old_spec);
-        errors.forbidden("spec", &format!("{SPEC_UPDATE}; changed: {}", changed.join(", ")));
+        errors.forbidden(
+            "spec",
+            &format!("{SPEC_UPDATE}; changed: {}", changed.join(", ")),
+        );
     }
 }
 

@@ -22,12 +22,7 @@ fn str_or_empty<'v>(v: &'v Value, key: &str) -> &'v str {
 }
 
 /// A required string that must pass `check`.
-fn required_name(
-    errors: &mut Errors,
-    path: &str,
-    value: &str,
-    check: fn(&str) -> Vec<String>,
-) {
+fn required_name(errors: &mut Errors, path: &str, value: &str, check: fn(&str) -> Vec<String>) {
     if value.is_empty() {
         errors.required(path, "");
     } else {
@@ -42,8 +37,17 @@ fn pool_name(s: &str) -> Vec<String> {
 
 /// `validateDeviceTaint`.
 fn check_taint(path: &str, taint: &Value, errors: &mut Errors) {
-    required_name(errors, &format!("{path}.key"), str_or_empty(taint, "key"), names::qualified_name);
-    errors.name(&format!("{path}.value"), str_or_empty(taint, "value"), names::label_value);
+    required_name(
+        errors,
+        &format!("{path}.key"),
+        str_or_empty(taint, "key"),
+        names::qualified_name,
+    );
+    errors.name(
+        &format!("{path}.value"),
+        str_or_empty(taint, "value"),
+        names::label_value,
+    );
     match str_or_empty(taint, "effect") {
         "" => errors.required(format!("{path}.effect"), ""),
         e if !DEVICE_TAINT_EFFECTS.contains(&e) => {
@@ -60,9 +64,11 @@ fn check_toleration(path: &str, t: &Value, errors: &mut Errors) {
         errors.name(&format!("{path}.key"), key, names::qualified_name);
     }
     match str_or_empty(t, "operator") {
-        "" | "Equal" => {
-            errors.name(&format!("{path}.value"), str_or_empty(t, "value"), names::label_value)
-        }
+        "" | "Equal" => errors.name(
+            &format!("{path}.value"),
+            str_or_empty(t, "value"),
+            names::label_value,
+        ),
         "Exists" if !str_or_empty(t, "value").is_empty() => errors.invalid(
             format!("{path}.value"),
             str_or_empty(t, "value"),
@@ -148,13 +154,40 @@ pub(crate) fn check_claim_status(new: &Value, old: Option<&Value>, errors: &mut 
     let status = new.get("status").unwrap_or(&Value::Null);
     let allocation = status.get("allocation").filter(|a| !a.is_null());
     if let Some(allocation) = allocation {
-        let results = allocation.pointer("/devices/results").unwrap_or(&Value::Null);
-        for (i, r) in results.as_array().map_or(&[][..], Vec::as_slice).iter().enumerate() {
+        let results = allocation
+            .pointer("/devices/results")
+            .unwrap_or(&Value::Null);
+        for (i, r) in results
+            .as_array()
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .enumerate()
+        {
             let path = format!("status.allocation.devices.results[{i}]");
-            required_name(errors, &format!("{path}.request"), str_or_empty(r, "request"), names::qualified_name);
-            required_name(errors, &format!("{path}.driver"), str_or_empty(r, "driver"), names::subdomain);
-            required_name(errors, &format!("{path}.pool"), str_or_empty(r, "pool"), pool_name);
-            required_name(errors, &format!("{path}.device"), str_or_empty(r, "device"), names::label);
+            required_name(
+                errors,
+                &format!("{path}.request"),
+                str_or_empty(r, "request"),
+                names::qualified_name,
+            );
+            required_name(
+                errors,
+                &format!("{path}.driver"),
+                str_or_empty(r, "driver"),
+                names::subdomain,
+            );
+            required_name(
+                errors,
+                &format!("{path}.pool"),
+                str_or_empty(r, "pool"),
+                pool_name,
+            );
+            required_name(
+                errors,
+                &format!("{path}.device"),
+                str_or_empty(r, "device"),
+                names::label,
+            );
         }
     }
     let reserved = list(status, "reservedFor");
@@ -198,12 +231,29 @@ pub(crate) fn check_claim_status(new: &Value, old: Option<&Value>, errors: &mut 
 /// taints.
 pub(crate) fn check_slice(value: &Value, errors: &mut Errors) {
     let spec = value.get("spec").unwrap_or(&Value::Null);
-    required_name(errors, "spec.driver", str_or_empty(spec, "driver"), names::subdomain);
+    required_name(
+        errors,
+        "spec.driver",
+        str_or_empty(spec, "driver"),
+        names::subdomain,
+    );
     let pool = spec.get("pool").unwrap_or(&Value::Null);
-    required_name(errors, "spec.pool.name", str_or_empty(pool, "name"), pool_name);
-    let count = pool.get("resourceSliceCount").and_then(Value::as_i64).unwrap_or(0);
+    required_name(
+        errors,
+        "spec.pool.name",
+        str_or_empty(pool, "name"),
+        pool_name,
+    );
+    let count = pool
+        .get("resourceSliceCount")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
     if count <= 0 {
-        errors.invalid_number("spec.pool.resourceSliceCount", count, "must be greater than zero");
+        errors.invalid_number(
+            "spec.pool.resourceSliceCount",
+            count,
+            "must be greater than zero",
+        );
     }
     let generation = pool.get("generation").and_then(Value::as_i64).unwrap_or(0);
     if generation < 0 {
@@ -220,12 +270,15 @@ pub(crate) fn check_slice(value: &Value, errors: &mut Errors) {
         spec.get("allNodes").and_then(Value::as_bool) == Some(true),
         spec.get("perDeviceNodeSelection").and_then(Value::as_bool) == Some(true),
     ];
-    const EXACTLY_ONE: &str =
-        "exactly one of `nodeName`, `nodeSelector`, `allNodes`, `perDeviceNodeSelection` is required";
+    const EXACTLY_ONE: &str = "exactly one of `nodeName`, `nodeSelector`, `allNodes`, `perDeviceNodeSelection` is required";
     match selections.iter().filter(|s| **s).count() {
         0 => errors.required("spec", EXACTLY_ONE),
         1 => {}
-        _ => errors.invalid("spec", "{...}", &format!("{EXACTLY_ONE}, but multiple fields are set")),
+        _ => errors.invalid(
+            "spec",
+            "{...}",
+            &format!("{EXACTLY_ONE}, but multiple fields are set"),
+        ),
     }
     if !node_name.is_empty() {
         errors.name("spec.nodeName", node_name, names::subdomain);
@@ -266,7 +319,11 @@ pub(crate) fn check_slice_update(new: &Value, old: &Value, errors: &mut Errors) 
 /// `ValidateDeviceTaintRule`: the taint, and the names of the device selector.
 pub(crate) fn check_rule(value: &Value, errors: &mut Errors) {
     let spec = value.get("spec").unwrap_or(&Value::Null);
-    check_taint("spec.taint", spec.get("taint").unwrap_or(&Value::Null), errors);
+    check_taint(
+        "spec.taint",
+        spec.get("taint").unwrap_or(&Value::Null),
+        errors,
+    );
     let selector = spec.get("deviceSelector").unwrap_or(&Value::Null);
     let checks: [(&str, fn(&str) -> Vec<String>); 4] = [
         ("deviceClassName", names::subdomain),

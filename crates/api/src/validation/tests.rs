@@ -75,7 +75,8 @@ fn pod_names_images_and_enums_should_be_checked() {
 
 #[test]
 fn a_pod_update_should_change_only_the_allowed_fields() {
-    let old = pod(json!({"containers": app(), "tolerations": [{"key": "a", "operator": "Exists"}]}));
+    let old =
+        pod(json!({"containers": app(), "tolerations": [{"key": "a", "operator": "Exists"}]}));
     let image = pod(json!({
         "containers": [{"name": "app", "image": "other"}],
         "tolerations": [{"key": "a", "operator": "Exists"}, {"key": "b", "operator": "Exists"}]
@@ -84,26 +85,43 @@ fn a_pod_update_should_change_only_the_allowed_fields() {
     let node = pod(json!({"containers": app(), "nodeName": "worker",
         "tolerations": [{"key": "a", "operator": "Exists"}]}));
     let err = validate_update(&node, &old).expect_err("nodeName may not be set by update");
-    assert!(err.message.contains("spec: Forbidden: pod updates may not change fields"), "{}", err.message);
-    assert!(err.message.contains("changed: spec.nodeName"), "{}", err.message);
+    assert!(
+        err.message
+            .contains("spec: Forbidden: pod updates may not change fields"),
+        "{}",
+        err.message
+    );
+    assert!(
+        err.message.contains("changed: spec.nodeName"),
+        "{}",
+        err.message
+    );
     let dropped = pod(json!({"containers": app()}));
     assert_eq!(
         causes(validate_update(&dropped, &old)),
-        vec![("spec.tolerations[0]".to_owned(), "FieldValueForbidden".to_owned())]
+        vec![(
+            "spec.tolerations[0]".to_owned(),
+            "FieldValueForbidden".to_owned()
+        )]
     );
 }
 
 fn slice(devices: serde_json::Value, node: &str) -> Object {
-    obj(json!({"apiVersion": "resource.k8s.io/v1beta1", "kind": "ResourceSlice",
+    obj(
+        json!({"apiVersion": "resource.k8s.io/v1beta1", "kind": "ResourceSlice",
         "metadata": {"name": "s"},
         "spec": {"driver": "drv", "nodeName": node,
             "pool": {"name": "p", "generation": 1, "resourceSliceCount": 1},
-            "devices": devices}}))
+            "devices": devices}}),
+    )
 }
 
 #[test]
 fn slice_taints_should_need_a_key_and_a_known_effect() {
-    let ok = slice(json!([{"name": "d", "basic": {"taints": [{"key": "k", "effect": "NoExecute"}]}}]), "n");
+    let ok = slice(
+        json!([{"name": "d", "basic": {"taints": [{"key": "k", "effect": "NoExecute"}]}}]),
+        "n",
+    );
     assert!(validate_create(&ok).is_ok());
     let bad = slice(
         json!([{"name": "d", "basic": {"taints": [{"effect": "PreferNoSchedule"}]}}, {"name": "d"}]),
@@ -112,19 +130,33 @@ fn slice_taints_should_need_a_key_and_a_known_effect() {
     assert_eq!(
         causes(validate_create(&bad)),
         vec![
-            ("spec.devices[0].basic.taints[0].key".to_owned(), "FieldValueRequired".to_owned()),
-            ("spec.devices[0].basic.taints[0].effect".to_owned(), "FieldValueNotSupported".to_owned()),
-            ("spec.devices[1].name".to_owned(), "FieldValueDuplicate".to_owned()),
+            (
+                "spec.devices[0].basic.taints[0].key".to_owned(),
+                "FieldValueRequired".to_owned()
+            ),
+            (
+                "spec.devices[0].basic.taints[0].effect".to_owned(),
+                "FieldValueNotSupported".to_owned()
+            ),
+            (
+                "spec.devices[1].name".to_owned(),
+                "FieldValueDuplicate".to_owned()
+            ),
         ]
     );
-    let v1 = obj(json!({"apiVersion": "resource.k8s.io/v1", "kind": "ResourceSlice",
+    let v1 = obj(
+        json!({"apiVersion": "resource.k8s.io/v1", "kind": "ResourceSlice",
         "metadata": {"name": "s"},
         "spec": {"driver": "drv", "allNodes": true,
             "pool": {"name": "p", "generation": 1, "resourceSliceCount": 1},
-            "devices": [{"name": "d", "taints": [{"key": "k", "effect": "Bad"}]}]}}));
+            "devices": [{"name": "d", "taints": [{"key": "k", "effect": "Bad"}]}]}}),
+    );
     assert_eq!(
         causes(validate_create(&v1)),
-        vec![("spec.devices[0].taints[0].effect".to_owned(), "FieldValueNotSupported".to_owned())]
+        vec![(
+            "spec.devices[0].taints[0].effect".to_owned(),
+            "FieldValueNotSupported".to_owned()
+        )]
     );
     let moved = slice(json!([]), "other");
     assert_eq!(
@@ -134,10 +166,12 @@ fn slice_taints_should_need_a_key_and_a_known_effect() {
 }
 
 fn claim(status: serde_json::Value) -> Object {
-    obj(json!({"apiVersion": "resource.k8s.io/v1beta1", "kind": "ResourceClaim",
+    obj(
+        json!({"apiVersion": "resource.k8s.io/v1beta1", "kind": "ResourceClaim",
         "metadata": {"name": "c", "namespace": "default"},
         "spec": {"devices": {"requests": [{"name": "req-1", "deviceClassName": "cls"}]}},
-        "status": status}))
+        "status": status}),
+    )
 }
 
 #[test]
@@ -150,13 +184,23 @@ fn a_claim_allocation_should_be_immutable_once_set() {
     let none = claim(json!({}));
     assert!(validate_status_update(&claim(alloc("a")), &none).is_ok());
     assert_eq!(
-        causes(validate_status_update(&claim(alloc("b")), &claim(alloc("a")))),
-        vec![("status.allocation".to_owned(), "FieldValueInvalid".to_owned())]
+        causes(validate_status_update(
+            &claim(alloc("b")),
+            &claim(alloc("a"))
+        )),
+        vec![(
+            "status.allocation".to_owned(),
+            "FieldValueInvalid".to_owned()
+        )]
     );
-    let reserved_only = claim(json!({"reservedFor": [{"resource": "pods", "name": "p", "uid": "1"}]}));
+    let reserved_only =
+        claim(json!({"reservedFor": [{"resource": "pods", "name": "p", "uid": "1"}]}));
     assert_eq!(
         causes(validate_status_update(&reserved_only, &none)),
-        vec![("status.reservedFor".to_owned(), "FieldValueForbidden".to_owned())]
+        vec![(
+            "status.reservedFor".to_owned(),
+            "FieldValueForbidden".to_owned()
+        )]
     );
     let mut respec = claim(json!({}));
     if let Object::ClaimV1beta1(c) = &mut respec {
@@ -170,21 +214,28 @@ fn a_claim_allocation_should_be_immutable_once_set() {
 
 #[test]
 fn a_claim_request_should_need_a_device_class() {
-    let bad = obj(json!({"apiVersion": "resource.k8s.io/v1", "kind": "ResourceClaim",
+    let bad = obj(
+        json!({"apiVersion": "resource.k8s.io/v1", "kind": "ResourceClaim",
         "metadata": {"name": "c", "namespace": "default"},
-        "spec": {"devices": {"requests": [{"name": "r", "exactly": {"deviceClassName": ""}}]}}}));
+        "spec": {"devices": {"requests": [{"name": "r", "exactly": {"deviceClassName": ""}}]}}}),
+    );
     assert_eq!(
         causes(validate_create(&bad)),
-        vec![("spec.devices.requests[0].exactly.deviceClassName".to_owned(), "FieldValueRequired".to_owned())]
+        vec![(
+            "spec.devices.requests[0].exactly.deviceClassName".to_owned(),
+            "FieldValueRequired".to_owned()
+        )]
     );
 }
 
 #[test]
 fn a_device_taint_rule_should_need_a_known_effect() {
     let rule = |effect: &str| {
-        obj(json!({"apiVersion": "resource.k8s.io/v1alpha3", "kind": "DeviceTaintRule",
+        obj(
+            json!({"apiVersion": "resource.k8s.io/v1alpha3", "kind": "DeviceTaintRule",
             "metadata": {"name": "r"},
-            "spec": {"taint": {"key": "example.com/k", "effect": effect}}}))
+            "spec": {"taint": {"key": "example.com/k", "effect": effect}}}),
+        )
     };
     assert!(validate_create(&rule("NoExecute")).is_ok());
     let err = validate_create(&rule("Evict")).expect_err("unknown effect");
@@ -205,6 +256,9 @@ fn an_event_should_be_in_its_involved_objects_namespace() {
     assert!(validate_create(&event("default")).is_ok());
     assert_eq!(
         causes(validate_create(&event("other"))),
-        vec![("involvedObject.namespace".to_owned(), "FieldValueInvalid".to_owned())]
+        vec![(
+            "involvedObject.namespace".to_owned(),
+            "FieldValueInvalid".to_owned()
+        )]
     );
 }

@@ -23,7 +23,8 @@ use taintsim_plugin::{Due, DueView};
 use taintsim_scenario::duration::ScenarioDuration;
 use taintsim_scenario::model::{
     ActorStep, ApiVerb, Check, Eventually, Expectation, ExploreSettings, Fault, FaultKind,
-    FormatVersion, InformerName, ObjectKind, ObjectRef, Scenario, SeedRange, Validation, WorldSettings,
+    FormatVersion, InformerName, ObjectKind, ObjectRef, Scenario, SeedRange, Validation,
+    WorldSettings,
 };
 use taintsim_scenario::object::KubeObject;
 
