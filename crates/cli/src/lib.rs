@@ -7,7 +7,7 @@
 //! Code map:
 //! - [`cli`]: the command line (clap), with every subcommand's help text;
 //! - [`run`], [`explore`], [`replay`] (also `trace`), [`keys`], [`stress`], [`shrink`],
-//!   [`import_fuzz`]: one module per subcommand; [`exhaustive`]: `explore --strategy
+//!   [`import_fuzz`], [`serve`]: one module per subcommand; [`exhaustive`]: `explore --strategy
 //!   exhaustive`, also used by `run`;
 //! - [`common`]: loading scenarios, `--set`, building schedules and the replay command line;
 //! - [`junit`]: the JUnit XML report of `run --junit`;
@@ -26,6 +26,7 @@ mod keys;
 mod progress;
 mod replay;
 mod run;
+mod serve;
 mod shrink;
 mod stress;
 
@@ -97,6 +98,7 @@ where
         Command::Stress(args) => stress::stress(registry, &args),
         Command::Shrink(args) => shrink::shrink(registry, &args),
         Command::ImportFuzz(args) => import_fuzz::import_fuzz(registry, &args),
+        Command::Serve(args) => serve::serve(registry, &args),
     };
     match result {
         Ok(status) => status,
