@@ -80,8 +80,10 @@ pub fn build_world(
         .map_err(|e| RunError::InitialObject(e.to_string()))
 }
 
-/// The scenario actor of `world` (not yet spawned), with its shared state.
-pub fn actor_of(world: &World, scenario: &Scenario) -> (Actor, SharedActor) {
+/// The scenario actor of `world` (not yet spawned), with its shared state and its faults.
+/// The caller keeps the faults for the whole run, as the check runner does: installed faults
+/// outlive the actor, whose task ends with its last step.
+pub fn actor_of(world: &World, scenario: &Scenario) -> (Actor, SharedActor, Arc<Mutex<Faults>>) {
     let behavior = scenario
         .controller()
         .map_or_else(|| scenario.behavior.clone(), |r| r.behavior.clone());
@@ -95,10 +97,10 @@ pub fn actor_of(world: &World, scenario: &Scenario) -> (Actor, SharedActor) {
     let actor = Actor {
         rt: world.rt.clone() as Arc<dyn Runtime>,
         view: WorldView::of(world),
-        faults,
+        faults: faults.clone(),
         state: state.clone(),
     };
-    (actor, state)
+    (actor, state, faults)
 }
 
 /// What `taintsim-check`'s runner does after every step, repeated here so that a run stops
@@ -198,7 +200,7 @@ pub fn run_to(
     let (seed, strategy) = strategy_of(schedule);
     let mut world = build_world(scenario, seed, strategy, max_steps)?;
     let start = world.handle().now();
-    let (actor, state) = actor_of(&world, scenario);
+    let (actor, state, faults) = actor_of(&world, scenario);
     world.spawn("scenario", actor.run(scenario.steps.clone()));
     let server = world.server.clone();
     let report = if stop_at == Some(0) {
@@ -221,6 +223,7 @@ pub fn run_to(
             verdict => verdict,
         })
     };
+    drop(faults);
     let position = Position::after(&report, start);
     Ok(Frozen {
         server,

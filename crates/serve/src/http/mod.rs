@@ -105,14 +105,35 @@ async fn handle(State(session): State<Arc<Session>>, request: Request<Body>) -> 
     }
 }
 
+/// The most a request body is read before the connection is given up: a body between
+/// [`MAX_BODY`] and this is read to its end and answered with 413, so that the client sees
+/// the answer instead of a broken pipe.
+const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
+
 async fn body_of(body: Body, declared: Option<usize>) -> Result<Vec<u8>, Response> {
-    if declared.is_some_and(|n| n > MAX_BODY) {
-        return Err(Failure::too_large(MAX_BODY).into_response());
+    use futures::StreamExt as _;
+    let too_large = || Failure::too_large(MAX_BODY).into_response();
+    if declared.is_some_and(|n| n > DRAIN_LIMIT) {
+        return Err(too_large());
     }
-    axum::body::to_bytes(body, MAX_BODY)
-        .await
-        .map(|b| b.to_vec())
-        .map_err(|_| Failure::too_large(MAX_BODY).into_response())
+    let mut stream = body.into_data_stream();
+    let (mut kept, mut total) = (Vec::new(), 0usize);
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            Failure::bad_request(format!("cannot read the body: {e}")).into_response()
+        })?;
+        total += chunk.len();
+        if total > DRAIN_LIMIT {
+            return Err(too_large());
+        }
+        if total <= MAX_BODY {
+            kept.extend_from_slice(&chunk);
+        }
+    }
+    if total > MAX_BODY {
+        return Err(too_large());
+    }
+    Ok(kept)
 }
 
 async fn dispatch(session: Arc<Session>, request: Request<Body>) -> Result<Response, Response> {

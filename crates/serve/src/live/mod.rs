@@ -222,7 +222,7 @@ fn drive(
         }
     };
     let start = world.handle().now();
-    let (actor, state) = actor_of(&world, scenario);
+    let (actor, state, faults) = actor_of(&world, scenario);
     let tick = ScenarioDuration(options.tick);
     world.spawn(
         "scenario",
@@ -281,6 +281,7 @@ fn drive(
         }
         verdict
     });
+    drop(faults);
     let outcome = describe(&report.outcome);
     {
         let mut inbox = lock(&shared.inbox);
