@@ -111,27 +111,27 @@ pub fn serve(registry: &Registry, args: &ServeArgs) -> anyhow::Result<Status> {
             .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
         print_banner(&served, &name, file, &words, args.live);
         wait_for_signal().await;
-        if args.live {
-            if let Some(finished) = served.finish().await {
+        if args.live
+            && let Some(finished) = served.finish().await
+        {
+            println!(
+                "run ended: {} after {} steps, trace hash {}",
+                finished.outcome, finished.steps, finished.trace_hash
+            );
+            if let Some(r) = &finished.recording {
                 println!(
-                    "run ended: {} after {} steps, trace hash {}",
-                    finished.outcome, finished.steps, finished.trace_hash
+                    "recorded {} ({} steps, {} decisions, expect {}): taintsim run {}",
+                    r.path.display(),
+                    r.steps,
+                    r.decisions,
+                    r.expect,
+                    common::shell_quote(&r.path.display().to_string())
                 );
-                if let Some(r) = &finished.recording {
-                    println!(
-                        "recorded {} ({} steps, {} decisions, expect {}): taintsim run {}",
-                        r.path.display(),
-                        r.steps,
-                        r.decisions,
-                        r.expect,
-                        common::shell_quote(&r.path.display().to_string())
-                    );
-                }
-                if let Some(e) = &finished.error {
-                    eprintln!("error: {e}");
-                    served.stop().await;
-                    return Ok(Status::Error);
-                }
+            }
+            if let Some(e) = &finished.error {
+                eprintln!("error: {e}");
+                served.stop().await;
+                return Ok(Status::Error);
             }
         }
         served.stop().await;

@@ -300,6 +300,6 @@ fn frozen(
         server: run.server,
         position,
     }));
-    let mode = Mode::Frozen(Frozen::new(scenario, schedule, max_steps, total));
+    let mode = Mode::Frozen(Box::new(Frozen::new(scenario, schedule, max_steps, total)));
     Ok((views, mode, Some(outcome)))
 }

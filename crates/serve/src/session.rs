@@ -124,7 +124,7 @@ impl Frozen {
 /// How the run behaves.
 pub enum Mode {
     /// Frozen at a step; moved by `POST /taintsim/v1/step`; writes are refused.
-    Frozen(Frozen),
+    Frozen(Box<Frozen>),
     /// Running on; writes become actor steps.
     Live(LiveHandle),
 }

@@ -46,7 +46,7 @@ pub(crate) fn check(kind: Kind, value: &Value, errors: &mut Errors) {
                     "name" => "name must not be empty",
                     _ => "uid must not be empty",
                 };
-                errors.invalid(&format!("{path}.{field}"), "", detail);
+                errors.invalid(format!("{path}.{field}"), "", detail);
             }
         }
     }

@@ -31,15 +31,15 @@ pub(crate) fn check(value: &Value, errors: &mut Errors) {
     let mut seen = Vec::new();
     check_containers(spec, "initContainers", &mut seen, errors);
     check_containers(spec, "containers", &mut seen, errors);
-    if let Some(p) = Errors::str_at(spec, "restartPolicy") {
-        if !RESTART_POLICIES.contains(&p) {
-            errors.not_supported("spec.restartPolicy", p, RESTART_POLICIES);
-        }
+    if let Some(p) = Errors::str_at(spec, "restartPolicy")
+        && !RESTART_POLICIES.contains(&p)
+    {
+        errors.not_supported("spec.restartPolicy", p, RESTART_POLICIES);
     }
-    if let Some(p) = Errors::str_at(spec, "dnsPolicy") {
-        if !DNS_POLICIES.contains(&p) {
-            errors.not_supported("spec.dnsPolicy", p, DNS_POLICIES);
-        }
+    if let Some(p) = Errors::str_at(spec, "dnsPolicy")
+        && !DNS_POLICIES.contains(&p)
+    {
+        errors.not_supported("spec.dnsPolicy", p, DNS_POLICIES);
     }
     if let Some(node) = Errors::str_at(spec, "nodeName").filter(|n| !n.is_empty()) {
         errors.name("spec.nodeName", node, names::subdomain);

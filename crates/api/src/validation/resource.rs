@@ -30,6 +30,9 @@ fn required_name(errors: &mut Errors, path: &str, value: &str, check: fn(&str) -
     }
 }
 
+/// One of the name checks of [`names`].
+type NameCheck = fn(&str) -> Vec<String>;
+
 /// `validatePoolName`: one or more DNS subdomains separated by `/`.
 fn pool_name(s: &str) -> Vec<String> {
     s.split('/').flat_map(names::subdomain).collect()
@@ -96,10 +99,11 @@ fn check_exact_request(path: &str, r: &Value, errors: &mut Errors) {
     if !mode.is_empty() && !ALLOCATION_MODES.contains(&mode) {
         errors.not_supported(format!("{path}.allocationMode"), mode, ALLOCATION_MODES);
     }
-    if let Some(count) = r.get("count").and_then(Value::as_i64) {
-        if mode != "All" && count <= 0 {
-            errors.invalid_number(format!("{path}.count"), count, "must be greater than zero");
-        }
+    if let Some(count) = r.get("count").and_then(Value::as_i64)
+        && mode != "All"
+        && count <= 0
+    {
+        errors.invalid_number(format!("{path}.count"), count, "must be greater than zero");
     }
     for (i, t) in list(r, "tolerations").iter().enumerate() {
         check_toleration(&format!("{path}.tolerations[{i}]"), t, errors);
@@ -325,7 +329,7 @@ pub(crate) fn check_rule(value: &Value, errors: &mut Errors) {
         errors,
     );
     let selector = spec.get("deviceSelector").unwrap_or(&Value::Null);
-    let checks: [(&str, fn(&str) -> Vec<String>); 4] = [
+    let checks: [(&str, NameCheck); 4] = [
         ("deviceClassName", names::subdomain),
         ("driver", names::subdomain),
         ("pool", pool_name),

@@ -140,10 +140,10 @@ async fn dispatch(session: Arc<Session>, request: Request<Body>) -> Result<Respo
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let query = Query::parse(request.uri().query()).map_err(IntoResponse::into_response)?;
-    if method == Method::GET {
-        if let Some(response) = discovery_response(&session, &request, &path) {
-            return Ok(response);
-        }
+    if method == Method::GET
+        && let Some(response) = discovery_response(&session, &request, &path)
+    {
+        return Ok(response);
     }
     if let Some(rest) = path.strip_prefix("/taintsim/v1/") {
         return Ok(control::handle(&session, &method, rest, &query).await);
@@ -178,10 +178,9 @@ async fn dispatch(session: Arc<Session>, request: Request<Body>) -> Result<Respo
         if ct.is_empty() || ct == "application/json" || ct == "*/*" {
             Ok(())
         } else {
-            Err(Failure::unsupported_media_type(format!(
+            Err(Box::new(Failure::unsupported_media_type(format!(
                 "the body of the request was in an unknown format ({ct:?}) - accepted media types include: application/json"
-            ))
-            .into_response())
+            ))))
         }
     };
     let name = target.name.clone();
@@ -197,11 +196,11 @@ async fn dispatch(session: Arc<Session>, request: Request<Body>) -> Result<Respo
         }
         (Method::GET, Some(name)) => read::get(&session, &target, &name, as_table),
         (Method::POST, None) => {
-            json_body()?;
+            json_body().map_err(|f| f.into_response())?;
             write::create(&session, &target, &body, &query).await
         }
         (Method::PUT, Some(_)) => {
-            json_body()?;
+            json_body().map_err(|f| f.into_response())?;
             write::update(&session, &target, &body, &query).await
         }
         (Method::PATCH, Some(name)) => {

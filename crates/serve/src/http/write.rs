@@ -96,13 +96,13 @@ fn decode(body: &[u8], target: &Target, query: &Query) -> Result<Decoded, Failur
             Some(_) => {}
         }
     }
-    if let Some(name) = &target.name {
-        if object.name() != name {
-            return Err(Failure::bad_request(format!(
-                "the name of the object ({}) does not match the name on the URL ({name})",
-                object.name()
-            )));
-        }
+    if let Some(name) = &target.name
+        && object.name() != name
+    {
+        return Err(Failure::bad_request(format!(
+            "the name of the object ({}) does not match the name on the URL ({name})",
+            object.name()
+        )));
     }
     Ok(Decoded { object, warnings })
 }

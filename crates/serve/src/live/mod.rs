@@ -131,11 +131,11 @@ impl Strategy for LiveStrategy {
 
     fn choose(&mut self, enabled: &[Enabled], ctx: &ChooseContext) -> Result<usize, Divergence> {
         let mut prefer = lock(&self.prefer);
-        if let Some(label) = prefer.as_deref() {
-            if let Some(i) = enabled.iter().position(|e| e.label() == label) {
-                *prefer = None;
-                return Ok(i);
-            }
+        if let Some(label) = prefer.as_deref()
+            && let Some(i) = enabled.iter().position(|e| e.label() == label)
+        {
+            *prefer = None;
+            return Ok(i);
         }
         drop(prefer);
         self.inner.choose(enabled, ctx)
