@@ -269,12 +269,18 @@ fn drive(
                 Duration::from_nanos(report.entry.elapsed_nanos).div_f64(options.scale);
             let due = wall_start + virtual_elapsed;
             let wait = due.saturating_duration_since(Instant::now());
-            if !wait.is_zero() && finish.recv_timeout(wait).is_ok() {
-                finishing = true;
-            }
-            if !finishing && finish.try_recv().is_ok() {
-                finishing = true;
-            }
+            // A finish request, or no one left to send one (the server was dropped), ends
+            // the run.
+            let asked = if wait.is_zero() {
+                finish
+                    .try_recv()
+                    .map_err(|e| e == mpsc::TryRecvError::Disconnected)
+            } else {
+                finish
+                    .recv_timeout(wait)
+                    .map_err(|e| e == mpsc::RecvTimeoutError::Disconnected)
+            };
+            finishing = matches!(asked, Ok(()) | Err(true));
             if finishing {
                 lock(&shared.inbox).finishing = true;
             }
