@@ -446,3 +446,63 @@ fn an_unreadable_file_should_name_it_without_a_position() {
         "{err}"
     );
 }
+
+/// The bundled files that switch validation off, as parsed JSON.
+fn validation_off() -> Vec<(PathBuf, serde_json::Value)> {
+    bundled()
+        .into_iter()
+        .filter_map(|path| {
+            let text = std::fs::read_to_string(&path).expect("readable");
+            let value: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+            (value["world"]["validation"] == "off").then_some((path, value))
+        })
+        .collect()
+}
+
+#[test]
+fn a_bundled_scenario_that_breaks_a_rule_should_fail_to_load_without_validation_off() {
+    let off = validation_off();
+    assert!(
+        !off.is_empty(),
+        "the ports of fake-clientset tests switch validation off"
+    );
+    let registry = taintsim::controllers();
+    for (path, mut value) in off {
+        // Each needs the setting: without it the file fails to load, naming the step and the
+        // rule it breaks.
+        value["world"]
+            .as_object_mut()
+            .expect("a world object")
+            .remove("validation");
+        let err = parse(&value.to_string(), &path, &registry)
+            .expect_err("a rule is broken without validation: off");
+        assert!(
+            err.field.starts_with("steps[") || err.field.starts_with("objects["),
+            "{err}"
+        );
+        assert!(err.message.contains("422 Invalid"), "{err}");
+        assert!(
+            err.message
+                .contains("spec: Forbidden: pod updates may not change"),
+            "{err}"
+        );
+        assert!(err.message.contains("\"validation\": \"off\""), "{err}");
+    }
+}
+
+#[test]
+fn an_invalid_initial_object_should_fail_to_load_naming_the_field() {
+    let text = with(
+        r#""objects": [{"apiVersion": "resource.k8s.io/v1beta1", "kind": "ResourceSlice",
+            "metadata": {"name": "s"},
+            "spec": {"driver": "d", "nodeName": "n", "pool": {"name": "p", "generation": 1, "resourceSliceCount": 1},
+                     "devices": [{"name": "dev", "basic": {"taints": [{"key": "k", "effect": "Evict"}]}}]}}]"#,
+    );
+    let err = parse_err(&text);
+    assert_eq!(err.field, "objects[0]");
+    assert!(
+        err.message
+            .contains("spec.devices[0].basic.taints[0].effect: Unsupported value: \"Evict\""),
+        "{err}"
+    );
+}

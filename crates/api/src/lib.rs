@@ -12,6 +12,7 @@
 //!   and one response step per call.
 //! - [`broadcaster`]: [`EventBroadcaster`], the asynchronous event sink with aggregation.
 //! - [`fault`]: [`FaultRule`] and [`Verdict`], fault injection for API requests.
+//! - [`validation`]: the real server's rules for what may be created and updated.
 //!
 //! Nothing here reads the wall clock, spawns threads or draws OS randomness: time comes from
 //! the [`Runtime`](taintsim_seam::runtime::Runtime) or an injected clock, tasks are
@@ -29,6 +30,7 @@ pub mod kind;
 pub mod object;
 pub mod server;
 mod signal;
+pub mod validation;
 pub mod watch;
 
 pub use broadcaster::{BroadcasterConfig, BroadcasterStats, EventBroadcaster, Recorder};
@@ -42,5 +44,5 @@ pub use informer::{
 pub use kind::{Kind, Verb};
 pub use object::{Object, TypedObject, object_key};
 pub use server::{ApiServer, ApiServerConfig, Clock, ObjectList};
-pub use taintsim_seam::client::{ApiError, Preconditions, StatusReason};
+pub use taintsim_seam::client::{ApiError, Preconditions, StatusCause, StatusReason};
 pub use watch::{EventType, Watch, WatchEvent, WatchId, WatchItem};

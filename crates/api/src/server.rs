@@ -14,6 +14,8 @@
 //!   no new revision and no watch event, like the real server's no-op updates.
 //! - **delete** checks UID and resourceVersion preconditions (`409 Conflict`) and removes the
 //!   object at once: finalizers and graceful deletion are not modelled.
+//! - **validation**: create and update are checked as the real server checks them
+//!   ([`crate::validation`]), unless [`ApiServerConfig::validation`] is off.
 //! - **defaulting**: unset `DeviceTaint.timeAdded` becomes "now" on create and update, and so
 //!   does an unset `timeAdded` of a Node's NoExecute taint (unless the stored Node has the same
 //!   taint, whose time it keeps), unless [`ApiServerConfig::default_taint_time_added`] is off.
@@ -41,7 +43,8 @@ use crate::defaulting::default_taint_time_added;
 use crate::fault::{FaultGuard, FaultId, FaultRule, FaultRules, Request, Verdict};
 use crate::kind::{Kind, Verb};
 use crate::object::{Object, object_key};
-use crate::watch::{EventType, Watch, WatchId, WatchItem};
+use crate::validation;
+use crate::watch::{EventType, Watch, WatchEvent, WatchId, WatchItem};
 use state::State;
 
 /// The clock the server stamps objects with.
@@ -56,6 +59,10 @@ pub struct ApiServerConfig {
     /// Whether unset `DeviceTaint.timeAdded` (and a Node's NoExecute `Taint.timeAdded`) is
     /// defaulted. Default `true`; `false` injects taints without a time.
     pub default_taint_time_added: bool,
+    /// Whether create and update are validated as the real server does
+    /// ([`crate::validation`]). Default `true`; `false` stores anything, like client-go's
+    /// fake clientset that upstream's unit tests run on.
+    pub validation: bool,
 }
 
 impl Default for ApiServerConfig {
@@ -63,6 +70,7 @@ impl Default for ApiServerConfig {
         Self {
             watch_window: 1000,
             default_taint_time_added: true,
+            validation: true,
         }
     }
 }
@@ -146,6 +154,11 @@ impl ApiServer {
         self.inner.state.lock().config.default_taint_time_added = on;
     }
 
+    /// Switches validation ([`ApiServerConfig::validation`]) on or off from now on.
+    pub fn set_validation(&self, on: bool) {
+        self.inner.state.lock().config.validation = on;
+    }
+
     /// Changes the watch window; takes effect at the next change of each kind.
     pub fn set_watch_window(&self, events: usize) {
         self.inner.state.lock().config.watch_window = events;
@@ -211,6 +224,9 @@ impl ApiServer {
             st.next_generated += 1;
             object.metadata_mut().name = Some(format!("{prefix}{suffix}"));
         }
+        if st.config.validation {
+            validation::validate_create(&object)?;
+        }
         if st.get(kind, &object.key()).is_some() {
             return Err(ApiError::new(
                 StatusReason::AlreadyExists,
@@ -271,6 +287,26 @@ impl ApiServer {
             .unwrap_or_default()
     }
 
+    /// [`Self::list`] without counting a call (see [`Self::peek`]): for clients outside the
+    /// simulation, such as `taintsim serve`'s HTTP API.
+    pub fn peek_list(&self, kind: Kind) -> ObjectList {
+        let st = self.inner.state.lock();
+        ObjectList {
+            items: st
+                .store(kind)
+                .map(|s| s.objects.values().cloned().collect())
+                .unwrap_or_default(),
+            resource_version: st.revision,
+        }
+    }
+
+    /// Every change of `kind` after revision `after`, oldest first, without opening a watch or
+    /// counting a call: what a watch from `after` would yield next, for clients outside the
+    /// simulation. `410 Gone` as in [`Self::watch`].
+    pub fn peek_changes(&self, kind: Kind, after: u64) -> Result<Vec<WatchEvent>, ApiError> {
+        self.inner.state.lock().changes_after(kind, after)
+    }
+
     /// All objects of `kind`, ordered by key, with the revision to watch from.
     pub fn list(&self, kind: Kind) -> ObjectList {
         let mut st = self.inner.state.lock();
@@ -324,6 +360,12 @@ impl ApiServer {
             .clone_from(&old.metadata().resource_version);
         if st.config.default_taint_time_added {
             default_taint_time_added(&mut new, Some(&old), now);
+        }
+        if st.config.validation {
+            match verb {
+                Verb::UpdateStatus => validation::validate_status_update(&new, &old)?,
+                _ => validation::validate_update(&new, &old)?,
+            }
         }
         if new == old {
             return Ok(old);

@@ -12,16 +12,13 @@ mod exhaustive;
 mod explore;
 mod observed;
 pub mod oracle;
+mod run;
 mod save;
 mod schedule;
 mod searched;
 mod verdict;
 
-use std::sync::Arc;
-
-use taintsim_seam::runtime::Runtime;
-use taintsim_seam::sync::Mutex;
-use taintsim_sim::{Control, Outcome, RunReport, SimConfig, Strategy};
+use taintsim_sim::{RunReport, Strategy};
 
 pub use check::{
     Overrides, check_file, check_file_with_progress, check_scenario, describe_expectation,
@@ -33,18 +30,13 @@ pub use exhaustive::{
 };
 pub use explore::{ExploreOptions, ExploreSummary, Failure, Progress, explore};
 pub use observed::{Observed, expectation_short};
+pub use run::{Judge, actor_of, build_world};
 pub use save::{DEFAULT_SAVE_DIR, save_decisions, save_decisions_as};
 pub use schedule::{Schedule, pct_step_estimate, shell_quote};
 pub use searched::{Searched, reduction_name, search_exhaustive};
 pub use verdict::{CheckError, ExpectationFailed, FirstFailure, SaveError, Verdict};
 
-use crate::oracle::OracleName;
-use crate::oracle::judge::{judge_deletion, judge_quiescent};
 use taintsim_scenario::model::Scenario;
-use taintsim_world::World;
-use taintsim_world::actor::{Actor, ActorFailure, ActorState};
-use taintsim_world::checks::WorldView;
-use taintsim_world::faults::Faults;
 
 /// The result of one run.
 #[derive(Debug, Clone)]
@@ -69,49 +61,6 @@ pub enum RunError {
     Unsupported(String),
 }
 
-fn build_world(
-    scenario: &Scenario,
-    seed: u64,
-    strategy: Box<dyn Strategy>,
-    max_steps: u64,
-) -> Result<World, RunError> {
-    let w = &scenario.world;
-    let start = w
-        .start_time
-        .parse()
-        .map_err(|_| RunError::StartTime(w.start_time.clone()))?;
-    let config = SimConfig::default()
-        .seed(seed)
-        .start_time(start)
-        .max_steps(max_steps)
-        .time_jumps(w.time_jumps);
-    let resolved = scenario.controller().cloned().ok_or_else(|| {
-        RunError::Unsupported(
-            "the scenario's controller was not resolved (load it through a registry)".into(),
-        )
-    })?;
-    let mut builder = World::builder_for(resolved)
-        .objects(scenario.objects.iter().map(|o| o.0.clone()))
-        .sim_config(config)
-        .strategy(strategy)
-        .event_queue_size(w.event_queue_size)
-        .watch_window(w.watch_window)
-        .default_taint_time_added(w.default_taint_time_added);
-    if let Some(component) = &w.component {
-        builder = builder.component(component.clone());
-    }
-    builder
-        .build()
-        .map_err(|e| RunError::InitialObject(e.to_string()))
-}
-
-/// The scenario's complete behaviour keys (those of its resolved controller).
-fn scenario_behavior(scenario: &Scenario) -> taintsim_plugin::Behavior {
-    scenario
-        .controller()
-        .map_or_else(|| scenario.behavior.clone(), |r| r.behavior.clone())
-}
-
 /// Runs `scenario` once under `schedule`, with at most `max_steps` steps.
 pub fn run_schedule(
     scenario: &Scenario,
@@ -132,82 +81,11 @@ pub fn run_strategy(
     max_steps: u64,
 ) -> Result<(RunResult, Box<dyn Strategy>), RunError> {
     let mut world = build_world(scenario, seed, strategy, max_steps)?;
-    let exempt: Vec<OracleName> = scenario.exempt.iter().map(|e| e.oracle).collect();
-    let state = Arc::new(Mutex::new(ActorState::default()));
-    let faults = Arc::new(Mutex::new(Faults::new(
-        world.server.clone(),
-        world.informers.clone(),
-        world.plugin.listeners(&scenario_behavior(scenario)),
-        world.rt.clone(),
-    )));
-    let actor = Actor {
-        rt: world.rt.clone() as Arc<dyn Runtime>,
-        view: WorldView::of(&world),
-        faults: faults.clone(),
-        state: state.clone(),
-    };
+    let (actor, state, faults) = actor_of(&world, scenario);
     world.spawn("scenario", actor.run(scenario.steps.clone()));
-
-    let log = world.log.clone();
-    let mut judged = 0;
-    let mut violation = None;
-    let report = world.run_with(&mut |_, _| {
-        let waiter = state.lock().waiter.take();
-        if let Some(w) = waiter {
-            w.wake();
-        }
-        if state.lock().failure.is_some() {
-            return Control::Stop("scenario actor failed".into());
-        }
-        let log = log.lock();
-        for d in &log.deletions[judged..] {
-            if let Some(v) = judge_deletion(d).filter(|v| !exempt.contains(&v.oracle)) {
-                violation = Some(v);
-                return Control::Stop("oracle violated".into());
-            }
-        }
-        judged = log.deletions.len();
-        Control::Continue
-    });
+    let mut judge = Judge::new(&world, scenario, state);
+    let report = world.run_with(&mut |_, _| judge.after_step());
     drop(faults);
-
-    let failure = state.lock().failure.clone();
-    let observed = match (&report.outcome, violation, failure) {
-        (Outcome::Panic { .. }, ..) => Observed::from_panic(&report.outcome),
-        (_, Some(v), _) => Observed::Violation {
-            oracle: v.oracle,
-            message: v.message,
-        },
-        (_, None, Some(ActorFailure::Assertion(message))) => Observed::AssertionFailure { message },
-        (_, None, Some(ActorFailure::Step(message))) => Observed::StepFailure { message },
-        (Outcome::Quiescent, None, None) => {
-            let done = state.lock().completed;
-            if done < scenario.steps.len() {
-                Observed::StepFailure {
-                    message: format!(
-                        "the run became quiescent with the scenario actor blocked after {done} of {} steps",
-                        scenario.steps.len()
-                    ),
-                }
-            } else {
-                match judge_quiescent(&world, &exempt) {
-                    Some(v) => Observed::Violation {
-                        oracle: v.oracle,
-                        message: v.message,
-                    },
-                    None => Observed::Pass,
-                }
-            }
-        }
-        (Outcome::StepLimit, ..) => Observed::StepLimit {
-            steps: report.steps,
-        },
-        (Outcome::Divergence(d), ..) => Observed::Divergence {
-            message: d.to_string(),
-        },
-        (Outcome::Stopped { message, .. }, ..) => Observed::StepFailure {
-            message: message.clone(),
-        },
-    };
+    let observed = judge.observe(&report, &world);
     Ok((RunResult { observed, report }, world.into_strategy()))
 }

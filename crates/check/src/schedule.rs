@@ -53,7 +53,7 @@ impl Schedule {
 
     /// The simulator strategy that follows the schedule in a run of `scenario` with at most
     /// `max_steps` steps (a PCT schedule runs its step estimate first).
-    pub(crate) fn strategy(
+    pub fn strategy(
         self,
         scenario: &Scenario,
         max_steps: u64,

@@ -206,6 +206,9 @@ pub enum Command {
         )
     )]
     ImportFuzz(crate::import_fuzz::ImportFuzzArgs),
+    /// Serve a run's API server to kubectl and kube-rs, frozen at a decision or live.
+    #[command(long_about = crate::serve::LONG_ABOUT, after_help = crate::serve::AFTER_HELP)]
+    Serve(crate::serve::ServeArgs),
 }
 
 /// `--set KEY=VALUE`, repeatable.
@@ -300,6 +303,7 @@ impl Command {
             Self::Stress(a) => Some(&a.set),
             Self::Shrink(a) => Some(&a.run.set),
             Self::ImportFuzz(a) => Some(&a.set),
+            Self::Serve(a) => Some(&a.run.set),
             Self::Keys(_) => None,
         }
     }

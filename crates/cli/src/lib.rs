@@ -11,7 +11,7 @@
 //! Code map:
 //! - [`cli`]: the command line (clap), with every subcommand's help text;
 //! - [`run`], [`explore`], [`replay`] (also `trace`), [`keys`], [`stress`], [`shrink`],
-//!   [`import_fuzz`]: one module per subcommand; [`exhaustive`]: `explore --strategy
+//!   [`import_fuzz`], [`serve`]: one module per subcommand; [`exhaustive`]: `explore --strategy
 //!   exhaustive`;
 //! - [`common`]: loading a scenario with `--set`, the one schedule of `replay`, `trace` and
 //!   `shrink`, printing helpers;
@@ -31,6 +31,7 @@ mod keys;
 mod progress;
 mod replay;
 mod run;
+mod serve;
 mod shrink;
 mod stress;
 
@@ -102,6 +103,7 @@ where
         Command::Stress(args) => stress::stress(registry, &args),
         Command::Shrink(args) => shrink::shrink(registry, &args),
         Command::ImportFuzz(args) => import_fuzz::import_fuzz(registry, &args),
+        Command::Serve(args) => serve::serve(registry, &args),
     };
     match result {
         Ok(status) => status,

@@ -2,7 +2,9 @@
 //!
 //! Everything a file can get wrong is checked while it is decoded (unknown keys, wrong types,
 //! durations, behaviour keys against the chosen controller, Kubernetes objects against the
-//! kinds that controller handles), so a scenario is either loaded whole or not at all.
+//! kinds that controller handles), so a scenario is either loaded whole or not at all. Once
+//! decoded, its objects and writes are checked against the API server's rules
+//! ([`crate::validate`]).
 //!
 //! The behaviour keys and the objects are checked against a [`Registry`] of controllers. To
 //! check them while decoding, at their position in the file, [`parse`] first reads the
@@ -230,6 +232,15 @@ pub fn parse(text: &str, file: &Path, registry: &Registry) -> Result<Scenario, L
         field: "behavior".into(),
         message: e.to_string(),
     })?;
+    if let Some(broken) = crate::validate::first_invalid(&scenario) {
+        return Err(LoadError {
+            file: file.to_owned(),
+            line: 0,
+            column: 0,
+            field: broken.field,
+            message: broken.message,
+        });
+    }
     Ok(scenario)
 }
 

@@ -93,6 +93,29 @@ pub struct WorldSettings {
     pub start_time: String,
     /// Whether the scheduler may let a timer fire before the system is quiescent.
     pub time_jumps: bool,
+    /// Whether the API server validates what is created and updated as a real one does
+    /// (`on`, the default), or stores anything (`off`), like the fake clientset of the
+    /// upstream unit tests a scenario may port.
+    #[serde(skip_serializing_if = "Validation::is_on")]
+    pub validation: Validation,
+}
+
+/// `world.validation`: `on` or `off`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Validation {
+    /// Writes are validated as the real API server validates them (`422 Invalid`).
+    #[default]
+    On,
+    /// Anything is stored, as client-go's fake clientset does.
+    Off,
+}
+
+impl Validation {
+    /// Whether validation is on.
+    pub fn is_on(&self) -> bool {
+        *self == Validation::On
+    }
 }
 
 impl Default for WorldSettings {
@@ -104,6 +127,7 @@ impl Default for WorldSettings {
             component: None,
             start_time: "2025-03-20T12:00:00Z".into(),
             time_jumps: false,
+            validation: Validation::On,
         }
     }
 }

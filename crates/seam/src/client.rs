@@ -39,6 +39,17 @@ impl StatusReason {
     }
 }
 
+/// One reason a request is invalid, as in `metav1.StatusCause`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusCause {
+    /// Machine-readable, e.g. `FieldValueRequired` (`metav1.CauseType`).
+    pub reason: String,
+    /// Human-readable, without the field, e.g. `Required value`.
+    pub message: String,
+    /// The field's path, e.g. `spec.containers[0].image`.
+    pub field: String,
+}
+
 /// A failed API call.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 #[error("{code} {reason:?}: {message}")]
@@ -49,6 +60,9 @@ pub struct ApiError {
     pub reason: StatusReason,
     /// Human-readable message.
     pub message: String,
+    /// For `Invalid`: every field that broke a rule (`status.details.causes`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub causes: Vec<StatusCause>,
 }
 
 impl ApiError {
@@ -58,6 +72,7 @@ impl ApiError {
             code: reason.code(),
             reason,
             message: message.into(),
+            causes: Vec::new(),
         }
     }
 

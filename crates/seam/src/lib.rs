@@ -21,5 +21,7 @@ pub mod podutil;
 pub mod runtime;
 pub mod sync;
 
-pub use client::{ApiError, Client, EventRecorder, PodLister, Preconditions, StatusReason};
+pub use client::{
+    ApiError, Client, EventRecorder, PodLister, Preconditions, StatusCause, StatusReason,
+};
 pub use runtime::{BoxFuture, ManualRuntime, Runtime, StepLabel, TimerHandle, Timestamp};

@@ -263,6 +263,7 @@ pub fn stress_run(scenario: &Scenario, options: &StressOptions) -> Result<Stress
         event_queue_size: w.event_queue_size,
         watch_window: w.watch_window,
         default_taint_time_added: w.default_taint_time_added,
+        validation: w.validation.is_on(),
         component: w.component.clone(),
         ..PartsConfig::for_controller(resolved)
     };

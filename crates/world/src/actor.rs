@@ -90,7 +90,7 @@ fn key(r: &ObjectRef) -> String {
 /// The resources a step reads or writes (for the trace and partial-order reduction). A write
 /// also touches `watch/<plural>`: it appends to the kind's watch stream, so two writes of one
 /// kind reach the informer in the order they ran.
-fn touches(step: &ActorStep) -> Vec<String> {
+pub fn touches(step: &ActorStep) -> Vec<String> {
     let watch = |kind: Kind| format!("watch/{}", kind.plural());
     let obj = |o: &Object| format!("{}/{}", o.kind().singular(), o.key());
     match step {
@@ -177,7 +177,8 @@ impl Actor {
         })
     }
 
-    async fn perform(&self, step: &ActorStep) -> Result<(), ActorFailure> {
+    /// Performs one step (after its scheduling step), as [`Actor::run`] does.
+    pub async fn perform(&self, step: &ActorStep) -> Result<(), ActorFailure> {
         let server = &self.view.server;
         let rejected = |what: &str, e: taintsim_api::ApiError| {
             ActorFailure::Step(format!("{what} rejected: {e}"))

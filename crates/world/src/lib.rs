@@ -43,6 +43,8 @@ pub struct PartsConfig {
     pub watch_window: usize,
     /// Whether the API server defaults a taint's `timeAdded`.
     pub default_taint_time_added: bool,
+    /// Whether the API server validates writes as a real one does.
+    pub validation: bool,
     /// The events' source component (`None`: the controller's own).
     pub component: Option<String>,
 }
@@ -68,6 +70,7 @@ impl PartsConfig {
             event_queue_size: 1000,
             watch_window: 1000,
             default_taint_time_added: true,
+            validation: true,
             component: None,
         }
     }
@@ -116,6 +119,7 @@ pub fn assemble(
         ApiServerConfig {
             watch_window: config.watch_window,
             default_taint_time_added: config.default_taint_time_added,
+            validation: config.validation,
         },
     );
     for object in config.objects {
@@ -334,6 +338,12 @@ impl WorldBuilder {
     /// Whether the API server defaults a taint's `timeAdded`.
     pub fn default_taint_time_added(mut self, on: bool) -> Self {
         self.parts.default_taint_time_added = on;
+        self
+    }
+
+    /// Whether the API server validates writes as a real one does (default on).
+    pub fn validation(mut self, on: bool) -> Self {
+        self.parts.validation = on;
         self
     }
 

@@ -156,6 +156,20 @@ impl State {
         Ok(())
     }
 
+    /// Every change of `kind` after revision `after`, oldest first; `410 Gone` if some of them
+    /// were compacted away.
+    pub(crate) fn changes_after(
+        &self,
+        kind: Kind,
+        after: u64,
+    ) -> Result<Vec<WatchEvent>, ApiError> {
+        self.check_not_compacted(kind, after)?;
+        Ok(self.stores.get(&kind).map_or_else(Vec::new, |store| {
+            let index = store.log.partition_point(|e| e.resource_version <= after);
+            store.log.range(index..).cloned().collect()
+        }))
+    }
+
     pub(crate) fn open_watch(&mut self, kind: Kind) -> u64 {
         let id = self.next_watch;
         self.next_watch += 1;

@@ -322,7 +322,11 @@ fn event(reason: &str, message: &str) -> Event {
     Event {
         metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
             namespace: Some("default".into()),
-            name: Some(format!("my-pod.{reason}.{}", message.len())),
+            name: Some(format!(
+                "my-pod.{}.{}",
+                reason.to_lowercase(),
+                message.len()
+            )),
             ..Default::default()
         },
         involved_object: ObjectReference {

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Container, Pod, PodSpec};
 use k8s_openapi::api::resource::{v1, v1alpha3, v1beta1};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use taintsim_api::{ApiServer, ApiServerConfig, Object};
@@ -40,10 +40,18 @@ fn meta(namespace: Option<&str>, name: &str) -> ObjectMeta {
     }
 }
 
-/// Pod `default/<name>`.
+/// Pod `default/<name>` with one container (the least a real server accepts).
 pub fn pod(name: &str) -> Object {
     Object::Pod(Pod {
         metadata: meta(Some("default"), name),
+        spec: Some(PodSpec {
+            containers: vec![Container {
+                name: "app".to_owned(),
+                image: Some("registry.k8s.io/pause:3.10".to_owned()),
+                ..Container::default()
+            }],
+            ..PodSpec::default()
+        }),
         ..Pod::default()
     })
 }

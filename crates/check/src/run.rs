@@ -1,0 +1,178 @@
+//! The pieces of one run of a scenario, shared by [`run_strategy`](crate::run_strategy) and
+//! every other driver of a scenario's world (the frozen and live runs of `taintsim serve`):
+//! the world as the file describes it ([`build_world`]), the scenario actor with its faults
+//! ([`actor_of`]), and the judge the observer consults after every step and at the end
+//! ([`Judge`]).
+
+use std::sync::Arc;
+
+use taintsim_plugin::Behavior;
+use taintsim_scenario::model::Scenario;
+use taintsim_seam::runtime::Runtime;
+use taintsim_seam::sync::Mutex;
+use taintsim_sim::{Control, Outcome, RunReport, SimConfig, Strategy};
+use taintsim_world::World;
+use taintsim_world::actor::{Actor, ActorFailure, ActorState, SharedActor};
+use taintsim_world::checks::WorldView;
+use taintsim_world::faults::Faults;
+
+use crate::oracle::OracleName;
+use crate::oracle::judge::{Violation, judge_deletion, judge_quiescent};
+use crate::{Observed, RunError};
+
+/// The world `scenario` describes, before anything ran, on a simulator with `strategy`.
+pub fn build_world(
+    scenario: &Scenario,
+    seed: u64,
+    strategy: Box<dyn Strategy>,
+    max_steps: u64,
+) -> Result<World, RunError> {
+    let w = &scenario.world;
+    let start = w
+        .start_time
+        .parse()
+        .map_err(|_| RunError::StartTime(w.start_time.clone()))?;
+    let config = SimConfig::default()
+        .seed(seed)
+        .start_time(start)
+        .max_steps(max_steps)
+        .time_jumps(w.time_jumps);
+    let resolved = scenario.controller().cloned().ok_or_else(|| {
+        RunError::Unsupported(
+            "the scenario's controller was not resolved (load it through a registry)".into(),
+        )
+    })?;
+    let mut builder = World::builder_for(resolved)
+        .objects(scenario.objects.iter().map(|o| o.0.clone()))
+        .sim_config(config)
+        .strategy(strategy)
+        .event_queue_size(w.event_queue_size)
+        .watch_window(w.watch_window)
+        .default_taint_time_added(w.default_taint_time_added)
+        .validation(w.validation.is_on());
+    if let Some(component) = &w.component {
+        builder = builder.component(component.clone());
+    }
+    builder
+        .build()
+        .map_err(|e| RunError::InitialObject(e.to_string()))
+}
+
+/// The scenario's complete behaviour keys (those of its resolved controller).
+fn scenario_behavior(scenario: &Scenario) -> Behavior {
+    scenario
+        .controller()
+        .map_or_else(|| scenario.behavior.clone(), |r| r.behavior.clone())
+}
+
+/// The scenario actor of `world` (not yet spawned), with its shared state and its faults.
+/// The caller keeps the faults for the whole run: installed faults outlive the actor, whose
+/// task ends with its last step.
+pub fn actor_of(world: &World, scenario: &Scenario) -> (Actor, SharedActor, Arc<Mutex<Faults>>) {
+    let state: SharedActor = Arc::new(Mutex::new(ActorState::default()));
+    let faults = Arc::new(Mutex::new(Faults::new(
+        world.server.clone(),
+        world.informers.clone(),
+        world.plugin.listeners(&scenario_behavior(scenario)),
+        world.rt.clone(),
+    )));
+    let actor = Actor {
+        rt: world.rt.clone() as Arc<dyn Runtime>,
+        view: WorldView::of(world),
+        faults: faults.clone(),
+        state: state.clone(),
+    };
+    (actor, state, faults)
+}
+
+/// What the runner does after every step ([`Judge::after_step`]): wake the waiting actor,
+/// stop on an actor failure, and stop on a deletion that violates an oracle the scenario does
+/// not exempt; and how it judges the run at its end ([`Judge::observe`]).
+pub struct Judge {
+    state: SharedActor,
+    log: taintsim_world::observe::SharedLog,
+    exempt: Vec<OracleName>,
+    steps: usize,
+    judged: usize,
+    violation: Option<Violation>,
+}
+
+impl Judge {
+    /// The judge of `world` running `scenario`, whose actor shares `state`.
+    pub fn new(world: &World, scenario: &Scenario, state: SharedActor) -> Self {
+        Self {
+            state,
+            log: world.log.clone(),
+            exempt: scenario.exempt.iter().map(|e| e.oracle).collect(),
+            steps: scenario.steps.len(),
+            judged: 0,
+            violation: None,
+        }
+    }
+
+    /// The observer's verdict after a step.
+    pub fn after_step(&mut self) -> Control {
+        let waiter = self.state.lock().waiter.take();
+        if let Some(w) = waiter {
+            w.wake();
+        }
+        if self.state.lock().failure.is_some() {
+            return Control::Stop("scenario actor failed".into());
+        }
+        let log = self.log.lock();
+        for d in &log.deletions[self.judged..] {
+            if let Some(v) = judge_deletion(d).filter(|v| !self.exempt.contains(&v.oracle)) {
+                self.violation = Some(v);
+                return Control::Stop("oracle violated".into());
+            }
+        }
+        self.judged = log.deletions.len();
+        Control::Continue
+    }
+
+    /// What the run showed, once it ended with `report`: a panic, the first violation
+    /// [`Judge::after_step`] found, the actor's failure, or at quiescence the remaining
+    /// oracles.
+    pub fn observe(&mut self, report: &RunReport, world: &World) -> Observed {
+        let failure = self.state.lock().failure.clone();
+        match (&report.outcome, self.violation.take(), failure) {
+            (Outcome::Panic { .. }, ..) => Observed::from_panic(&report.outcome),
+            (_, Some(v), _) => Observed::Violation {
+                oracle: v.oracle,
+                message: v.message,
+            },
+            (_, None, Some(ActorFailure::Assertion(message))) => {
+                Observed::AssertionFailure { message }
+            }
+            (_, None, Some(ActorFailure::Step(message))) => Observed::StepFailure { message },
+            (Outcome::Quiescent, None, None) => {
+                let done = self.state.lock().completed;
+                if done < self.steps {
+                    Observed::StepFailure {
+                        message: format!(
+                            "the run became quiescent with the scenario actor blocked after {done} of {} steps",
+                            self.steps
+                        ),
+                    }
+                } else {
+                    match judge_quiescent(world, &self.exempt) {
+                        Some(v) => Observed::Violation {
+                            oracle: v.oracle,
+                            message: v.message,
+                        },
+                        None => Observed::Pass,
+                    }
+                }
+            }
+            (Outcome::StepLimit, ..) => Observed::StepLimit {
+                steps: report.steps,
+            },
+            (Outcome::Divergence(d), ..) => Observed::Divergence {
+                message: d.to_string(),
+            },
+            (Outcome::Stopped { message, .. }, ..) => Observed::StepFailure {
+                message: message.clone(),
+            },
+        }
+    }
+}
