@@ -200,6 +200,9 @@ pub fn run_strategy(
 
     let failure = state.lock().failure.clone();
     let observed = match (&report.outcome, violation, failure) {
+        (Outcome::Footprint(f), ..) => Observed::Footprint {
+            message: f.to_string(),
+        },
         (Outcome::Panic { .. }, ..) => Observed::from_panic(&report.outcome),
         (_, Some(v), _) => Observed::Violation {
             oracle: v.oracle,

@@ -4,6 +4,8 @@
 //!
 //! - [`runtime`]: the [`Runtime`] trait (spawn, timers, sleep, labelled steps, data choices,
 //!   coverage marks), [`StepLabel`], and [`ManualRuntime`], a fake clock for unit tests.
+//! - [`access`]: access recording, so that the simulator can check each step's declared
+//!   touches against what the step really read and wrote.
 //! - [`sync`]: the std-or-loom shim for state shared between tasks, so that the loom models
 //!   check the very source the simulator runs.
 //! - [`client`]: the ports a controller talks to the cluster through: [`Client`] (API calls),
@@ -12,6 +14,7 @@
 
 #![deny(missing_docs)]
 
+pub mod access;
 pub mod client;
 mod label;
 #[cfg(loom)]

@@ -6,13 +6,14 @@ use std::task::{Context, Poll};
 
 use jiff::Timestamp;
 
+use crate::footprint;
 use crate::panic_hook::{self, CaughtPanic};
 use crate::ready::ReadySet;
 use crate::strategy::Spent;
 use crate::world::{BoxFuture, Current, Inner, ReadyOp, Shared, TaskSlot, TimerEntry};
 use crate::{
-    ChooseContext, Control, Decision, DecisionLog, Divergence, Enabled, EnabledKind, Outcome,
-    RunReport, SimConfig, SimHandle, StepReport, Strategy, TaskId, Trace, TraceEntry,
+    ChooseContext, Control, Decision, DecisionLog, Divergence, Enabled, EnabledKind, Footprint,
+    Outcome, RunReport, SimConfig, SimHandle, StepReport, Strategy, TaskId, Trace, TraceEntry,
 };
 
 /// How many times one task may be polled eagerly within one step before the run is reported
@@ -45,7 +46,8 @@ impl Sim {
     /// A simulator with no tasks, at `config.start_time`, driven by `strategy`.
     pub fn new(config: SimConfig, strategy: Box<dyn Strategy>) -> Self {
         panic_hook::install();
-        let inner = Inner::new(config.start_time, strategy);
+        let mut inner = Inner::new(config.start_time, strategy);
+        inner.without_touches = config.without_touches.clone();
         Self {
             shared: Arc::new(Shared::new(inner)),
             config,
@@ -170,9 +172,24 @@ impl Sim {
         let span = self.step_span(chosen, step);
         let entered = span.enter();
         tracing::debug!(target: "taintsim_sim::step", "{}", chosen.action);
+        // The footprint check (module `footprint`): what the chosen task step and the eager
+        // polls it causes access, against its declared touches.
+        let recording = (cfg!(debug_assertions) && matches!(chosen.kind, EnabledKind::Task(_)))
+            .then(taintsim_seam::access::start);
         let mut result = self.execute(chosen, step);
         if result.is_ok() {
             result = self.settle(step);
+        }
+        if let Some(undeclared) =
+            recording.and_then(|r| footprint::undeclared(&chosen.touches, r.finish()))
+        {
+            result = Err(Outcome::Footprint(Footprint {
+                step,
+                actor: chosen.actor.clone(),
+                action: chosen.action.clone(),
+                declared: chosen.touches.clone(),
+                undeclared,
+            }));
         }
         drop(entered);
         self.previous = Some(chosen.clone());

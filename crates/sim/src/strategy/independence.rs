@@ -22,7 +22,8 @@
 //!
 //! A step's `touches` must name everything that the work after the step reads or writes until
 //! the task's next step, including the eager polls it causes (tasks it wakes or spawns run
-//! inside the step). If two entries of different actors touch disjoint resources, running them
+//! inside the step). Debug builds check this on every step (the footprint check in
+//! `crate::footprint`, with [`covers`]). If two entries of different actors touch disjoint resources, running them
 //! in either order leaves every shared resource in the same state, and neither adds or
 //! withdraws the other's entry, so the two orders reach the same state. (The same state up to
 //! opaque identifiers handed out in order, such as the API server's global resourceVersion,
@@ -65,6 +66,20 @@ pub const WORLD: &str = "world";
 /// ```
 pub fn resources_conflict(a: &str, b: &str) -> bool {
     a == WORLD || b == WORLD || a == b || is_path_prefix(a, b) || is_path_prefix(b, a)
+}
+
+/// Whether the declared touch `declared` covers an access to `resource`: equal, a
+/// `/`-prefix of it, or [`WORLD`]. The footprint check (see the crate docs) holds every access
+/// of a step to this.
+///
+/// ```
+/// use taintsim_sim::strategy::covers;
+/// assert!(covers("queue", "queue/default/my-pod"));
+/// assert!(!covers("queue/default/my-pod", "queue"));
+/// assert!(covers("world", "cache/pods"));
+/// ```
+pub fn covers(declared: &str, resource: &str) -> bool {
+    declared == WORLD || declared == resource || is_path_prefix(declared, resource)
 }
 
 fn is_path_prefix(prefix: &str, path: &str) -> bool {
