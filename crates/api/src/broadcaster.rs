@@ -7,7 +7,8 @@
 //!
 //! `write Event <reason> <message> for <Kind> <ns>/<name>` touching `events` (the queue,
 //! which the work after the step pops next, as recorders push to it), `event/<ns>` (the
-//! namespace's Event objects, which it searches and writes) and `watch/events`,
+//! namespace's Event objects, which it searches and writes), `watch/events`, and
+//! `fault/patch/events` and `fault/create/events` (the fault rules see its writes),
 //!
 //! and writes it: an identical stored event (same involved object, type, reason, message,
 //! source) is patched (`count + 1`, new `lastTimestamp`), otherwise the event is created. As in
@@ -31,11 +32,16 @@ use tracing::{info, warn};
 use crate::fault::{Request, Verdict};
 use crate::kind::{Kind, Verb};
 use crate::object::Object;
+use crate::resource;
 use crate::server::ApiServer;
 use crate::signal::Signal;
 
 /// The sink task's actor name.
 pub const ACTOR: &str = "event-broadcaster";
+
+/// The resource that recorders and the sink share: the queue of recorded events (and the
+/// broadcaster's other state, which lives under the same lock).
+pub const QUEUE: &str = "events";
 
 /// Broadcaster settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,13 +125,16 @@ impl EventBroadcaster {
             rt,
             server,
             config,
-            state: Mutex::new(State {
-                queue: VecDeque::new(),
-                in_flight: false,
-                stopped: false,
-                stats: BroadcasterStats::default(),
-                last_stamp: i128::MIN,
-            }),
+            state: Mutex::named(
+                QUEUE,
+                State {
+                    queue: VecDeque::new(),
+                    in_flight: false,
+                    stopped: false,
+                    stats: BroadcasterStats::default(),
+                    last_stamp: i128::MIN,
+                },
+            ),
             signal: Signal::default(),
         });
         shared
@@ -306,9 +315,11 @@ async fn write_with_retries(shared: &Shared, event: Event) {
             .step(StepLabel::with_touches(
                 action,
                 [
-                    "events".to_owned(),
-                    format!("{}/{namespace}", Kind::Event.singular()),
-                    format!("watch/{}", Kind::Event.plural()),
+                    QUEUE.to_owned(),
+                    resource::namespace(Kind::Event, &namespace),
+                    resource::watch_log(Kind::Event),
+                    resource::faults(Verb::Patch, Kind::Event),
+                    resource::faults(Verb::Create, Kind::Event),
                 ],
             ))
             .await;

@@ -27,7 +27,8 @@ use taintsim_seam::runtime::{BoxFuture, Runtime, StepLabel};
 
 use crate::fault::{Request, Verdict};
 use crate::kind::{Kind, Verb};
-use crate::object::Object;
+use crate::object::{Object, object_key};
+use crate::resource;
 use crate::server::ApiServer;
 
 /// Extra resources a request's steps touch, given the request: see
@@ -112,11 +113,11 @@ impl ApiClient {
             name: name.to_owned(),
             actor: self.actor.clone(),
         };
-        let mut touches = vec![format!("{}/{namespace}/{name}", kind.singular())];
+        let mut touches = vec![resource::object(kind, &object_key(namespace, name))];
         if matches!(verb, Verb::Create | Verb::Patch | Verb::Delete) {
-            touches.push(format!("watch/{}", kind.plural()));
+            touches.push(resource::watch_log(kind));
         }
-        touches.push(format!("fault/{}/{}", verb.as_str(), kind.plural()));
+        touches.push(resource::faults(verb, kind));
         if let Some(extra) = &self.request_touches {
             touches.extend(extra(&request));
         }

@@ -12,6 +12,8 @@
 //!   and one response step per call.
 //! - [`broadcaster`]: [`EventBroadcaster`], the asynchronous event sink with aggregation.
 //! - [`fault`]: [`FaultRule`] and [`Verdict`], fault injection for API requests.
+//! - [`resource`]: the names of the shared resources above, as step touches and as recorded
+//!   accesses (for the simulator's footprint check).
 //!
 //! Nothing here reads the wall clock, spawns threads or draws OS randomness: time comes from
 //! the [`Runtime`](taintsim_seam::runtime::Runtime) or an injected clock, tasks are
@@ -27,6 +29,7 @@ pub mod fault;
 pub mod informer;
 pub mod kind;
 pub mod object;
+pub mod resource;
 pub mod server;
 mod signal;
 pub mod watch;

@@ -40,6 +40,7 @@ use crate::defaulting::default_taint_time_added;
 use crate::fault::{FaultGuard, FaultId, FaultRule, FaultRules, Request, Verdict};
 use crate::kind::{Kind, Verb};
 use crate::object::{Object, object_key};
+use crate::resource::{record_faults, record_kind, record_namespace, record_watch_log};
 use crate::watch::{EventType, Watch, WatchId, WatchItem};
 use state::State;
 
@@ -157,7 +158,9 @@ impl ApiServer {
 
     /// The revision of the newest change to objects of `kind` (0 before the first). Equal
     /// values mean that no object of that kind changed in between, so a view derived from
-    /// them can be kept.
+    /// them can be kept. Not a recorded access (see [`taintsim_seam::access`]): a view kept
+    /// this way equals the one its reader would otherwise compute, and computing that
+    /// records what it reads.
     pub fn kind_revision(&self, kind: Kind) -> u64 {
         self.inner
             .state
@@ -262,6 +265,7 @@ impl ApiServer {
 
     /// All objects of `kind`, ordered by key, without counting a call (see [`Self::peek`]).
     pub fn peek_all(&self, kind: Kind) -> Vec<Object> {
+        record_kind(kind);
         self.inner
             .state
             .lock()
@@ -270,8 +274,29 @@ impl ApiServer {
             .unwrap_or_default()
     }
 
+    /// All objects of `kind` in `namespace`, ordered by key, without counting a call (see
+    /// [`Self::peek`]).
+    pub fn peek_namespace(&self, kind: Kind, namespace: &str) -> Vec<Object> {
+        record_namespace(kind, namespace);
+        let prefix = format!("{namespace}/");
+        self.inner
+            .state
+            .lock()
+            .store(kind)
+            .map(|s| {
+                s.objects
+                    .range(prefix.clone()..)
+                    .take_while(|(key, _)| key.starts_with(&prefix))
+                    .map(|(_, o)| o.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// All objects of `kind`, ordered by key, with the revision to watch from.
     pub fn list(&self, kind: Kind) -> ObjectList {
+        // Recorded as a read of the watch log: see `crate::resource`.
+        record_watch_log(kind);
         let mut st = self.inner.state.lock();
         st.count(Verb::List, kind);
         ObjectList {
@@ -473,6 +498,7 @@ impl ApiServer {
     /// Asks the rules about `request`. A `Fail` verdict counts as a call of the request's verb,
     /// since the request reached the server and was answered there.
     pub fn check_faults(&self, request: &Request) -> Verdict {
+        record_faults(request.verb, request.kind);
         let verdict = self.inner.faults.check(request);
         if let Verdict::Fail(_) = verdict {
             self.inner.state.lock().count(request.verb, request.kind);

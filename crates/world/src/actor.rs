@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use taintsim_api::{Kind, Object, Preconditions};
+use taintsim_api::{Kind, Object, Preconditions, object_key, resource};
 use taintsim_seam::runtime::{BoxFuture, Runtime, StepLabel};
 use taintsim_seam::sync::Mutex;
 
@@ -90,15 +90,13 @@ fn key(r: &ObjectRef) -> String {
 /// also touches `watch/<plural>`: it appends to the kind's watch stream, so two writes of one
 /// kind reach the informer in the order they ran.
 fn touches(step: &ActorStep) -> Vec<String> {
-    let watch = |kind: Kind| format!("watch/{}", kind.plural());
-    let obj = |o: &Object| format!("{}/{}", o.kind().singular(), o.key());
     match step {
         ActorStep::Create(o) | ActorStep::Update(o) | ActorStep::UpdateStatus(o) => {
-            vec![obj(&o.0), watch(o.0.kind())]
+            vec![written(&o.0), resource::watch_log(o.0.kind())]
         }
         ActorStep::Delete(r) => vec![
-            format!("{}/{}", Kind::from(r.kind).singular(), key(r)),
-            watch(r.kind.into()),
+            resource::object(r.kind.into(), &key(r)),
+            resource::watch_log(r.kind.into()),
         ],
         ActorStep::Advance(_) => Vec::new(),
         // The work after the step reads `hasSynced`, set in the `controller` task's step.
@@ -118,6 +116,23 @@ fn touches(step: &ActorStep) -> Vec<String> {
     }
 }
 
+/// The resource a write of `o` touches: the object as the server stores it (a namespaced
+/// object without a namespace goes to `default`), or, when the server generates its name, its
+/// namespace (its kind, if cluster-scoped).
+fn written(o: &Object) -> String {
+    let kind = o.kind();
+    let namespace = match (kind.is_namespaced(), o.namespace()) {
+        (false, _) => "",
+        (true, "") => "default",
+        (true, ns) => ns,
+    };
+    match (o.name(), namespace) {
+        ("", "") => kind.singular().to_owned(),
+        ("", ns) => resource::namespace(kind, ns),
+        (name, ns) => resource::object(kind, &object_key(ns, name)),
+    }
+}
+
 /// What evaluating `check` reads, as step touches:
 /// - `pod-present` / `pod-absent` read `pod/<ns>/<name>`;
 /// - `events` reads the Event objects of the involved object's namespace, `event/<ns>` (all of
@@ -128,14 +143,14 @@ fn touches(step: &ActorStep) -> Vec<String> {
 pub fn check_reads(check: &Check) -> Vec<String> {
     let pod = |key: &str| {
         let (ns, name) = key.split_once('/').unwrap_or(("default", key));
-        format!("{}/{ns}/{name}", Kind::Pod.singular())
+        resource::object(Kind::Pod, &object_key(ns, name))
     };
     match check {
         Check::PodPresent(key) | Check::PodAbsent(key) => vec![pod(key)],
         Check::Events(filter) => match filter.involved.as_deref() {
             Some(key) => {
                 let ns = key.split_once('/').map_or("default", |(ns, _)| ns);
-                vec![format!("{}/{ns}", Kind::Event.singular())]
+                vec![resource::namespace(Kind::Event, ns)]
             }
             None => vec![Kind::Event.singular().to_owned()],
         },
@@ -285,5 +300,41 @@ impl Future for WaitFor {
         }
         self.state.lock().waiter = Some(cx.waker().clone());
         Poll::Pending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(value: serde_json::Value) -> Object {
+        Object::from_value(value).expect("an object")
+    }
+
+    #[test]
+    fn a_write_should_touch_the_object_as_the_server_stores_it() {
+        let pod = |meta: serde_json::Value| {
+            object(serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta}))
+        };
+        assert_eq!(
+            written(&pod(serde_json::json!({"name": "p", "namespace": "ns"}))),
+            "pod/ns/p"
+        );
+        assert_eq!(
+            written(&pod(serde_json::json!({"name": "p"}))),
+            "pod/default/p"
+        );
+        assert_eq!(
+            written(&pod(
+                serde_json::json!({"generateName": "p-", "namespace": "ns"})
+            )),
+            "pod/ns"
+        );
+        let slice = object(serde_json::json!({
+            "apiVersion": "resource.k8s.io/v1beta1", "kind": "ResourceSlice",
+            "metadata": {"generateName": "s-"},
+            "spec": {"driver": "d", "pool": {"name": "p", "generation": 1, "resourceSliceCount": 1}}
+        }));
+        assert_eq!(written(&slice), "resourceslice");
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use taintsim_seam::runtime::StepLabel;
 
 use super::{Handler, Notification, Shared};
+use crate::resource::{self, record_listener};
 use crate::signal::Signal;
 
 /// Which notifications a listener drops instead of handling (a fault).
@@ -62,7 +63,7 @@ impl Listener {
         handler: Handler,
         signal: Arc<Signal>,
     ) -> Self {
-        let own = format!("notify/{name}");
+        let own = resource::listener(&name);
         if !touches.contains(&own) {
             touches.push(own);
         }
@@ -144,6 +145,7 @@ pub(super) async fn run(shared: Arc<Shared>, id: u64, signal: Arc<Signal>) {
 }
 
 fn take_next(listener: &mut Listener) -> Option<Next> {
+    record_listener(&listener.name);
     let notification = listener.queue.pop_front()?;
     let mut hidden_by_count = false;
     let mut roll = None;
@@ -170,6 +172,7 @@ fn take_next(listener: &mut Listener) -> Option<Next> {
 fn finish(shared: &Shared, id: u64, hidden: bool) {
     let mut st = shared.state.lock();
     if let Some(listener) = st.listeners.get_mut(&id) {
+        record_listener(&listener.name);
         listener.delivered += 1;
         listener.hidden += u64::from(hidden);
     }

@@ -30,6 +30,7 @@ use crate::metrics::Metrics;
 use crate::model::{Claim, Slice};
 use crate::worker::{DeletePodHandler, delete_pod_handler};
 use state::State;
+use taintsim_seam::access;
 use taintsim_seam::client::{Client, EventRecorder, PodLister};
 use taintsim_seam::runtime::Runtime;
 use taintsim_seam::sync::{AtomicBool, Mutex, MutexGuard, Ordering};
@@ -54,6 +55,10 @@ pub const MARK_HANDLE_PODS_ABANDONED: &str = "controller.handle-pods.consumers-a
 pub const MARK_HANDLE_PODS_CONTINUE: &str = "controller.handle-pods.stale-consumer-continue";
 /// Coverage mark: `handlePod` ignored a pod that is not scheduled.
 pub const MARK_POD_NOT_SCHEDULED: &str = "controller.handle-pod.not-scheduled";
+
+/// The shared resource of the controller's state (the handler mutex and `hasSynced`), as
+/// step touches name it.
+pub const RESOURCE: &str = "controller";
 
 /// What the controller needs from its environment.
 #[derive(Clone)]
@@ -143,7 +148,7 @@ impl Controller {
             behavior: deps.behavior,
             evictor,
             queue,
-            state: Mutex::new(State::default()),
+            state: Mutex::named(RESOURCE, State::default()),
             has_synced: AtomicBool::new(false),
         }
     }
@@ -160,11 +165,13 @@ impl Controller {
 
     /// `hasSynced`: whether the initial replay of slices has been handled.
     pub fn has_synced(&self) -> bool {
+        access::record(&[RESOURCE]);
         self.has_synced.load(Ordering::SeqCst)
     }
 
     /// Sets `hasSynced` (the caller's `Run` does this after the slice replay).
     pub fn set_has_synced(&self, synced: bool) {
+        access::record(&[RESOURCE]);
         self.has_synced.store(synced, Ordering::SeqCst);
     }
 

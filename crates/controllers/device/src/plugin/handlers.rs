@@ -71,6 +71,9 @@ pub fn on_pod(controller: &Controller, n: &Notification) {
     controller.handle_pod_change(old.and_then(pod_of), new.and_then(pod_of));
 }
 
+/// The shared resource of the tracker's state, as step touches name it.
+pub const TRACKER: &str = "tracker";
+
 struct TrackerState {
     tracker: SliceTracker,
     registered: bool,
@@ -88,10 +91,13 @@ impl TrackerGlue {
     /// A tracker that forwards to `controller` after [`TrackerGlue::register`].
     pub fn new(controller: Arc<Controller>) -> Self {
         Self {
-            state: Arc::new(Mutex::new(TrackerState {
-                tracker: SliceTracker::new(),
-                registered: false,
-            })),
+            state: Arc::new(Mutex::named(
+                TRACKER,
+                TrackerState {
+                    tracker: SliceTracker::new(),
+                    registered: false,
+                },
+            )),
             controller,
         }
     }
