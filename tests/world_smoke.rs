@@ -90,3 +90,20 @@ fn a_removed_footprint_entry_should_be_caught_naming_the_step_and_the_access() {
         );
     }
 }
+
+/// A dropped world frees what it made: nothing keeps the oracles' log alive, which the
+/// request observer, the observed client and the observed recorder all hold (the API server
+/// no longer holds a rule that holds the server).
+#[test]
+fn a_dropped_world_should_free_its_parts() {
+    let mut world = World::builder(&taintsim::controllers())
+        .objects(objects())
+        .build()
+        .expect("world builds");
+    let report = world.run();
+    assert!(report.outcome.is_quiescent(), "{:?}", report.outcome);
+    let log = world.log.clone();
+    assert!(std::sync::Arc::strong_count(&log) > 2);
+    drop(world);
+    assert_eq!(std::sync::Arc::strong_count(&log), 1);
+}

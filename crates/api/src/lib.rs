@@ -12,6 +12,8 @@
 //!   and one response step per call.
 //! - [`broadcaster`]: [`EventBroadcaster`], the asynchronous event sink with aggregation.
 //! - [`fault`]: [`FaultRule`] and [`Verdict`], fault injection for API requests.
+//! - [`observer`]: [`RequestObserver`], which sees requests before the fault rules and cannot
+//!   change their answer.
 //! - [`resource`]: the names of the shared resources above, as step touches and as recorded
 //!   accesses (for the simulator's footprint check).
 //!
@@ -29,6 +31,7 @@ pub mod fault;
 pub mod informer;
 pub mod kind;
 pub mod object;
+pub mod observer;
 pub mod resource;
 pub mod server;
 mod signal;
@@ -44,6 +47,7 @@ pub use informer::{
 };
 pub use kind::{Kind, Verb};
 pub use object::{Object, TypedObject, object_key};
+pub use observer::{ObserverId, RequestObserver};
 pub use server::{ApiServer, ApiServerConfig, Clock, ObjectList};
 pub use taintsim_seam::client::{ApiError, Preconditions, StatusReason};
 pub use watch::{EventType, Watch, WatchEvent, WatchId, WatchItem};

@@ -18,8 +18,9 @@
 //!   [`ApiServerConfig::default_taint_time_added`] is off.
 //! - **watch**: see [`crate::watch`].
 //! - Every method counts one call per verb and kind ([`ApiServer::calls`]). The methods here
-//!   ignore fault rules; [`ApiClient`](crate::ApiClient), informers and the event broadcaster
-//!   ask [`ApiServer::check_faults`] first.
+//!   ignore fault rules and request observers; [`ApiClient`](crate::ApiClient), informers and
+//!   the event broadcaster ask [`ApiServer::check_faults`] first, which shows the request to
+//!   the observers ([`crate::observer`]) and then to the rules.
 
 mod events;
 mod naming;
@@ -40,6 +41,7 @@ use crate::defaulting::default_taint_time_added;
 use crate::fault::{FaultGuard, FaultId, FaultRule, FaultRules, Request, Verdict};
 use crate::kind::{Kind, Verb};
 use crate::object::{Object, object_key};
+use crate::observer::{ObserverId, Observers, RequestObserver};
 use crate::resource::{record_faults, record_kind, record_namespace, record_watch_log};
 use crate::watch::{EventType, Watch, WatchId, WatchItem};
 use state::State;
@@ -80,6 +82,7 @@ struct Inner {
     clock: Clock,
     state: Mutex<State>,
     faults: Arc<FaultRules>,
+    observers: Observers,
 }
 
 /// A shared handle to one in-memory API server; clones share the server. See the module docs.
@@ -127,6 +130,7 @@ impl ApiServer {
                 clock,
                 state: Mutex::new(State::new(config)),
                 faults: Arc::new(FaultRules::default()),
+                observers: Observers::default(),
             }),
         }
     }
@@ -495,10 +499,23 @@ impl ApiServer {
         self.inner.faults.clear();
     }
 
-    /// Asks the rules about `request`. A `Fail` verdict counts as a call of the request's verb,
-    /// since the request reached the server and was answered there.
+    /// Installs a request observer after the existing ones; it stays until removed with
+    /// [`Self::remove_observer`].
+    pub fn observe_requests(&self, observer: impl RequestObserver + 'static) -> ObserverId {
+        self.inner.observers.install(Arc::new(observer))
+    }
+
+    /// Removes an observer. Returns whether it was installed.
+    pub fn remove_observer(&self, id: ObserverId) -> bool {
+        self.inner.observers.remove(id)
+    }
+
+    /// Shows `request` to the observers, then asks the rules about it. A `Fail` verdict counts
+    /// as a call of the request's verb, since the request reached the server and was answered
+    /// there.
     pub fn check_faults(&self, request: &Request) -> Verdict {
         record_faults(request.verb, request.kind);
+        self.inner.observers.observe(self, request);
         let verdict = self.inner.faults.check(request);
         if let Verdict::Fail(_) = verdict {
             self.inner.state.lock().count(request.verb, request.kind);
