@@ -8,7 +8,10 @@
 //!
 //! Each behaviour toggle's path records a coverage mark through [`Runtime::mark`] (the
 //! `MARK_*` constants here and in [`crate::worker`] and [`crate::eviction_time`]), so a
-//! scenario can assert that the path it is about was taken.
+//! scenario can assert that the path it is about was taken. A mark is only an observation: it
+//! never changes the shape of the code it observes. Where a path can be told from outside
+//! (the pod-update filter), the plug-in's handler glue takes the mark instead
+//! (`crate::plugin::handlers`).
 
 mod claims;
 mod evictor;
@@ -36,16 +39,6 @@ use taintsim_seam::runtime::Runtime;
 use taintsim_seam::sync::{AtomicBool, Mutex, MutexGuard, Ordering};
 use taintsim_timed_worker_queue::TimedWorkerQueue;
 
-/// Coverage mark: the pod-update filter dropped an update.
-pub const MARK_POD_UPDATE_FILTERED: &str = "controller.pod-update-filter.dropped";
-/// Coverage mark: `pod-update-filter: claim-statuses` dropped an update that changed
-/// `spec.nodeName` (§6 entry 3).
-pub const MARK_NODE_NAME_CHANGE_DROPPED: &str =
-    "controller.pod-update-filter.node-name-change-dropped";
-/// Coverage mark: `pod-update-filter: claim-statuses-and-node-name` let an update through
-/// only because `spec.nodeName` changed.
-pub const MARK_NODE_NAME_CHANGE_HANDLED: &str =
-    "controller.pod-update-filter.node-name-change-handled";
 /// Coverage mark: `handle-pods: return` stopped at a stale consumer (§6 entry 9).
 pub const MARK_HANDLE_PODS_RETURN: &str = "controller.handle-pods.stale-consumer-return";
 /// Coverage mark: `handle-pods: return` stopped at a stale consumer and left later pod

@@ -45,11 +45,11 @@ pub(super) fn start(
         handler_touches(true),
         Arc::new(move |n| handlers::on_claim(&c, &n)),
     );
-    let c = controller.clone();
+    let (c, marks) = (controller.clone(), rt.clone());
     let pods = informers.of(Kind::Pod).add_listener(
         "pod-handler",
         handler_touches(false),
-        Arc::new(move |n| handlers::on_pod(&c, &n)),
+        Arc::new(move |n| handlers::on_pod(marks.as_ref(), &c, &n)),
     );
     let mut tracker_touches = handler_touches(true);
     tracker_touches.push(handlers::TRACKER.to_owned());
