@@ -25,13 +25,13 @@ use std::time::Duration;
 use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use taintsim_seam::client::{ApiError, EventRecorder, StatusReason};
-use taintsim_seam::runtime::{Runtime, StepLabel};
+use taintsim_seam::runtime::{Runtime, StepDetail, StepLabel};
 use taintsim_seam::sync::Mutex;
 use tracing::{info, warn};
 
 use crate::fault::{Request, Verdict};
 use crate::kind::{Kind, Verb};
-use crate::object::Object;
+use crate::object::{Object, object_key};
 use crate::resource;
 use crate::server::ApiServer;
 use crate::signal::Signal;
@@ -304,24 +304,36 @@ async fn write_with_retries(shared: &Shared, event: Event) {
         event.message.as_deref().unwrap_or(""),
         reference_text(&event.involved_object)
     );
+    let involved = &event.involved_object;
+    let key = object_key(
+        involved.namespace.as_deref().unwrap_or_default(),
+        involved.name.as_deref().unwrap_or_default(),
+    );
     let tries = shared.config.max_tries.max(1);
     for attempt in 1..=tries {
         let action = match attempt {
             1 => label.clone(),
             n => format!("{label} (attempt {n})"),
         };
+        let detail = StepDetail::WriteEvent {
+            key: key.clone(),
+            attempt,
+        };
         shared
             .rt
-            .step(StepLabel::with_touches(
-                action,
-                [
-                    QUEUE.to_owned(),
-                    resource::namespace(Kind::Event, &namespace),
-                    resource::watch_log(Kind::Event),
-                    resource::faults(Verb::Patch, Kind::Event),
-                    resource::faults(Verb::Create, Kind::Event),
-                ],
-            ))
+            .step(
+                StepLabel::with_touches(
+                    action,
+                    [
+                        QUEUE.to_owned(),
+                        resource::namespace(Kind::Event, &namespace),
+                        resource::watch_log(Kind::Event),
+                        resource::faults(Verb::Patch, Kind::Event),
+                        resource::faults(Verb::Create, Kind::Event),
+                    ],
+                )
+                .with_detail(detail),
+            )
             .await;
         let result = write(shared, &event).await;
         let retry = {

@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Event, Pod, PodCondition};
 use taintsim_seam::client::{ApiError, Client, Preconditions, StatusReason};
-use taintsim_seam::runtime::{BoxFuture, Runtime, StepLabel};
+use taintsim_seam::runtime::{BoxFuture, Runtime, StepDetail, StepLabel};
 
 use crate::fault::{Request, Verdict};
 use crate::kind::{Kind, Verb};
@@ -55,6 +55,8 @@ impl std::fmt::Debug for ApiClient {
 /// One request, described for steps and fault rules.
 struct Call {
     request: Request,
+    /// The HTTP method, as in the label.
+    method: &'static str,
     label: String,
     /// The request step's touches; the object's resource comes first.
     touches: Vec<String>,
@@ -94,7 +96,7 @@ impl ApiClient {
 
     fn call(
         &self,
-        method: &str,
+        method: &'static str,
         verb: Verb,
         kind: Kind,
         namespace: &str,
@@ -123,6 +125,7 @@ impl ApiClient {
         }
         Call {
             request,
+            method,
             label: format!(
                 "{method} {} {namespace}/{name}{subresource}",
                 kind.singular()
@@ -142,12 +145,22 @@ impl ApiClient {
         Box::pin(async move {
             let Call {
                 request,
+                method,
                 label,
                 touches,
                 ok_code,
             } = call;
+            let (kind, key) = (
+                request.kind.singular().to_owned(),
+                object_key(&request.namespace, &request.name),
+            );
+            let detail = StepDetail::Request {
+                method: method.to_owned(),
+                kind: kind.clone(),
+                key: key.clone(),
+            };
             this.rt
-                .step(StepLabel::with_touches(label.clone(), touches.clone()))
+                .step(StepLabel::with_touches(label.clone(), touches.clone()).with_detail(detail))
                 .await;
             let result = match this.server.check_faults(&request) {
                 Verdict::Fail(err) => Err(err),
@@ -157,16 +170,22 @@ impl ApiClient {
                 }
                 Verdict::Pass => op(&this.server),
             };
-            let status = match &result {
-                Ok(_) => ok_code.to_string(),
-                Err(err) => format!("{} {:?}", err.code, err.reason),
+            let (code, status) = match &result {
+                Ok(_) => (ok_code, ok_code.to_string()),
+                Err(err) => (err.code, format!("{} {:?}", err.code, err.reason)),
             };
             let object = touches.into_iter().take(1);
+            let detail = StepDetail::Response {
+                method: method.to_owned(),
+                kind,
+                key,
+                status: code,
+            };
             this.rt
-                .step(StepLabel::with_touches(
-                    format!("{label} -> {status}"),
-                    object,
-                ))
+                .step(
+                    StepLabel::with_touches(format!("{label} -> {status}"), object)
+                        .with_detail(detail),
+                )
                 .await;
             result
         })

@@ -43,8 +43,15 @@ pub fn cache(kind: Kind) -> String {
 
 /// `notify/<listener>`.
 pub fn listener(name: &str) -> String {
-    format!("notify/{name}")
+    format!("{LISTENER}/{name}")
 }
+
+/// The listener that a `notify/<listener>` touch names ([`listener`]'s inverse).
+pub fn listener_of(touch: &str) -> Option<&str> {
+    touch.strip_prefix(LISTENER)?.strip_prefix('/')
+}
+
+const LISTENER: &str = "notify";
 
 /// Records an access to an object ([`object`]).
 pub(crate) fn record_object(kind: Kind, key: &str) {
@@ -83,7 +90,7 @@ pub(crate) fn record_cache(kind: Kind) {
 
 /// Records an access to a listener's queue ([`listener`]).
 pub(crate) fn record_listener(name: &str) {
-    access::record(&["notify", name]);
+    access::record(&[LISTENER, name]);
 }
 
 #[cfg(test)]
@@ -99,6 +106,8 @@ mod tests {
         record_cache(Kind::Pod);
         record_listener("pod-handler");
         let recorded = recording.finish();
+        assert_eq!(listener_of(&listener("pod-handler")), Some("pod-handler"));
+        assert_eq!(listener_of("notifyx/a"), None);
         if cfg!(debug_assertions) {
             assert_eq!(
                 recorded,

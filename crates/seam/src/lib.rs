@@ -3,7 +3,8 @@
 //! on it.
 //!
 //! - [`runtime`]: the [`Runtime`] trait (spawn, timers, sleep, labelled steps, data choices,
-//!   coverage marks), [`StepLabel`], and [`ManualRuntime`], a fake clock for unit tests.
+//!   coverage marks), [`StepLabel`] with its [`StepDetail`], and [`ManualRuntime`], a fake
+//!   clock for unit tests.
 //! - [`access`]: access recording, so that the simulator can check each step's declared
 //!   touches against what the step really read and wrote.
 //! - [`sync`]: the std-or-loom shim for state shared between tasks, so that the loom models
@@ -16,6 +17,7 @@
 
 pub mod access;
 pub mod client;
+mod detail;
 mod label;
 #[cfg(loom)]
 pub mod loom;
@@ -23,4 +25,6 @@ pub mod runtime;
 pub mod sync;
 
 pub use client::{ApiError, Client, EventRecorder, PodLister, Preconditions, StatusReason};
-pub use runtime::{BoxFuture, ManualRuntime, Runtime, StepLabel, TimerHandle, Timestamp};
+pub use runtime::{
+    BoxFuture, ManualRuntime, Runtime, StepDetail, StepLabel, TimerHandle, Timestamp,
+};

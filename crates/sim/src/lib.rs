@@ -135,5 +135,5 @@ pub use strategy::{
     ChooseContext, ExhaustiveConfig, ExhaustiveStrategy, PctStrategy, RandomStrategy,
     ReplayStrategy, ReplayThenRandomStrategy, Strategy,
 };
-pub use taintsim_seam::StepLabel;
+pub use taintsim_seam::{StepDetail, StepLabel};
 pub use trace::{Trace, TraceEntry};

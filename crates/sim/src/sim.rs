@@ -202,6 +202,7 @@ impl Sim {
                 actor: chosen.actor.clone(),
                 action: chosen.action.clone(),
                 touches: chosen.touches.clone(),
+                detail: chosen.detail.clone(),
                 marks: std::mem::take(&mut inner.marks),
             }
         };
@@ -322,6 +323,7 @@ impl Sim {
             actor: actor.to_string(),
             action: "fire".to_string(),
             touches: Vec::new(),
+            detail: None,
             kind: EnabledKind::Timer(crate::TimerId(key.seq)),
         }));
         let next = inner.next_future_deadline();
@@ -332,6 +334,7 @@ impl Sim {
                 actor: "clock".to_string(),
                 action: format!("advance to {at}"),
                 touches: Vec::new(),
+                detail: None,
                 kind: EnabledKind::ClockAdvance,
             });
         }

@@ -92,6 +92,7 @@ impl Future for Step {
                         actor: slot.actor.to_string(),
                         action: label.action,
                         touches: label.touches,
+                        detail: label.detail,
                         kind: EnabledKind::Task(t),
                     };
                     inner.ready_ops.push(ReadyOp::Register {

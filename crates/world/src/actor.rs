@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use taintsim_api::{Kind, Object, Preconditions, object_key, resource};
-use taintsim_seam::runtime::{BoxFuture, Runtime, StepLabel};
+use taintsim_seam::runtime::{BoxFuture, Runtime, StepDetail, StepLabel};
 use taintsim_seam::sync::Mutex;
 
 use taintsim_scenario::model::{ActorStep, Check, Eventually, ObjectRef};
@@ -60,6 +60,22 @@ pub fn label(step: &ActorStep) -> String {
         ActorStep::AssertEventually(e) => format!("assert-eventually {}", describe(&e.checks)),
         ActorStep::WaitUntil(e) => format!("wait-until {}", describe(&e.checks)),
     }
+}
+
+/// What a write step is about, as data: the verb, kind and key of its [`label`].
+fn detail(step: &ActorStep) -> Option<StepDetail> {
+    let (verb, kind, key) = match step {
+        ActorStep::Create(o) => ("create", o.0.kind(), o.0.key()),
+        ActorStep::Update(o) => ("update", o.0.kind(), o.0.key()),
+        ActorStep::UpdateStatus(o) => ("update-status", o.0.kind(), o.0.key()),
+        ActorStep::Delete(r) => ("delete", r.kind.into(), key(r)),
+        _ => return None,
+    };
+    Some(StepDetail::Write {
+        verb: verb.to_owned(),
+        kind: kind.singular().to_owned(),
+        key,
+    })
 }
 
 fn describe(checks: &[Check]) -> String {
@@ -176,9 +192,9 @@ impl Actor {
     pub fn run(self, steps: Vec<ActorStep>) -> BoxFuture<()> {
         Box::pin(async move {
             for step in steps {
-                self.rt
-                    .step(StepLabel::with_touches(label(&step), touches(&step)))
-                    .await;
+                let mut label = StepLabel::with_touches(label(&step), touches(&step));
+                label.detail = detail(&step);
+                self.rt.step(label).await;
                 if let Err(failure) = self.perform(&step).await {
                     self.state.lock().failure = Some(failure);
                     return;

@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use taintsim_seam::runtime::StepLabel;
+use taintsim_seam::runtime::{StepDetail, StepLabel};
 
 use super::{Handler, Notification, Shared};
 use crate::resource::{self, record_listener};
@@ -127,9 +127,14 @@ pub(super) async fn run(shared: Arc<Shared>, id: u64, signal: Arc<Signal>) {
             continue;
         }
         let label = format!("deliver {}", next.notification);
+        let detail = StepDetail::Deliver {
+            notification: next.notification.event_type().to_owned(),
+            key: next.notification.key(),
+            resource_version: next.notification.resource_version(),
+        };
         shared
             .rt
-            .step(StepLabel::with_touches(label, next.touches))
+            .step(StepLabel::with_touches(label, next.touches).with_detail(detail))
             .await;
         // A listener removed (or an informer stopped) while waiting must not be called.
         let gone = {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use taintsim_seam::client::StatusReason;
-use taintsim_seam::runtime::StepLabel;
+use taintsim_seam::runtime::{StepDetail, StepLabel};
 use tracing::debug;
 
 use super::Shared;
@@ -182,9 +182,15 @@ async fn apply(shared: &Shared, change: Change) {
         "cache-update {plural} {} {} rv={}",
         change.event_type, change.key, change.resource_version
     );
+    let detail = StepDetail::CacheUpdate {
+        change: change.event_type.as_str().to_owned(),
+        kind: shared.kind.singular().to_owned(),
+        key: change.key.clone(),
+        resource_version: change.resource_version,
+    };
     shared
         .rt
-        .step(StepLabel::with_touches(label, touches))
+        .step(StepLabel::with_touches(label, touches).with_detail(detail))
         .await;
     let signals = {
         let mut st = shared.state.lock();
