@@ -7,8 +7,8 @@
 //!
 //! touching `cache/<kind-plural>`, `watch/<kind-plural>`, `fault/watch/<kind-plural>`,
 //! `fault/list/<kind-plural>` and `notify/<listener>` for every listener (see
-//! `reflector::apply` for why), then applies the change to the cache (which every [`Lister`] sees at once) and
-//! queues a [`Notification`] on each listener. Each listener is its own task (actor = listener
+//! `reflector::apply` for why), then applies the change to the cache (which every [`Lister`]
+//! sees at once) and queues a [`Notification`] on each listener. Each listener is its own task (actor = listener
 //! name) that, per notification, takes the step
 //!
 //! `deliver <Add|Update|Delete> <ns/name> rv=<rv>` (plus ` (tombstone)` for tombstones)

@@ -25,9 +25,13 @@
 //! - identifiers handed out in order (resourceVersions, UIDs, generated names, worker tokens,
 //!   task and timer ids): simulated code compares them only for equality and for order within
 //!   one object (the independence relation's docs say why that is enough);
-//! - state that only the driver and the oracles read between steps (call counters, metrics,
-//!   the oracles' log, broadcaster statistics, relist counters), or that only a step touching
-//!   `world` (a scenario fault) writes (fault settings, the fault rules installed);
+//! - state that only the driver and the oracles read between steps (call counters,
+//!   broadcaster statistics, relist counters, the oracles' log, whose entries each belong to
+//!   the one task that writes and reads them), or that only a step touching `world` (a
+//!   scenario fault) writes (fault settings, the fault rules installed);
+//! - a controller's metrics: commutative counters, changed only in the work after a pod
+//!   DELETE's response step, which touches that pod, and read by scenario checks that declare
+//!   every pod (`pod`);
 //! - caches whose value is recomputed the same when stale (a reference view keyed by kind
 //!   revisions), and the wake-up plumbing of queues (signals, wakers), which belongs to the
 //!   queue it wakes.
