@@ -99,26 +99,39 @@ mod tests {
 
     #[test]
     fn names_should_match_what_is_recorded() {
-        let recording = access::start();
-        record_object(Kind::Pod, "default/p");
-        record_watch_log(Kind::Pod);
-        record_faults(Verb::Delete, Kind::Pod);
-        record_cache(Kind::Pod);
-        record_listener("pod-handler");
-        let recorded = recording.finish();
+        let names = [
+            object(Kind::Pod, "default/p"),
+            namespace(Kind::Event, "default"),
+            watch_log(Kind::Pod),
+            faults(Verb::Delete, Kind::Pod),
+            cache(Kind::Pod),
+            format!("{}/default/p", cache(Kind::Pod)),
+            listener("pod-handler"),
+            Kind::Pod.singular().to_owned(),
+        ];
+        // Each name covers its own recording and no other one.
+        for (i, name) in names.iter().enumerate() {
+            let check = access::check(vec![name.clone()]);
+            record_object(Kind::Pod, "default/p");
+            record_namespace(Kind::Event, "default");
+            record_watch_log(Kind::Pod);
+            record_faults(Verb::Delete, Kind::Pod);
+            record_cache(Kind::Pod);
+            record_cache_key(Kind::Pod, "default/p");
+            record_listener("pod-handler");
+            record_kind(Kind::Pod);
+            let undeclared = check.finish().undeclared;
+            if cfg!(debug_assertions) {
+                let expected: Vec<&String> = names
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, other)| *j != i && !access::covers(name, other))
+                    .map(|(_, other)| other)
+                    .collect();
+                assert_eq!(undeclared.iter().collect::<Vec<_>>(), expected, "{name}");
+            }
+        }
         assert_eq!(listener_of(&listener("pod-handler")), Some("pod-handler"));
         assert_eq!(listener_of("notifyx/a"), None);
-        if cfg!(debug_assertions) {
-            assert_eq!(
-                recorded,
-                [
-                    object(Kind::Pod, "default/p"),
-                    watch_log(Kind::Pod),
-                    faults(Verb::Delete, Kind::Pod),
-                    cache(Kind::Pod),
-                    listener("pod-handler"),
-                ]
-            );
-        }
     }
 }

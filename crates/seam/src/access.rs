@@ -1,16 +1,18 @@
-//! Access recording: the shared state a step really reads and writes, so that a simulator can
-//! check it against the step's declared [`touches`](crate::StepLabel::touches).
+//! Access recording: the shared state a step really reads and writes, checked against the
+//! step's declared [`touches`](crate::StepLabel::touches).
 //!
 //! Code that owns shared state calls [`record`] with the resource it is about to read or
 //! write, named the way step labels name it (`pod/default/my-pod`, `queue/default/my-pod`,
 //! `watch/pods`), given as path segments that are joined with `/`. A simulator that wants to
-//! know what a step accessed calls [`start`] before the step and [`Recording::finish`] after
-//! it: every resource recorded on this thread in between, once each, in first-access order.
+//! know whether a step stays within its touches calls [`check`] with them before the step and
+//! [`Check::finish`] after it: every access recorded on this thread in between that no
+//! declared touch [`covers`], once each, in first-access order. Covered accesses cost no
+//! allocation.
 //!
 //! Recording costs nothing in release builds: without `debug_assertions` [`record`] is empty
-//! and a [`Recording`] never records anything. In debug builds it costs one thread-local
-//! lookup while no recording runs, which is the case on every back end except the
-//! simulator's own step execution (the tokio and loom back ends never start one).
+//! and a [`Check`] never finds anything. In debug builds it costs one thread-local lookup
+//! while no check runs, which is the case on every back end except the simulator's own step
+//! execution (the tokio and loom back ends never start one).
 //!
 //! # What is recorded, and what on purpose is not
 //!
@@ -39,88 +41,168 @@
 #[cfg(debug_assertions)]
 use std::cell::RefCell;
 
-#[cfg(debug_assertions)]
-thread_local! {
-    /// The resources recorded so far by the innermost running [`Recording`], if any.
-    static SINK: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
+/// The resource that covers, and conflicts with, every other (for example a scenario
+/// assertion, which may read anything).
+pub const WORLD: &str = "world";
+
+/// Whether the declared touch `declared` covers an access to `resource`: equal, a `/`-prefix
+/// of it (`queue` covers `queue/default/my-pod`, `pod/default/a` does not cover
+/// `pod/default/ab`), or [`WORLD`]. The independence relation of exhaustive search is built
+/// on the same rule.
+///
+/// ```
+/// use taintsim_seam::access::covers;
+/// assert!(covers("queue", "queue/default/my-pod"));
+/// assert!(!covers("queue/default/my-pod", "queue"));
+/// assert!(!covers("pod/default/a", "pod/default/ab"));
+/// assert!(covers("world", "cache/pods"));
+/// ```
+pub fn covers(declared: &str, resource: &str) -> bool {
+    declared == WORLD
+        || resource
+            .strip_prefix(declared)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
-/// Records an access to the resource `segments` (joined with `/`) if a [`Recording`] runs on
-/// this thread. See the module docs.
-#[inline]
+/// The state of the innermost running [`Check`] on this thread.
+#[cfg(debug_assertions)]
+struct Sink {
+    declared: Vec<String>,
+    undeclared: Vec<String>,
+}
+
+#[cfg(debug_assertions)]
+thread_local! {
+    static SINK: RefCell<Option<Sink>> = const { RefCell::new(None) };
+}
+
+/// Records an access to the resource `segments` (joined with `/`) if a [`Check`] runs on this
+/// thread. See the module docs.
 pub fn record(segments: &[&str]) {
     #[cfg(debug_assertions)]
     SINK.with(|sink| {
-        if let Some(seen) = sink.borrow_mut().as_mut()
-            && !seen.iter().any(|r| is_joined(r, segments))
+        if let Some(sink) = sink.borrow_mut().as_mut()
+            && !sink.declared.iter().any(|d| covers_joined(d, segments))
+            && !sink.undeclared.iter().any(|u| is_joined(u, segments))
         {
-            seen.push(segments.join("/"));
+            sink.undeclared.push(segments.join("/"));
         }
     });
     #[cfg(not(debug_assertions))]
     let _ = segments;
 }
 
+/// [`covers`] of `segments` joined with `/`, without joining them.
+#[cfg(debug_assertions)]
+fn covers_joined(declared: &str, segments: &[&str]) -> bool {
+    declared == WORLD
+        || strip_joined(declared, segments).is_some_and(|rest| rest.is_empty() || rest == "/")
+}
+
 /// Whether `resource` is `segments` joined with `/`, without joining them.
 #[cfg(debug_assertions)]
 fn is_joined(resource: &str, segments: &[&str]) -> bool {
-    let mut rest = resource;
+    strip_joined(resource, segments) == Some("")
+}
+
+/// Walks `declared` along `segments` joined with `/`: `Some("")` if they are equal, `Some("/")`
+/// if `declared` ends at a `/` boundary inside them (it is a path-prefix), `None` otherwise.
+#[cfg(debug_assertions)]
+fn strip_joined<'a>(declared: &'a str, segments: &[&str]) -> Option<&'a str> {
+    let mut rest = declared;
     for (i, segment) in segments.iter().enumerate() {
         if i > 0 {
-            match rest.strip_prefix('/') {
-                Some(r) => rest = r,
-                None => return false,
+            if rest.is_empty() {
+                return Some("/");
             }
+            rest = rest.strip_prefix('/')?;
+        }
+        if rest.is_empty() {
+            return segment.starts_with('/').then_some("/");
         }
         match rest.strip_prefix(segment) {
             Some(r) => rest = r,
-            None => return false,
+            None => {
+                // `declared` may end inside this segment, at one of its own `/`s.
+                let inside = segment.strip_prefix(rest)?;
+                return inside.starts_with('/').then_some("/");
+            }
         }
     }
-    rest.is_empty()
+    Some(rest).filter(|r| r.is_empty())
 }
 
-/// Starts recording on this thread; see [`Recording`].
-pub fn start() -> Recording {
+/// Starts checking the accesses on this thread against `declared`; see [`Check`].
+pub fn check(declared: Vec<String>) -> Check {
     #[cfg(debug_assertions)]
     {
-        let outer = SINK.with(|sink| sink.borrow_mut().replace(Vec::new()));
-        Recording { outer: Some(outer) }
+        let outer = SINK.with(|sink| {
+            sink.borrow_mut().replace(Sink {
+                declared,
+                undeclared: Vec::new(),
+            })
+        });
+        Check { outer: Some(outer) }
     }
     #[cfg(not(debug_assertions))]
-    Recording {}
+    Check { declared }
 }
 
-/// A recording in progress on this thread. [`Recording::finish`] ends it; dropping it ends it
-/// too, discarding what it recorded. Recordings nest: an inner one sees only its own accesses,
-/// and the outer one resumes when it ends.
-#[must_use = "a recording ends when dropped"]
-#[derive(Debug)]
-pub struct Recording {
-    /// While running: what the enclosing recording had recorded (`Some(None)` if none runs).
+/// A check in progress on this thread. [`Check::finish`] ends it; dropping it ends it too,
+/// discarding what it found. Checks nest: an inner one sees only its own accesses, and the
+/// outer one resumes when it ends.
+#[must_use = "a check ends when dropped"]
+pub struct Check {
+    /// While running: the enclosing check's state (`Some(None)` if none runs).
     #[cfg(debug_assertions)]
-    outer: Option<Option<Vec<String>>>,
+    outer: Option<Option<Sink>>,
+    #[cfg(not(debug_assertions))]
+    declared: Vec<String>,
 }
 
-impl Recording {
-    /// Ends the recording: every resource recorded since [`start`], once each, in the order of
-    /// the first access (always empty in release builds).
-    pub fn finish(mut self) -> Vec<String> {
+impl std::fmt::Debug for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Check").finish_non_exhaustive()
+    }
+}
+
+/// What a [`Check`] found.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Checked {
+    /// The declared touches, handed back.
+    pub declared: Vec<String>,
+    /// The accesses no declared touch covers, once each, in first-access order (always empty
+    /// in release builds).
+    pub undeclared: Vec<String>,
+}
+
+impl Check {
+    /// Ends the check; see [`Checked`].
+    pub fn finish(mut self) -> Checked {
         self.take()
     }
 
-    fn take(&mut self) -> Vec<String> {
+    fn take(&mut self) -> Checked {
         #[cfg(debug_assertions)]
-        if let Some(outer) = self.outer.take() {
-            return SINK
-                .with(|sink| std::mem::replace(&mut *sink.borrow_mut(), outer))
-                .unwrap_or_default();
+        {
+            let Some(outer) = self.outer.take() else {
+                return Checked::default();
+            };
+            let sink = SINK.with(|sink| std::mem::replace(&mut *sink.borrow_mut(), outer));
+            sink.map_or_else(Checked::default, |s| Checked {
+                declared: s.declared,
+                undeclared: s.undeclared,
+            })
         }
-        Vec::new()
+        #[cfg(not(debug_assertions))]
+        Checked {
+            declared: std::mem::take(&mut self.declared),
+            undeclared: Vec::new(),
+        }
     }
 }
 
-impl Drop for Recording {
+impl Drop for Check {
     fn drop(&mut self) {
         drop(self.take());
     }
@@ -130,37 +212,66 @@ impl Drop for Recording {
 mod tests {
     use super::*;
 
+    fn touches(t: &[&str]) -> Vec<String> {
+        t.iter().map(|t| (*t).to_owned()).collect()
+    }
+
     #[test]
-    fn recording_should_keep_each_resource_once_in_first_access_order() {
+    fn a_check_should_keep_each_undeclared_access_once_in_first_access_order() {
         record(&["ignored"]);
-        let recording = start();
+        let check = check(touches(&["queue", "pod/default/a"]));
+        record(&["pod", "default/b"]);
+        record(&["queue", "default/a"]);
+        record(&["x"]);
+        record(&["pod", "default", "b"]);
         record(&["pod", "default/a"]);
-        record(&["queue"]);
-        record(&["pod", "default", "a"]);
-        assert_eq!(recording.finish(), ["pod/default/a", "queue"]);
+        let checked = check.finish();
+        assert_eq!(checked.declared, ["queue", "pod/default/a"]);
+        assert_eq!(checked.undeclared, ["pod/default/b", "x"]);
         record(&["ignored"]);
-        assert!(start().finish().is_empty());
     }
 
     #[test]
-    fn recordings_should_nest() {
-        let outer = start();
-        record(&["a"]);
-        let inner = start();
+    fn checks_should_nest() {
+        let outer = check(touches(&["a"]));
         record(&["b"]);
-        assert_eq!(inner.finish(), ["b"]);
+        let inner = check(touches(&["b"]));
+        record(&["b"]);
         record(&["c"]);
-        drop(start());
+        assert_eq!(inner.finish().undeclared, ["c"]);
         record(&["d"]);
-        assert_eq!(outer.finish(), ["a", "c", "d"]);
+        drop(check(Vec::new()));
+        record(&["a", "x"]);
+        assert_eq!(outer.finish().undeclared, ["b", "d"]);
     }
 
     #[test]
-    fn segments_should_match_only_their_exact_join() {
-        assert!(is_joined("pod/default/a", &["pod", "default/a"]));
-        assert!(is_joined("queue", &["queue"]));
-        assert!(!is_joined("pod/default/ab", &["pod", "default/a"]));
-        assert!(!is_joined("pod/default/a", &["pod", "default", "ab"]));
-        assert!(!is_joined("poddefault", &["pod", "default"]));
+    fn joined_segments_should_follow_the_prefix_rule_of_covers() {
+        let cases: [(&str, &[&str]); 12] = [
+            ("pod/default/a", &["pod", "default/a"]),
+            ("pod", &["pod", "default/a"]),
+            ("pod/default", &["pod", "default/a"]),
+            ("pod/default/a", &["pod", "default/ab"]),
+            ("pod/default/ab", &["pod", "default/a"]),
+            ("pod/def", &["pod", "default/a"]),
+            ("po", &["pod", "default/a"]),
+            ("queue", &["queue"]),
+            ("queue/x", &["queue"]),
+            ("world", &["anything"]),
+            ("poddefault", &["pod", "default"]),
+            ("", &["pod"]),
+        ];
+        for (declared, segments) in cases {
+            assert_eq!(
+                covers_joined(declared, segments),
+                covers(declared, &segments.join("/")),
+                "{declared} {segments:?}"
+            );
+            assert_eq!(
+                is_joined(declared, segments),
+                declared == segments.join("/"),
+                "{declared} {segments:?}"
+            );
+        }
     }
 }

@@ -16,8 +16,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::strategy::covers;
-
 /// A step accessed shared state that its label does not declare.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error(
@@ -43,16 +41,6 @@ fn quoted(resources: &[String]) -> String {
     quoted.join(", ")
 }
 
-/// The accesses of `accessed` that no resource of `declared` covers, or `None` if every one is
-/// covered.
-pub(crate) fn undeclared(declared: &[String], accessed: Vec<String>) -> Option<Vec<String>> {
-    let undeclared: Vec<String> = accessed
-        .into_iter()
-        .filter(|a| !declared.iter().any(|d| covers(d, a)))
-        .collect();
-    (!undeclared.is_empty()).then_some(undeclared)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,24 +58,6 @@ mod tests {
             f.to_string(),
             "step 12 `worker default/p #1: GET pod default/p` accessed `queue` but declared \
              [pod/default/p, fault/get/pods]"
-        );
-    }
-
-    #[test]
-    fn undeclared_should_follow_the_prefix_rule() {
-        let declared = vec!["queue".to_owned(), "pod/default/a".to_owned()];
-        let accessed = |r: &[&str]| r.iter().map(|r| (*r).to_owned()).collect();
-        assert_eq!(
-            undeclared(&declared, accessed(&["queue/default/a", "pod/default/a"])),
-            None
-        );
-        assert_eq!(
-            undeclared(&declared, accessed(&["pod/default/ab", "pod", "queue"])),
-            Some(vec!["pod/default/ab".to_owned(), "pod".to_owned()])
-        );
-        assert_eq!(
-            undeclared(&["world".to_owned()], accessed(&["anything"])),
-            None
         );
     }
 }

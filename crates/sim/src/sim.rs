@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use jiff::Timestamp;
+use taintsim_seam::access;
 
-use crate::footprint;
 use crate::panic_hook::{self, CaughtPanic};
 use crate::ready::ReadySet;
 use crate::strategy::Spent;
@@ -131,7 +131,7 @@ impl Sim {
             return None;
         }
         let step = self.steps + 1;
-        let enabled = loop {
+        let mut enabled = loop {
             if let Err(outcome) = self.settle(step) {
                 self.outcome = Some(outcome);
                 return None;
@@ -167,30 +167,34 @@ impl Sim {
         };
         self.steps = step;
         self.jumps_without_step = 0;
+        // The footprint check (module `footprint`): what the chosen task step and the eager
+        // polls it cause access, against its declared touches (lent to the check meanwhile).
+        let check = (cfg!(debug_assertions) && matches!(enabled[index].kind, EnabledKind::Task(_)))
+            .then(|| access::check(std::mem::take(&mut enabled[index].touches)));
         let chosen = &enabled[index];
 
         let span = self.step_span(chosen, step);
         let entered = span.enter();
         tracing::debug!(target: "taintsim_sim::step", "{}", chosen.action);
-        // The footprint check (module `footprint`): what the chosen task step and the eager
-        // polls it causes access, against its declared touches.
-        let recording = (cfg!(debug_assertions) && matches!(chosen.kind, EnabledKind::Task(_)))
-            .then(taintsim_seam::access::start);
         let mut result = self.execute(chosen, step);
         if result.is_ok() {
             result = self.settle(step);
         }
-        if let Some(undeclared) =
-            recording.and_then(|r| footprint::undeclared(&chosen.touches, r.finish()))
-        {
-            result = Err(Outcome::Footprint(Footprint {
-                step,
-                actor: chosen.actor.clone(),
-                action: chosen.action.clone(),
-                declared: chosen.touches.clone(),
-                undeclared,
-            }));
+        if let Some(check) = check {
+            let checked = check.finish();
+            enabled[index].touches = checked.declared;
+            if !checked.undeclared.is_empty() {
+                let chosen = &enabled[index];
+                result = Err(Outcome::Footprint(Footprint {
+                    step,
+                    actor: chosen.actor.clone(),
+                    action: chosen.action.clone(),
+                    declared: chosen.touches.clone(),
+                    undeclared: checked.undeclared,
+                }));
+            }
         }
+        let chosen = &enabled[index];
         drop(entered);
         self.previous = Some(chosen.clone());
         let entry = {

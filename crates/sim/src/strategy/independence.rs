@@ -50,12 +50,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Enabled, EnabledKind};
 
-/// The resource that conflicts with every other (for example a scenario assertion, which may
-/// read anything).
-pub const WORLD: &str = "world";
+pub use taintsim_seam::access::{WORLD, covers};
 
 /// Whether two resources conflict: equal, one a `/`-prefix of the other, or either is
-/// [`WORLD`].
+/// [`WORLD`]; that is, either [`covers`] the other.
 ///
 /// ```
 /// use taintsim_sim::strategy::resources_conflict;
@@ -65,27 +63,7 @@ pub const WORLD: &str = "world";
 /// assert!(resources_conflict("world", "cache/pods"));
 /// ```
 pub fn resources_conflict(a: &str, b: &str) -> bool {
-    a == WORLD || b == WORLD || a == b || is_path_prefix(a, b) || is_path_prefix(b, a)
-}
-
-/// Whether the declared touch `declared` covers an access to `resource`: equal, a
-/// `/`-prefix of it, or [`WORLD`]. The footprint check (see the crate docs) holds every access
-/// of a step to this.
-///
-/// ```
-/// use taintsim_sim::strategy::covers;
-/// assert!(covers("queue", "queue/default/my-pod"));
-/// assert!(!covers("queue/default/my-pod", "queue"));
-/// assert!(covers("world", "cache/pods"));
-/// ```
-pub fn covers(declared: &str, resource: &str) -> bool {
-    declared == WORLD || declared == resource || is_path_prefix(declared, resource)
-}
-
-fn is_path_prefix(prefix: &str, path: &str) -> bool {
-    path.len() > prefix.len()
-        && path.starts_with(prefix)
-        && path.as_bytes().get(prefix.len()) == Some(&b'/')
+    covers(a, b) || covers(b, a)
 }
 
 /// Whether some resource of `a` conflicts with some resource of `b`.
