@@ -44,10 +44,10 @@ fn sim_only(seed: u64, steps: u64) -> u64 {
             format!("task-{t}"),
             Box::pin(async move {
                 for i in 0..own {
-                    h.step(StepLabel {
-                        action: format!("step {i}"),
-                        touches: vec![format!("res/{t}")],
-                    })
+                    h.step(StepLabel::with_touches(
+                        format!("step {i}"),
+                        [format!("res/{t}")],
+                    ))
                     .await;
                 }
             }),

@@ -10,7 +10,7 @@ use taintsim_check::{Observed, RunResult, Schedule, run_schedule};
 use taintsim_render::{render_html, render_svg};
 use taintsim_scenario::load::load_file;
 use taintsim_scenario::model::Scenario;
-use taintsim_sim::{DecisionLog, Outcome, RunReport, Trace, TraceEntry};
+use taintsim_sim::{DecisionLog, Outcome, RunReport, StepDetail, Trace, TraceEntry};
 
 fn determinism_world() -> Scenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/determinism-world.json");
@@ -371,36 +371,81 @@ fn entry(step: u64, actor: &str, action: &str, touches: &[&str], marks: &[&str])
         actor: actor.to_owned(),
         action: action.to_owned(),
         touches: touches.iter().map(|t| (*t).to_owned()).collect(),
+        detail: None,
         marks: marks.iter().map(|m| (*m).to_owned()).collect(),
     }
+}
+
+/// `entry` with what the step is about, as the code that takes the step records it.
+fn about(mut entry: TraceEntry, detail: StepDetail) -> TraceEntry {
+    entry.detail = Some(detail);
+    entry
 }
 
 #[test]
 fn markup_characters_in_labels_should_be_escaped() {
     let key = r#"default/a<b>&"c"'"#;
+    let (pod, key_owned) = ("pod".to_owned(), key.to_owned());
     let entries = vec![
-        entry(1, "scenario", &format!("update pod {key}"), &["pod/x"], &[]),
-        entry(
-            2,
-            "pods-informer",
-            &format!("cache-update pods Modified {key} rv=2"),
-            &["cache/pods", "notify/pod-handler"],
-            &[],
+        about(
+            entry(1, "scenario", &format!("update pod {key}"), &["pod/x"], &[]),
+            StepDetail::Write {
+                verb: "update".into(),
+                kind: pod.clone(),
+                key: key_owned.clone(),
+            },
         ),
-        entry(
-            3,
-            "pod-handler",
-            &format!("deliver Update {key} rv=2"),
-            &["notify/<&>"],
-            &[r#"mark<&>"'"#],
+        about(
+            entry(
+                2,
+                "pods-informer",
+                &format!("cache-update pods Modified {key} rv=2"),
+                &["cache/pods", "notify/pod-handler"],
+                &[],
+            ),
+            StepDetail::CacheUpdate {
+                change: "Modified".into(),
+                kind: pod.clone(),
+                key: key_owned.clone(),
+                resource_version: 2,
+            },
         ),
-        entry(4, "worker <x> #1", &format!("GET pod {key}"), &[], &[]),
-        entry(
-            5,
-            "worker <x> #1",
-            &format!("GET pod {key} -> 500 <Internal>"),
-            &[],
-            &[],
+        about(
+            entry(
+                3,
+                "pod-handler",
+                &format!("deliver Update {key} rv=2"),
+                &["notify/<&>"],
+                &[r#"mark<&>"'"#],
+            ),
+            StepDetail::Deliver {
+                notification: "Update".into(),
+                key: key_owned.clone(),
+                resource_version: 2,
+            },
+        ),
+        about(
+            entry(4, "worker <x> #1", &format!("GET pod {key}"), &[], &[]),
+            StepDetail::Request {
+                method: "GET".into(),
+                kind: pod.clone(),
+                key: key_owned.clone(),
+            },
+        ),
+        about(
+            entry(
+                5,
+                "worker <x> #1",
+                &format!("GET pod {key} -> 500 <Internal>"),
+                &[],
+                &[],
+            ),
+            StepDetail::Response {
+                method: "GET".into(),
+                kind: pod,
+                key: key_owned,
+                status: 500,
+            },
         ),
         entry(6, "odd\u{1}actor", "control\u{7}character", &[], &[]),
     ];
@@ -447,7 +492,7 @@ fn markup_characters_in_labels_should_be_escaped() {
     ] {
         assert!(text.contains(expected), "{expected:?} missing");
     }
-    // The labels are still understood: the write, the notification and the failed call.
+    // The details are still understood: the write, the notification and the failed call.
     assert_eq!(count_class(&elements, "a-write"), 1 + 1);
     assert_eq!(count_class(&elements, "a-notify"), 1 + 1);
     assert_eq!(count_class(&elements, "a-error"), 1 + 1);

@@ -197,7 +197,14 @@ mod reaper {
                     Vec::new()
                 }
             };
-            for (ns, name, uid) in victims {
+            for (i, (ns, name, uid)) in victims.into_iter().enumerate() {
+                // The first event is recorded in the `reap` step's work; each later one comes
+                // after a DELETE's response step, so it takes a step of its own (the
+                // simulator's footprint check holds every step to what it declares).
+                if i > 0 {
+                    let record = StepLabel::with_touches("record event", ["events".to_owned()]);
+                    self.rt.step(record).await;
+                }
                 let regarding = ObjectReference {
                     kind: Some("Pod".into()),
                     namespace: Some(ns.clone()),

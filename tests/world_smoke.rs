@@ -50,3 +50,60 @@ fn world_should_evict_the_initial_pod() {
         }
     }
 }
+
+/// The footprint check (debug builds): with a footprint entry removed on purpose from every
+/// step label (the handlers' `queue` and the queue steps' `queue/<key>`), the run ends at the
+/// first step that touches the queue, named with its label and the undeclared access, e.g.
+/// ``step 6 `pod-handler: deliver Add default/my-pod rv=1` accessed `queue/default/my-pod` but
+/// declared [controller, events, notify/pod-handler]``.
+#[cfg(debug_assertions)]
+#[test]
+fn a_removed_footprint_entry_should_be_caught_naming_the_step_and_the_access() {
+    use taintsim_sim::Outcome;
+    for seed in 0..20 {
+        let config = SimConfig::default()
+            .seed(seed)
+            .without_touch("queue")
+            .without_touch("queue/default/my-pod");
+        let mut world = World::builder(&taintsim::controllers())
+            .objects(objects())
+            .sim_config(config)
+            .build()
+            .expect("world builds");
+        let report = world.run();
+        let Outcome::Footprint(f) = &report.outcome else {
+            panic!("seed {seed}: {:?}", report.outcome);
+        };
+        assert_eq!(f.undeclared, ["queue/default/my-pod"], "seed {seed}: {f}");
+        let entry = &report.trace.entries[report.trace.len() - 1];
+        assert_eq!(
+            (entry.step, &entry.actor, &entry.action),
+            (f.step, &f.actor, &f.action)
+        );
+        assert_eq!(entry.touches, f.declared);
+        assert!(
+            f.to_string().starts_with(&format!(
+                "step {} `{}: {}` accessed `queue/default/my-pod` but declared [",
+                f.step, f.actor, f.action
+            )),
+            "{f}"
+        );
+    }
+}
+
+/// A dropped world frees what it made: nothing keeps the oracles' log alive, which the
+/// request observer, the observed client and the observed recorder all hold (the API server
+/// no longer holds a rule that holds the server).
+#[test]
+fn a_dropped_world_should_free_its_parts() {
+    let mut world = World::builder(&taintsim::controllers())
+        .objects(objects())
+        .build()
+        .expect("world builds");
+    let report = world.run();
+    assert!(report.outcome.is_quiescent(), "{:?}", report.outcome);
+    let log = world.log.clone();
+    assert!(std::sync::Arc::strong_count(&log) > 2);
+    drop(world);
+    assert_eq!(std::sync::Arc::strong_count(&log), 1);
+}

@@ -7,7 +7,8 @@
 //!
 //! `write Event <reason> <message> for <Kind> <ns>/<name>` touching `events` (the queue,
 //! which the work after the step pops next, as recorders push to it), `event/<ns>` (the
-//! namespace's Event objects, which it searches and writes) and `watch/events`,
+//! namespace's Event objects, which it searches and writes), `watch/events`, and
+//! `fault/patch/events` and `fault/create/events` (the fault rules see its writes),
 //!
 //! and writes it: an identical stored event (same involved object, type, reason, message,
 //! source) is patched (`count + 1`, new `lastTimestamp`), otherwise the event is created. As in
@@ -24,18 +25,23 @@ use std::time::Duration;
 use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use taintsim_seam::client::{ApiError, EventRecorder, StatusReason};
-use taintsim_seam::runtime::{Runtime, StepLabel};
+use taintsim_seam::runtime::{Runtime, StepDetail, StepLabel};
 use taintsim_seam::sync::Mutex;
 use tracing::{info, warn};
 
 use crate::fault::{Request, Verdict};
 use crate::kind::{Kind, Verb};
-use crate::object::Object;
+use crate::object::{Object, object_key};
+use crate::resource;
 use crate::server::ApiServer;
 use crate::signal::Signal;
 
 /// The sink task's actor name.
 pub const ACTOR: &str = "event-broadcaster";
+
+/// The resource that recorders and the sink share: the queue of recorded events (and the
+/// broadcaster's other state, which lives under the same lock).
+pub const QUEUE: &str = "events";
 
 /// Broadcaster settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,13 +125,16 @@ impl EventBroadcaster {
             rt,
             server,
             config,
-            state: Mutex::new(State {
-                queue: VecDeque::new(),
-                in_flight: false,
-                stopped: false,
-                stats: BroadcasterStats::default(),
-                last_stamp: i128::MIN,
-            }),
+            state: Mutex::named(
+                QUEUE,
+                State {
+                    queue: VecDeque::new(),
+                    in_flight: false,
+                    stopped: false,
+                    stats: BroadcasterStats::default(),
+                    last_stamp: i128::MIN,
+                },
+            ),
             signal: Signal::default(),
         });
         shared
@@ -295,22 +304,36 @@ async fn write_with_retries(shared: &Shared, event: Event) {
         event.message.as_deref().unwrap_or(""),
         reference_text(&event.involved_object)
     );
+    let involved = &event.involved_object;
+    let key = object_key(
+        involved.namespace.as_deref().unwrap_or_default(),
+        involved.name.as_deref().unwrap_or_default(),
+    );
     let tries = shared.config.max_tries.max(1);
     for attempt in 1..=tries {
         let action = match attempt {
             1 => label.clone(),
             n => format!("{label} (attempt {n})"),
         };
+        let detail = StepDetail::WriteEvent {
+            key: key.clone(),
+            attempt,
+        };
         shared
             .rt
-            .step(StepLabel::with_touches(
-                action,
-                [
-                    "events".to_owned(),
-                    format!("{}/{namespace}", Kind::Event.singular()),
-                    format!("watch/{}", Kind::Event.plural()),
-                ],
-            ))
+            .step(
+                StepLabel::with_touches(
+                    action,
+                    [
+                        QUEUE.to_owned(),
+                        resource::namespace(Kind::Event, &namespace),
+                        resource::watch_log(Kind::Event),
+                        resource::faults(Verb::Patch, Kind::Event),
+                        resource::faults(Verb::Create, Kind::Event),
+                    ],
+                )
+                .with_detail(detail),
+            )
             .await;
         let result = write(shared, &event).await;
         let retry = {

@@ -24,11 +24,12 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Event, Node, Pod, PodCondition};
 use taintsim_seam::client::{ApiError, Client, Preconditions, StatusReason};
-use taintsim_seam::runtime::{BoxFuture, Runtime, StepLabel};
+use taintsim_seam::runtime::{BoxFuture, Runtime, StepDetail, StepLabel};
 
 use crate::fault::{Request, Verdict};
 use crate::kind::{Kind, Verb};
 use crate::object::{Object, object_key};
+use crate::resource;
 use crate::server::ApiServer;
 
 /// Extra resources a request's steps touch, given the request: see
@@ -55,6 +56,8 @@ impl std::fmt::Debug for ApiClient {
 /// One request, described for steps and fault rules.
 struct Call {
     request: Request,
+    /// The HTTP method, as in the label.
+    method: &'static str,
     label: String,
     /// The request step's touches; the object's resource comes first.
     touches: Vec<String>,
@@ -94,7 +97,7 @@ impl ApiClient {
 
     fn call(
         &self,
-        method: &str,
+        method: &'static str,
         verb: Verb,
         kind: Kind,
         namespace: &str,
@@ -114,16 +117,17 @@ impl ApiClient {
             actor: self.actor.clone(),
         };
         let key = object_key(namespace, name);
-        let mut touches = vec![format!("{}/{key}", kind.singular())];
+        let mut touches = vec![resource::object(kind, &key)];
         if matches!(verb, Verb::Create | Verb::Patch | Verb::Delete) {
-            touches.push(format!("watch/{}", kind.plural()));
+            touches.push(resource::watch_log(kind));
         }
-        touches.push(format!("fault/{}/{}", verb.as_str(), kind.plural()));
+        touches.push(resource::faults(verb, kind));
         if let Some(extra) = &self.request_touches {
             touches.extend(extra(&request));
         }
         Call {
             request,
+            method,
             label: format!("{method} {} {key}{subresource}", kind.singular()),
             touches,
             ok_code,
@@ -140,12 +144,22 @@ impl ApiClient {
         Box::pin(async move {
             let Call {
                 request,
+                method,
                 label,
                 touches,
                 ok_code,
             } = call;
+            let (kind, key) = (
+                request.kind.singular().to_owned(),
+                object_key(&request.namespace, &request.name),
+            );
+            let detail = StepDetail::Request {
+                method: method.to_owned(),
+                kind: kind.clone(),
+                key: key.clone(),
+            };
             this.rt
-                .step(StepLabel::with_touches(label.clone(), touches.clone()))
+                .step(StepLabel::with_touches(label.clone(), touches.clone()).with_detail(detail))
                 .await;
             let result = match this.server.check_faults(&request) {
                 Verdict::Fail(err) => Err(err),
@@ -155,16 +169,22 @@ impl ApiClient {
                 }
                 Verdict::Pass => op(&this.server),
             };
-            let status = match &result {
-                Ok(_) => ok_code.to_string(),
-                Err(err) => format!("{} {:?}", err.code, err.reason),
+            let (code, status) = match &result {
+                Ok(_) => (ok_code, ok_code.to_string()),
+                Err(err) => (err.code, format!("{} {:?}", err.code, err.reason)),
             };
             let object = touches.into_iter().take(1);
+            let detail = StepDetail::Response {
+                method: method.to_owned(),
+                kind,
+                key,
+                status: code,
+            };
             this.rt
-                .step(StepLabel::with_touches(
-                    format!("{label} -> {status}"),
-                    object,
-                ))
+                .step(
+                    StepLabel::with_touches(format!("{label} -> {status}"), object)
+                        .with_detail(detail),
+                )
                 .await;
             result
         })

@@ -5,9 +5,10 @@
 //!
 //! `cache-update <kind-plural> <Added|Modified|Deleted> <ns/name> rv=<rv>`
 //!
-//! touching `cache/<kind-plural>`, `watch/<kind-plural>` and `notify/<listener>` for every
-//! listener, then applies the change to the cache (which every [`Lister`] sees at once) and
-//! queues a [`Notification`] on each listener. Each listener is its own task (actor = listener
+//! touching `cache/<kind-plural>`, `watch/<kind-plural>`, `fault/watch/<kind-plural>`,
+//! `fault/list/<kind-plural>` and `notify/<listener>` for every listener (see
+//! `reflector::apply` for why), then applies the change to the cache (which every [`Lister`]
+//! sees at once) and queues a [`Notification`] on each listener. Each listener is its own task (actor = listener
 //! name) that, per notification, takes the step
 //!
 //! `deliver <Add|Update|Delete> <ns/name> rv=<rv>` (plus ` (tombstone)` for tombstones)
@@ -39,6 +40,7 @@ use taintsim_seam::runtime::Runtime;
 use taintsim_seam::sync::Mutex;
 
 use crate::kind::Kind;
+use crate::resource::{record_cache, record_listener};
 use crate::server::ApiServer;
 use crate::signal::Signal;
 use crate::watch::WatchId;
@@ -137,6 +139,7 @@ impl Informer {
     /// Whether the initial list is in the cache (`HasSynced` of the informer, not of its
     /// handlers; see [`Registration::has_synced`]).
     pub fn has_synced(&self) -> bool {
+        record_cache(self.shared.kind);
         self.shared.state.lock().synced
     }
 
@@ -161,6 +164,8 @@ impl Informer {
             let id = st.next_listener;
             st.next_listener += 1;
             let mut listener = Listener::new(name.clone(), touches, handler, signal.clone());
+            record_cache(self.shared.kind);
+            record_listener(&name);
             for obj in st.cache.objects() {
                 listener.push(Notification::Add(obj.clone()));
             }
@@ -222,7 +227,11 @@ impl Informer {
     /// Notifications queued on listeners and not yet delivered (or hidden).
     pub fn pending_notifications(&self) -> u64 {
         let st = self.shared.state.lock();
-        st.listeners.values().map(Listener::pending).sum()
+        st.listeners
+            .values()
+            .inspect(|l| record_listener(&l.name))
+            .map(Listener::pending)
+            .sum()
     }
 
     /// Stops the reflector and every listener; their tasks end when next woken.
@@ -267,6 +276,7 @@ impl Registration {
     /// Whether the informer has synced and this handler has returned from (or dropped) every
     /// notification of the initial list. False once removed.
     pub fn has_synced(&self) -> bool {
+        record_listener(&self.name);
         let st = self.shared.state.lock();
         st.listeners
             .get(&self.id)
@@ -276,6 +286,7 @@ impl Registration {
 
     /// Notifications queued and not yet delivered (or hidden).
     pub fn pending(&self) -> u64 {
+        record_listener(&self.name);
         let st = self.shared.state.lock();
         st.listeners.get(&self.id).map_or(0, Listener::pending)
     }
@@ -288,6 +299,7 @@ impl Registration {
 
     /// Unregisters the listener; its task ends and its handler is not called again.
     pub fn remove(&self) {
+        record_listener(&self.name);
         self.shared.state.lock().listeners.remove(&self.id);
         self.signal.notify();
     }

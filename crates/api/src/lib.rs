@@ -13,6 +13,10 @@
 //! - [`broadcaster`]: [`EventBroadcaster`], the asynchronous event sink with aggregation.
 //! - [`fault`]: [`FaultRule`] and [`Verdict`], fault injection for API requests.
 //! - [`validation`]: the real server's rules for what may be created and updated.
+//! - [`observer`]: [`RequestObserver`], which sees requests before the fault rules and cannot
+//!   change their answer.
+//! - [`resource`]: the names of the shared resources above, as step touches and as recorded
+//!   accesses (for the simulator's footprint check).
 //!
 //! Nothing here reads the wall clock, spawns threads or draws OS randomness: time comes from
 //! the [`Runtime`](taintsim_seam::runtime::Runtime) or an injected clock, tasks are
@@ -28,6 +32,8 @@ pub mod fault;
 pub mod informer;
 pub mod kind;
 pub mod object;
+pub mod observer;
+pub mod resource;
 pub mod server;
 mod signal;
 pub mod validation;
@@ -43,6 +49,7 @@ pub use informer::{
 };
 pub use kind::{Kind, Verb};
 pub use object::{Object, TypedObject, object_key};
+pub use observer::{ObserverId, RequestObserver};
 pub use server::{ApiServer, ApiServerConfig, Clock, ObjectList};
 pub use taintsim_seam::client::{ApiError, Preconditions, StatusCause, StatusReason};
 pub use watch::{EventType, Watch, WatchEvent, WatchId, WatchItem};

@@ -21,8 +21,9 @@
 //!   taint, whose time it keeps), unless [`ApiServerConfig::default_taint_time_added`] is off.
 //! - **watch**: see [`crate::watch`].
 //! - Every method counts one call per verb and kind ([`ApiServer::calls`]). The methods here
-//!   ignore fault rules; [`ApiClient`](crate::ApiClient), informers and the event broadcaster
-//!   ask [`ApiServer::check_faults`] first.
+//!   ignore fault rules and request observers; [`ApiClient`](crate::ApiClient), informers and
+//!   the event broadcaster ask [`ApiServer::check_faults`] first, which shows the request to
+//!   the observers ([`crate::observer`]) and then to the rules.
 
 mod events;
 mod naming;
@@ -43,6 +44,8 @@ use crate::defaulting::default_taint_time_added;
 use crate::fault::{FaultGuard, FaultId, FaultRule, FaultRules, Request, Verdict};
 use crate::kind::{Kind, Verb};
 use crate::object::{Object, object_key};
+use crate::observer::{ObserverId, Observers, RequestObserver};
+use crate::resource::{record_faults, record_kind, record_namespace, record_watch_log};
 use crate::validation;
 use crate::watch::{EventType, Watch, WatchEvent, WatchId, WatchItem};
 use state::State;
@@ -88,6 +91,7 @@ struct Inner {
     clock: Clock,
     state: Mutex<State>,
     faults: Arc<FaultRules>,
+    observers: Observers,
 }
 
 /// A shared handle to one in-memory API server; clones share the server. See the module docs.
@@ -135,6 +139,7 @@ impl ApiServer {
                 clock,
                 state: Mutex::new(State::new(config)),
                 faults: Arc::new(FaultRules::default()),
+                observers: Observers::default(),
             }),
         }
     }
@@ -171,7 +176,9 @@ impl ApiServer {
 
     /// The revision of the newest change to objects of `kind` (0 before the first). Equal
     /// values mean that no object of that kind changed in between, so a view derived from
-    /// them can be kept.
+    /// them can be kept. Not a recorded access (see [`taintsim_seam::access`]): a view kept
+    /// this way equals the one its reader would otherwise compute, and computing that
+    /// records what it reads.
     pub fn kind_revision(&self, kind: Kind) -> u64 {
         self.inner
             .state
@@ -279,6 +286,7 @@ impl ApiServer {
 
     /// All objects of `kind`, ordered by key, without counting a call (see [`Self::peek`]).
     pub fn peek_all(&self, kind: Kind) -> Vec<Object> {
+        record_kind(kind);
         self.inner
             .state
             .lock()
@@ -307,8 +315,29 @@ impl ApiServer {
         self.inner.state.lock().changes_after(kind, after)
     }
 
+    /// All objects of `kind` in `namespace`, ordered by key, without counting a call (see
+    /// [`Self::peek`]).
+    pub fn peek_namespace(&self, kind: Kind, namespace: &str) -> Vec<Object> {
+        record_namespace(kind, namespace);
+        let prefix = format!("{namespace}/");
+        self.inner
+            .state
+            .lock()
+            .store(kind)
+            .map(|s| {
+                s.objects
+                    .range(prefix.clone()..)
+                    .take_while(|(key, _)| key.starts_with(&prefix))
+                    .map(|(_, o)| o.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// All objects of `kind`, ordered by key, with the revision to watch from.
     pub fn list(&self, kind: Kind) -> ObjectList {
+        // Recorded as a read of the watch log: see `crate::resource`.
+        record_watch_log(kind);
         let mut st = self.inner.state.lock();
         st.count(Verb::List, kind);
         ObjectList {
@@ -513,9 +542,23 @@ impl ApiServer {
         self.inner.faults.clear();
     }
 
-    /// Asks the rules about `request`. A `Fail` verdict counts as a call of the request's verb,
-    /// since the request reached the server and was answered there.
+    /// Installs a request observer after the existing ones; it stays until removed with
+    /// [`Self::remove_observer`].
+    pub fn observe_requests(&self, observer: impl RequestObserver + 'static) -> ObserverId {
+        self.inner.observers.install(Arc::new(observer))
+    }
+
+    /// Removes an observer. Returns whether it was installed.
+    pub fn remove_observer(&self, id: ObserverId) -> bool {
+        self.inner.observers.remove(id)
+    }
+
+    /// Shows `request` to the observers, then asks the rules about it. A `Fail` verdict counts
+    /// as a call of the request's verb, since the request reached the server and was answered
+    /// there.
     pub fn check_faults(&self, request: &Request) -> Verdict {
+        record_faults(request.verb, request.kind);
+        self.inner.observers.observe(self, request);
         let verdict = self.inner.faults.check(request);
         if let Verdict::Fail(_) = verdict {
             self.inner.state.lock().count(request.verb, request.kind);

@@ -53,6 +53,12 @@ pub enum Observed {
         /// Where and how.
         message: String,
     },
+    /// A step accessed shared state that its label does not declare (debug builds only): the
+    /// harness's footprints are wrong, so exhaustive verdicts would not be sound.
+    Footprint {
+        /// The step, its declared touches and the undeclared accesses.
+        message: String,
+    },
 }
 
 impl Observed {
@@ -92,6 +98,7 @@ impl Observed {
             Self::StepFailure { .. } => "step-failure".into(),
             Self::StepLimit { .. } => "step-limit".into(),
             Self::Divergence { .. } => "divergence".into(),
+            Self::Footprint { .. } => "footprint".into(),
         }
     }
 
@@ -121,6 +128,7 @@ impl Observed {
                 )
             }
             Self::Divergence { message } => message.clone(),
+            Self::Footprint { message } => format!("footprint check failed: {message}"),
         }
     }
 

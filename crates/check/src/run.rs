@@ -136,6 +136,9 @@ impl Judge {
     pub fn observe(&mut self, report: &RunReport, world: &World) -> Observed {
         let failure = self.state.lock().failure.clone();
         match (&report.outcome, self.violation.take(), failure) {
+            (Outcome::Footprint(f), ..) => Observed::Footprint {
+                message: f.to_string(),
+            },
             (Outcome::Panic { .. }, ..) => Observed::from_panic(&report.outcome),
             (_, Some(v), _) => Observed::Violation {
                 oracle: v.oracle,

@@ -18,12 +18,14 @@
 //!   labels are truncated with `…`. The box's tooltip holds the full label, the touched
 //!   resources and the coverage marks; the marks also appear as small tags under the box.
 //! - Arrows are drawn over the boxes, so that one crossing a box cannot seem to end there.
-//! - Arrows show the causality the labels reveal: API calls (request to the `api-server` lane,
-//!   response back, with an activation bar in between), writes (a `scenario` write or an API
-//!   write to the informer's next `cache-update` of that object), notifications (a
-//!   `cache-update` to each listener's `deliver` of the same key and resource version), event
-//!   writes (`record event` to the broadcaster's `write Event`) and timers (a timer's `fire` to
-//!   the first step of the worker it spawned).
+//! - Arrows show the causality that the steps' structured details ([`StepDetail`]) record:
+//!   API calls (request to the `api-server` lane, response back, with an activation bar in
+//!   between), writes (a `scenario` write or an API write to the informer's next cache update
+//!   of that object), notifications (a cache update to each notified listener's delivery of
+//!   the same key and resource version), event writes (a recorded event to the sink's first
+//!   attempt to write it) and timers (a timer's `fire` to the first step of the worker it
+//!   spawned, found by the actor names the queue gives them). No arrow depends on the wording
+//!   of a step's action.
 //! - The failing step (the step a panic names, otherwise the last step of a failed run) is
 //!   drawn in red on a red row, and the verdict with its message sits in a box at the bottom.
 //!   A panic in an eager poll names a step the trace lacks; it gets a dashed row of its own.
@@ -39,7 +41,9 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt::Write as _;
 use std::hash::Hash;
 
+use taintsim_api::resource;
 use taintsim_check::{Observed, RunResult};
+use taintsim_sim::StepDetail;
 
 /// The listeners of the simulated world, in lane order.
 const KNOWN_LISTENERS: [&str; 4] = [
@@ -109,6 +113,8 @@ pub(crate) struct Row {
     pub(crate) action: String,
     pub(crate) touches: Vec<String>,
     pub(crate) marks: Vec<String>,
+    /// What the step is about, as data.
+    pub(crate) detail: Option<StepDetail>,
     /// Index into [`Model::lanes`].
     pub(crate) lane: usize,
     /// True for the step a panic names when the trace does not hold it (a panic in an eager
@@ -268,6 +274,7 @@ impl Model {
                 action: e.action.clone(),
                 touches: e.touches.clone(),
                 marks: e.marks.clone(),
+                detail: e.detail.clone(),
                 lane: 0,
                 phantom: false,
             })
@@ -290,6 +297,7 @@ impl Model {
                         action: action.clone(),
                         touches: Vec::new(),
                         marks: Vec::new(),
+                        detail: None,
                         lane: 0,
                         phantom: true,
                     });
@@ -323,7 +331,7 @@ impl Model {
                 },
             });
             if let Some(resp) = call.response {
-                let kind = if response_ok(&rows[resp].action) {
+                let kind = if succeeded(&rows[resp]) {
                     ArrowKind::Response
                 } else {
                     ArrowKind::ErrorResponse
@@ -386,11 +394,7 @@ fn classify(actor: &str, listeners: &HashSet<&str>) -> LaneKind {
 fn order_lanes(rows: &[Row], with_api: bool) -> Vec<Lane> {
     let mut listeners: HashSet<&str> = KNOWN_LISTENERS.into_iter().collect();
     for r in rows {
-        for t in &r.touches {
-            if let Some(l) = t.strip_prefix("notify/") {
-                listeners.insert(l);
-            }
-        }
+        listeners.extend(r.touches.iter().filter_map(|t| resource::listener_of(t)));
     }
     let mut first: Vec<&str> = Vec::new();
     let mut seen = HashSet::new();
@@ -425,36 +429,40 @@ fn order_lanes(rows: &[Row], with_api: bool) -> Vec<Lane> {
         .collect()
 }
 
-/// Whether `action` is an API call label: an upper-case verb, a space, the rest.
-fn api_verb(action: &str) -> Option<&str> {
-    let verb = action.split(' ').next()?;
-    let ok = verb.len() >= 3 && verb.bytes().all(|b| b.is_ascii_uppercase()) && verb != action;
-    ok.then_some(verb)
+/// What identifies an API call: the method, kind and key of its request.
+type CallKey<'a> = (&'a str, &'a str, &'a str);
+
+/// The call a request or response row belongs to, and whether it is the response.
+fn api_call(row: &Row) -> Option<(CallKey<'_>, bool)> {
+    match row.detail.as_ref()? {
+        StepDetail::Request { method, kind, key } => Some(((method, kind, key), false)),
+        StepDetail::Response {
+            method, kind, key, ..
+        } => Some(((method, kind, key), true)),
+        _ => None,
+    }
 }
 
-/// Pairs every API request step with its response step (`<request> -> <status>`) by the same
-/// actor, and gives overlapping calls different bar slots.
+/// Pairs every API request step with the next response step of the same actor, method, kind
+/// and key, and gives overlapping calls different bar slots.
 fn find_calls(rows: &[Row]) -> Vec<ApiCall> {
     let mut calls: Vec<ApiCall> = Vec::new();
-    let mut pending: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut pending: HashMap<(&str, CallKey<'_>), usize> = HashMap::new();
     for (i, r) in rows.iter().enumerate() {
-        if r.phantom || api_verb(&r.action).is_none() {
+        let Some((call, response)) = api_call(r) else {
             continue;
-        }
-        match r.action.split_once(" -> ") {
-            Some((request, _)) => {
-                if let Some(c) = pending.remove(&(r.actor.as_str(), request)) {
-                    calls[c].response = Some(i);
-                }
+        };
+        if response {
+            if let Some(c) = pending.remove(&(r.actor.as_str(), call)) {
+                calls[c].response = Some(i);
             }
-            None => {
-                pending.insert((r.actor.as_str(), r.action.as_str()), calls.len());
-                calls.push(ApiCall {
-                    request: i,
-                    response: None,
-                    slot: 0,
-                });
-            }
+        } else {
+            pending.insert((r.actor.as_str(), call), calls.len());
+            calls.push(ApiCall {
+                request: i,
+                response: None,
+                slot: 0,
+            });
         }
     }
     // Interval colouring in request order: the lowest slot free at the request row.
@@ -473,77 +481,60 @@ fn find_calls(rows: &[Row]) -> Vec<ApiCall> {
     calls
 }
 
-/// Whether an API response step (`<request> -> <status>`) reports a 2xx status.
-fn response_ok(action: &str) -> bool {
-    action
-        .rsplit_once(" -> ")
-        .is_some_and(|(_, status)| status.starts_with('2'))
+/// Whether a row is an API response with a 2xx status.
+fn succeeded(row: &Row) -> bool {
+    row.detail.as_ref().is_some_and(StepDetail::is_success)
 }
 
-/// The plural resource name of a singular kind name, as informers spell it.
-fn plural(singular: &str) -> String {
-    format!("{singular}s")
+/// A cache-update step: (kind, key, resourceVersion).
+fn cache_update(row: &Row) -> Option<(&str, &str, u64)> {
+    match row.detail.as_ref()? {
+        StepDetail::CacheUpdate {
+            kind,
+            key,
+            resource_version,
+            ..
+        } => Some((kind, key, *resource_version)),
+        _ => None,
+    }
 }
 
-/// A `cache-update <plural> <type> <key> rv=<n>` step: (plural, key, rv).
-fn cache_update(action: &str) -> Option<(&str, &str, &str)> {
-    let mut t = action.strip_prefix("cache-update ")?.split(' ');
-    let plural = t.next()?;
-    let _type = t.next()?;
-    let key = t.next()?;
-    let rv = t.next()?.strip_prefix("rv=")?;
-    Some((plural, key, rv))
+/// A deliver step: (key, resourceVersion).
+fn delivery(row: &Row) -> Option<(&str, u64)> {
+    match row.detail.as_ref()? {
+        StepDetail::Deliver {
+            key,
+            resource_version,
+            ..
+        } => Some((key, *resource_version)),
+        _ => None,
+    }
 }
 
-/// A `deliver <type> <key> rv=<n>` step: (key, rv).
-fn delivery(action: &str) -> Option<(&str, &str)> {
-    let mut t = action.strip_prefix("deliver ")?.split(' ');
-    let _type = t.next()?;
-    let key = t.next()?;
-    let rv = t.next()?.strip_prefix("rv=")?;
-    Some((key, rv))
-}
+/// The HTTP methods that change an object.
+const WRITE_METHODS: [&str; 4] = ["POST", "PUT", "PATCH", "DELETE"];
 
-/// Writes whose effect an informer should see: `(row, source, plural, key)`.
-fn writes<'a>(rows: &'a [Row], calls: &[ApiCall]) -> Vec<(usize, End, String, &'a str)> {
+/// Writes whose effect an informer should see: `(row, source, kind, key)`.
+fn writes<'a>(rows: &'a [Row], calls: &[ApiCall]) -> Vec<(usize, End, &'a str, &'a str)> {
     let mut out = Vec::new();
     for (i, r) in rows.iter().enumerate() {
-        if r.actor != "scenario" || r.phantom {
-            continue;
-        }
-        let mut t = r.action.split(' ');
-        if let (Some("create" | "update" | "update-status" | "delete"), Some(kind), Some(key)) =
-            (t.next(), t.next(), t.next())
-        {
-            out.push((i, End::Step(i), plural(kind), key));
+        if let Some(StepDetail::Write { kind, key, .. }) = &r.detail {
+            out.push((i, End::Step(i), kind.as_str(), key.as_str()));
         }
     }
     for (c, call) in calls.iter().enumerate() {
-        let action = rows[call.request].action.as_str();
-        let mut t = action.split(' ');
-        let (Some(verb), Some(kind), Some(key)) = (t.next(), t.next(), t.next()) else {
+        let Some(StepDetail::Request { method, kind, key }) = &rows[call.request].detail else {
             continue;
         };
-        if !matches!(
-            verb,
-            "POST" | "PUT" | "PATCH" | "DELETE" | "CREATE" | "UPDATE"
-        ) {
+        if !WRITE_METHODS.contains(&method.as_str()) {
             continue;
         }
-        let succeeded = call
-            .response
-            .is_none_or(|resp| response_ok(&rows[resp].action));
-        if succeeded {
+        if call.response.is_none_or(|resp| succeeded(&rows[resp])) {
             let source = End::Api {
                 call: c,
                 row: call.request,
             };
-            out.push((
-                call.request,
-                source,
-                plural(kind),
-                key.trim_start_matches('/'),
-            ));
+            out.push((call.request, source, kind.as_str(), key.as_str()));
         }
     }
     out.sort_by_key(|w| w.0);
@@ -575,11 +566,13 @@ impl<K: Hash + Eq> Targets<K> {
 
 /// Each write to the first later, unclaimed cache update of the same object.
 fn write_arrows(rows: &[Row], calls: &[ApiCall], arrows: &mut Vec<Arrow>) {
-    let mut targets = Targets::new(rows.iter().enumerate().filter_map(|(j, r)| {
-        cache_update(&r.action).map(|(plural, key, _)| ((plural.to_owned(), key), j))
-    }));
-    for (row, source, plural, key) in writes(rows, calls) {
-        if let Some(j) = targets.take_after(&(plural, key), row) {
+    let mut targets = Targets::new(
+        rows.iter()
+            .enumerate()
+            .filter_map(|(j, r)| cache_update(r).map(|(kind, key, _)| ((kind, key), j))),
+    );
+    for (row, source, kind, key) in writes(rows, calls) {
+        if let Some(j) = targets.take_after(&(kind, key), row) {
             arrows.push(Arrow {
                 kind: ArrowKind::Write,
                 from: source,
@@ -591,14 +584,16 @@ fn write_arrows(rows: &[Row], calls: &[ApiCall], arrows: &mut Vec<Arrow>) {
 
 /// Each cache update to every notified listener's delivery of the same key and version.
 fn notify_arrows(rows: &[Row], arrows: &mut Vec<Arrow>) {
-    let mut targets = Targets::new(rows.iter().enumerate().filter_map(|(j, r)| {
-        delivery(&r.action).map(|(key, rv)| ((r.actor.as_str(), key, rv), j))
-    }));
+    let mut targets = Targets::new(
+        rows.iter()
+            .enumerate()
+            .filter_map(|(j, r)| delivery(r).map(|(key, rv)| ((r.actor.as_str(), key, rv), j))),
+    );
     for (i, r) in rows.iter().enumerate() {
-        let Some((_, key, rv)) = cache_update(&r.action) else {
+        let Some((_, key, rv)) = cache_update(r) else {
             continue;
         };
-        for listener in r.touches.iter().filter_map(|t| t.strip_prefix("notify/")) {
+        for listener in r.touches.iter().filter_map(|t| resource::listener_of(t)) {
             if let Some(j) = targets.take_after(&(listener, key, rv), i) {
                 arrows.push(Arrow {
                     kind: ArrowKind::Notify,
@@ -610,21 +605,23 @@ fn notify_arrows(rows: &[Row], arrows: &mut Vec<Arrow>) {
     }
 }
 
-/// Each `record event <key>` to the first later, unclaimed first attempt to write an event
-/// about `<key>` (`write Event <reason> <message> for <Kind> <key>`).
+/// Each recorded event to the first later, unclaimed first attempt to write an event about the
+/// same object.
 fn event_arrows(rows: &[Row], arrows: &mut Vec<Arrow>) {
-    let mut targets = Targets::new(rows.iter().enumerate().filter_map(|(j, r)| {
-        let about = r
-            .action
-            .strip_prefix("write Event ")?
-            .rsplit_once(" for ")?
-            .1;
-        Some((about.rsplit(' ').next()?, j))
-    }));
+    let mut targets =
+        Targets::new(
+            rows.iter()
+                .enumerate()
+                .filter_map(|(j, r)| match r.detail.as_ref()? {
+                    StepDetail::WriteEvent { key, attempt: 1 } => Some((key.as_str(), j)),
+                    _ => None,
+                }),
+        );
     for (i, r) in rows.iter().enumerate() {
-        let Some(key) = r.action.strip_prefix("record event ") else {
+        let Some(StepDetail::RecordEvent { key }) = &r.detail else {
             continue;
         };
+        let key = key.as_str();
         if let Some(j) = targets.take_after(&key, i) {
             arrows.push(Arrow {
                 kind: ArrowKind::Event,
@@ -748,13 +745,5 @@ mod tests {
             "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;"
         );
         assert_eq!(escape("x\u{1}y\nz"), "x\u{FFFD}y\nz");
-    }
-
-    #[test]
-    fn api_verb_should_accept_upper_case_words_only() {
-        assert_eq!(api_verb("GET pod default/p"), Some("GET"));
-        assert_eq!(api_verb("PATCH pod default/p status -> 200"), Some("PATCH"));
-        assert_eq!(api_verb("update pod default/p"), None);
-        assert_eq!(api_verb("GET"), None);
     }
 }

@@ -2,19 +2,28 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::detail::StepDetail;
+
 /// What a task is about to do when it takes a step ([`Runtime::step`](crate::Runtime::step)).
 ///
 /// `touches` names the shared resources that the work *after* the step reads or writes until
 /// the task's next step (for example `pod/default/my-pod` or `queue/default/my-pod`).
 /// Exhaustive exploration treats steps of different actors with disjoint `touches` as
 /// independent; an empty list means "touches nothing shared". A resource `a` also covers
-/// every `a/...` below it.
+/// every `a/...` below it. The simulator checks them in debug builds (see
+/// [`access`](crate::access)).
+///
+/// `detail` says what the step is about as data ([`StepDetail`]), for readers that must not
+/// parse `action`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct StepLabel {
     /// What the task does next, e.g. `GET pod default/my-pod`.
     pub action: String,
     /// Shared resources the next piece of work touches.
     pub touches: Vec<String>,
+    /// What the step is about, if it is one of the kinds [`StepDetail`] describes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<StepDetail>,
 }
 
 impl StepLabel {
@@ -23,6 +32,7 @@ impl StepLabel {
         Self {
             action: action.into(),
             touches: Vec::new(),
+            detail: None,
         }
     }
 
@@ -34,6 +44,7 @@ impl StepLabel {
         Self {
             action: action.into(),
             touches: touches.into_iter().collect(),
+            detail: None,
         }
     }
 
@@ -41,6 +52,13 @@ impl StepLabel {
     #[must_use]
     pub fn touching(mut self, resource: impl Into<String>) -> Self {
         self.touches.push(resource.into());
+        self
+    }
+
+    /// Sets what the step is about.
+    #[must_use]
+    pub fn with_detail(mut self, detail: StepDetail) -> Self {
+        self.detail = Some(detail);
         self
     }
 }

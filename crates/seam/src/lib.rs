@@ -3,7 +3,10 @@
 //! on it.
 //!
 //! - [`runtime`]: the [`Runtime`] trait (spawn, timers, sleep, labelled steps, data choices,
-//!   coverage marks), [`StepLabel`], and [`ManualRuntime`], a fake clock for unit tests.
+//!   coverage marks), [`StepLabel`] with its [`StepDetail`], and [`ManualRuntime`], a fake
+//!   clock for unit tests.
+//! - [`access`]: access recording, so that the simulator can check each step's declared
+//!   touches against what the step really read and wrote.
 //! - [`sync`]: the std-or-loom shim for state shared between tasks, so that the loom models
 //!   check the very source the simulator runs.
 //! - [`client`]: the ports a controller talks to the cluster through: [`Client`] (API calls),
@@ -13,7 +16,9 @@
 
 #![deny(missing_docs)]
 
+pub mod access;
 pub mod client;
+mod detail;
 mod label;
 #[cfg(loom)]
 pub mod loom;
@@ -24,4 +29,6 @@ pub mod sync;
 pub use client::{
     ApiError, Client, EventRecorder, PodLister, Preconditions, StatusCause, StatusReason,
 };
-pub use runtime::{BoxFuture, ManualRuntime, Runtime, StepLabel, TimerHandle, Timestamp};
+pub use runtime::{
+    BoxFuture, ManualRuntime, Runtime, StepDetail, StepLabel, TimerHandle, Timestamp,
+};

@@ -27,6 +27,7 @@ pub use manual::ManualRuntime;
 #[cfg(feature = "tokio")]
 pub use tokio_rt::TokioRuntime;
 
+pub use crate::detail::StepDetail;
 pub use crate::label::StepLabel;
 
 /// A boxed, sendable future, the currency of the runtime seam.

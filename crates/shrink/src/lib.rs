@@ -42,7 +42,10 @@ impl FailureKey {
     /// The key of a failing outcome, `None` for a pass (or a run that cannot be judged).
     pub fn of(observed: &Observed) -> Option<Self> {
         match observed {
-            Observed::Pass | Observed::StepLimit { .. } | Observed::Divergence { .. } => None,
+            Observed::Pass
+            | Observed::StepLimit { .. }
+            | Observed::Divergence { .. }
+            | Observed::Footprint { .. } => None,
             Observed::Panic {
                 location, message, ..
             } => Some(Self::Panic(

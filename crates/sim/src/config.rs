@@ -24,6 +24,10 @@ pub struct SimConfig {
     /// future deadline whenever something else is enabled, so a strategy can let a timer fire
     /// before the system is quiescent. Default false.
     pub time_jumps: bool,
+    /// Resources removed from every step's declared touches before anything sees them (the
+    /// strategy, the trace, the footprint check): a deliberately broken footprint, for tests
+    /// that the footprint check (see the crate docs) catches one. Default empty.
+    pub without_touches: Vec<String>,
 }
 
 /// The default start time, 2025-03-20T12:00:00Z, as seconds since the Unix epoch.
@@ -37,6 +41,7 @@ impl Default for SimConfig {
                 .unwrap_or(Timestamp::UNIX_EPOCH),
             max_steps: 100_000,
             time_jumps: false,
+            without_touches: Vec::new(),
         }
     }
 }
@@ -67,6 +72,13 @@ impl SimConfig {
     #[must_use]
     pub fn time_jumps(mut self, time_jumps: bool) -> Self {
         self.time_jumps = time_jumps;
+        self
+    }
+
+    /// Adds `resource` to [`SimConfig::without_touches`].
+    #[must_use]
+    pub fn without_touch(mut self, resource: impl Into<String>) -> Self {
+        self.without_touches.push(resource.into());
         self
     }
 }

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use taintsim_seam::StepDetail;
 
 /// Identifies a simulated task. Ids are handed out in spawn order, starting at 0, and are
 /// never reused within one [`Sim`](crate::Sim).
@@ -50,6 +51,9 @@ pub struct Enabled {
     pub action: String,
     /// Shared resources the entry touches (see [`StepLabel::touches`](taintsim_seam::StepLabel::touches)).
     pub touches: Vec<String>,
+    /// What a task's step is about (see [`StepLabel::detail`](taintsim_seam::StepLabel::detail)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<StepDetail>,
     /// Which task, timer or pseudo-step this is.
     pub kind: EnabledKind,
 }
@@ -71,6 +75,7 @@ mod tests {
             actor: "pod-handler".into(),
             action: "deliver Update default/my-pod rv=7".into(),
             touches: vec![],
+            detail: None,
             kind: EnabledKind::Task(TaskId(3)),
         };
         assert_eq!(e.label(), "pod-handler: deliver Update default/my-pod rv=7");

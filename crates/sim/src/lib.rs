@@ -59,7 +59,16 @@
 //! is pending; with [`Outcome::StepLimit`] after [`SimConfig::max_steps`] steps (or that many
 //! consecutive time jumps without a step); with [`Outcome::Panic`] when a task or a timer
 //! closure panics; with [`Outcome::Divergence`] when the strategy cannot follow its log; with
-//! [`Outcome::Stopped`] when the observer of [`Sim::run_with`] says so.
+//! [`Outcome::Stopped`] when the observer of [`Sim::run_with`] says so; and, in debug builds,
+//! with [`Outcome::Footprint`] when a step accessed what its label does not declare.
+//!
+//! **Footprints.** A step's [`StepLabel::touches`] must name the shared resources that the
+//! chosen entry's work reads or writes, together with the eager polls it causes, under the
+//! prefix rule of [`strategy::covers`] (exhaustive search relies on it). In debug builds the
+//! simulator records those accesses during every task step ([`taintsim_seam::access`]) and
+//! checks them; a timer's `fire`, the clock pseudo-step and the eager polls outside any step
+//! are not checked (module `footprint` says why). [`SimConfig::without_touches`] breaks a
+//! footprint on purpose, to see the check catch it.
 //!
 //! **Panics.** Every poll, timer closure and destructor of simulated code runs under
 //! `catch_unwind`. A process-wide panic hook (installed once) records the location and message
@@ -95,6 +104,7 @@ mod config;
 mod decision;
 mod divergence;
 mod error;
+mod footprint;
 mod handle;
 mod label;
 mod panic_hook;
@@ -113,6 +123,7 @@ pub use config::SimConfig;
 pub use decision::{Decision, DecisionLog};
 pub use divergence::Divergence;
 pub use error::{Error, Result};
+pub use footprint::Footprint;
 pub use handle::SimHandle;
 pub use label::{Enabled, EnabledKind, TaskId, TimerId};
 pub use report::{Control, Outcome, RunReport, StepReport};
@@ -124,5 +135,5 @@ pub use strategy::{
     ChooseContext, ExhaustiveConfig, ExhaustiveStrategy, PctStrategy, RandomStrategy,
     ReplayStrategy, ReplayThenRandomStrategy, Strategy,
 };
-pub use taintsim_seam::StepLabel;
+pub use taintsim_seam::{StepDetail, StepLabel};
 pub use trace::{Trace, TraceEntry};

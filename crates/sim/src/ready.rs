@@ -112,6 +112,7 @@ mod tests {
             actor: format!("t{task}"),
             action: format!("step {token}"),
             touches: Vec::new(),
+            detail: None,
             kind: EnabledKind::Task(TaskId(task)),
         }
     }

@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::{DecisionLog, Divergence, Enabled, Trace, TraceEntry};
+use crate::{DecisionLog, Divergence, Enabled, Footprint, Trace, TraceEntry};
 
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +38,9 @@ pub enum Outcome {
     },
     /// The strategy could not follow its decision log.
     Divergence(Divergence),
+    /// A step accessed shared state that its label does not declare (debug builds only; see
+    /// the crate docs). Wins over any other way the same step ended.
+    Footprint(Footprint),
 }
 
 impl Outcome {

@@ -5,14 +5,15 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use jiff::Timestamp;
+use taintsim_seam::access;
 
 use crate::panic_hook::{self, CaughtPanic};
 use crate::ready::ReadySet;
 use crate::strategy::Spent;
 use crate::world::{BoxFuture, Current, Inner, ReadyOp, Shared, TaskSlot, TimerEntry};
 use crate::{
-    ChooseContext, Control, Decision, DecisionLog, Divergence, Enabled, EnabledKind, Outcome,
-    RunReport, SimConfig, SimHandle, StepReport, Strategy, TaskId, Trace, TraceEntry,
+    ChooseContext, Control, Decision, DecisionLog, Divergence, Enabled, EnabledKind, Footprint,
+    Outcome, RunReport, SimConfig, SimHandle, StepReport, Strategy, TaskId, Trace, TraceEntry,
 };
 
 /// How many times one task may be polled eagerly within one step before the run is reported
@@ -45,7 +46,8 @@ impl Sim {
     /// A simulator with no tasks, at `config.start_time`, driven by `strategy`.
     pub fn new(config: SimConfig, strategy: Box<dyn Strategy>) -> Self {
         panic_hook::install();
-        let inner = Inner::new(config.start_time, strategy);
+        let mut inner = Inner::new(config.start_time, strategy);
+        inner.without_touches = config.without_touches.clone();
         Self {
             shared: Arc::new(Shared::new(inner)),
             config,
@@ -129,7 +131,7 @@ impl Sim {
             return None;
         }
         let step = self.steps + 1;
-        let enabled = loop {
+        let mut enabled = loop {
             if let Err(outcome) = self.settle(step) {
                 self.outcome = Some(outcome);
                 return None;
@@ -165,6 +167,10 @@ impl Sim {
         };
         self.steps = step;
         self.jumps_without_step = 0;
+        // The footprint check (module `footprint`): what the chosen task step and the eager
+        // polls it cause access, against its declared touches (lent to the check meanwhile).
+        let check = (cfg!(debug_assertions) && matches!(enabled[index].kind, EnabledKind::Task(_)))
+            .then(|| access::check(std::mem::take(&mut enabled[index].touches)));
         let chosen = &enabled[index];
 
         let span = self.step_span(chosen, step);
@@ -174,6 +180,21 @@ impl Sim {
         if result.is_ok() {
             result = self.settle(step);
         }
+        if let Some(check) = check {
+            let checked = check.finish();
+            enabled[index].touches = checked.declared;
+            if !checked.undeclared.is_empty() {
+                let chosen = &enabled[index];
+                result = Err(Outcome::Footprint(Footprint {
+                    step,
+                    actor: chosen.actor.clone(),
+                    action: chosen.action.clone(),
+                    declared: chosen.touches.clone(),
+                    undeclared: checked.undeclared,
+                }));
+            }
+        }
+        let chosen = &enabled[index];
         drop(entered);
         self.previous = Some(chosen.clone());
         let entry = {
@@ -185,6 +206,7 @@ impl Sim {
                 actor: chosen.actor.clone(),
                 action: chosen.action.clone(),
                 touches: chosen.touches.clone(),
+                detail: chosen.detail.clone(),
                 marks: std::mem::take(&mut inner.marks),
             }
         };
@@ -305,6 +327,7 @@ impl Sim {
             actor: actor.to_string(),
             action: "fire".to_string(),
             touches: Vec::new(),
+            detail: None,
             kind: EnabledKind::Timer(crate::TimerId(key.seq)),
         }));
         let next = inner.next_future_deadline();
@@ -315,6 +338,7 @@ impl Sim {
                 actor: "clock".to_string(),
                 action: format!("advance to {at}"),
                 touches: Vec::new(),
+                detail: None,
                 kind: EnabledKind::ClockAdvance,
             });
         }

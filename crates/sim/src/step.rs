@@ -84,11 +84,15 @@ impl Future for Step {
                     let token = inner.next_token;
                     inner.next_token += 1;
                     slot.ready = Some(ReadyStep { token });
-                    let label = this.label.take().unwrap_or_default();
+                    let mut label = this.label.take().unwrap_or_default();
+                    if !inner.without_touches.is_empty() {
+                        label.touches.retain(|t| !inner.without_touches.contains(t));
+                    }
                     let entry = Enabled {
                         actor: slot.actor.to_string(),
                         action: label.action,
                         touches: label.touches,
+                        detail: label.detail,
                         kind: EnabledKind::Task(t),
                     };
                     inner.ready_ops.push(ReadyOp::Register {

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use taintsim_seam::StepDetail;
 
 /// One executed step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,6 +21,11 @@ pub struct TraceEntry {
     pub action: String,
     /// Shared resources the step touches.
     pub touches: Vec<String>,
+    /// What the step is about, as data (see [`StepDetail`]). Neither hashed nor serialized:
+    /// the hash and the JSON trace cover the step's text as before, and the renderer reads
+    /// this from the run.
+    #[serde(skip)]
+    pub detail: Option<StepDetail>,
     /// Coverage marks recorded while the step (and the eager polls it caused) ran, in order.
     pub marks: Vec<String>,
 }
@@ -82,7 +88,8 @@ impl Trace {
     }
 
     /// The canonical text rendering the hash is computed over. Each entry contributes its step
-    /// number, elapsed nanoseconds, actor, action, touches and marks; every string is written
+    /// number, elapsed nanoseconds, actor, action, touches and marks (not its detail, which
+    /// only restates the action); every string is written
     /// as `<byte length>:<bytes>` so that no choice of names can make two traces collide
     /// textually. The absolute start time is not included.
     pub fn canonical(&self) -> String {
@@ -148,6 +155,7 @@ mod tests {
             actor: "worker default/my-pod #1".into(),
             action: "GET pod default/my-pod".into(),
             touches: vec!["pod/default/my-pod".into()],
+            detail: None,
             marks,
         }
     }

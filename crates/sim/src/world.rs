@@ -125,6 +125,8 @@ pub(crate) struct Inner {
     pub(crate) divergence: Option<Divergence>,
     /// Changes to the ready tasks since the simulator last applied them.
     pub(crate) ready_ops: Vec<ReadyOp>,
+    /// [`SimConfig::without_touches`](crate::SimConfig::without_touches).
+    pub(crate) without_touches: Vec<String>,
 }
 
 impl Inner {
@@ -144,6 +146,7 @@ impl Inner {
             strategy,
             divergence: None,
             ready_ops: Vec::new(),
+            without_touches: Vec::new(),
         }
     }
 

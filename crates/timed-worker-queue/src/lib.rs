@@ -11,6 +11,9 @@
 //! `register worker KEY` (timer path only: the wait-group registration that V4 races against),
 //! `start worker KEY` (where V4+ checks the cancelled flag) and `finish worker KEY` (the
 //! completion that takes the queue lock and removes the key). The work function adds its own.
+//! Each of them touches `queue/<key>`, and every operation on a key records an access to it
+//! ([`taintsim_seam::access`]), so the simulator can check callers' footprints. The wait group
+//! is not recorded: its adds and dones commute, and only the driver reads it (between steps).
 
 #![deny(missing_docs)]
 
@@ -27,6 +30,7 @@ use tracing::{debug, warn};
 pub use version::{QueueVersion, UnknownQueueVersion};
 pub use wait_group::{WaitGroup, WaitGroupGuard};
 
+use taintsim_seam::access;
 use taintsim_seam::runtime::{BoxFuture, Runtime, StepLabel, TimerHandle, Timestamp};
 use taintsim_seam::sync::{AtomicBool, AtomicU64, Mutex, Ordering};
 
@@ -167,8 +171,19 @@ impl std::fmt::Debug for TimedWorkerQueue {
 /// The message of the V0–V2 panic, naming the method as Go's stack trace would.
 pub const UPDATE_WORK_PANIC: &str = "runtime error: invalid memory address or nil pointer dereference in TimedWorkerQueue.UpdateWork";
 
+/// The resource of one key's entry, `queue/<key>`: what the steps of its workers touch, and
+/// what every operation on the key records ([`access::record`]). An operation on every key
+/// records `queue`, which covers them all.
 fn queue_resource(key: &str) -> String {
-    format!("queue/{key}")
+    format!("{QUEUE}/{key}")
+}
+
+/// The shared resource of the whole queue, as step touches name it; `queue/<key>` is one
+/// key's entry.
+pub const QUEUE: &str = "queue";
+
+fn record_key(key: &str) {
+    access::record(&[QUEUE, key]);
 }
 
 impl TimedWorkerQueue {
@@ -194,6 +209,7 @@ impl TimedWorkerQueue {
     /// `AddWork`: schedules work unless the key exists (nil or not).
     pub fn add_work(&self, args: WorkArgs, created_at: Timestamp, fire_at: Timestamp) {
         let key = args.key();
+        record_key(&key);
         let mut workers = self.inner.workers.lock();
         if workers.contains_key(&key) {
             debug!(%key, "Trying to add already existing work, skipping");
@@ -214,6 +230,7 @@ impl TimedWorkerQueue {
     /// [`UPDATE_WORK_PANIC`] plus the key.
     pub fn update_work(&self, args: WorkArgs, created_at: Timestamp, fire_at: Timestamp) {
         let key = args.key();
+        record_key(&key);
         let mut workers = self.inner.workers.lock();
         if let Some(slot) = workers.get(&key) {
             let existing = match slot {
@@ -244,6 +261,7 @@ impl TimedWorkerQueue {
     /// `CancelWork`: removes the key. Returns `true` only if the entry had a timer, even if
     /// that timer already fired.
     pub fn cancel_work(&self, key: &str) -> bool {
+        record_key(key);
         let mut workers = self.inner.workers.lock();
         let Some(slot) = workers.remove(key) else {
             return false;
@@ -260,11 +278,13 @@ impl TimedWorkerQueue {
 
     /// `GetWorkerUnsafe`: the entry for `key`, if any.
     pub fn get_worker_unsafe(&self, key: &str) -> Option<Slot> {
+        record_key(key);
         self.inner.workers.lock().get(key).cloned()
     }
 
     /// The keys and entries, in key order.
     pub fn entries(&self) -> Vec<(String, Slot)> {
+        access::record(&[QUEUE]);
         self.inner
             .workers
             .lock()
@@ -284,6 +304,7 @@ impl TimedWorkerQueue {
     /// Older versions had no such shutdown. It is offered on them too, with the wait group but
     /// without the cancelled flag, so that the flag's effect (spec §3.5) can be isolated.
     pub fn cancel_and_wait(&self) -> impl Future<Output = ()> + Send + 'static {
+        access::record(&[QUEUE]);
         {
             let mut workers = self.inner.workers.lock();
             for slot in workers.values() {
@@ -386,10 +407,13 @@ impl Inner {
                 touches(),
             ))
             .await;
-        if let Some(flag) = &cancelled
-            && self.version >= QueueVersion::V4
-            && flag.load(Ordering::SeqCst)
-        {
+        let cancelled_before_start = self.version >= QueueVersion::V4
+            && cancelled.as_ref().is_some_and(|flag| {
+                // The flag belongs to the key's entry: `CancelWork` sets it.
+                record_key(&key);
+                flag.load(Ordering::SeqCst)
+            });
+        if cancelled_before_start {
             debug!(%key, "Worker cancelled before it started");
             self.rt.mark("queue.v4.cancelled-before-start");
             return;
@@ -413,6 +437,7 @@ impl Inner {
 
     /// The wrapped work function's epilogue, version by version (spec §3.2).
     fn complete(&self, key: &str, token: u64, ok: bool) {
+        record_key(key);
         let mut workers = self.workers.lock();
         match self.version {
             QueueVersion::V0 => {

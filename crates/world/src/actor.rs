@@ -7,8 +7,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use taintsim_api::{Kind, Object, Preconditions};
-use taintsim_seam::runtime::{BoxFuture, Runtime, StepLabel};
+use taintsim_api::{Kind, Object, Preconditions, object_key, resource};
+use taintsim_seam::runtime::{BoxFuture, Runtime, StepDetail, StepLabel};
 use taintsim_seam::sync::Mutex;
 
 use taintsim_scenario::model::{ActorStep, Check, Eventually, ObjectRef};
@@ -63,6 +63,22 @@ pub fn label(step: &ActorStep) -> String {
     }
 }
 
+/// What a write step is about, as data: the verb, kind and key of its [`label`].
+fn detail(step: &ActorStep) -> Option<StepDetail> {
+    let (verb, kind, key) = match step {
+        ActorStep::Create(o) => ("create", o.0.kind(), o.0.key()),
+        ActorStep::Update(o) => ("update", o.0.kind(), o.0.key()),
+        ActorStep::UpdateStatus(o) => ("update-status", o.0.kind(), o.0.key()),
+        ActorStep::Delete(r) => ("delete", r.kind.into(), key(r)),
+        _ => return None,
+    };
+    Some(StepDetail::Write {
+        verb: verb.to_owned(),
+        kind: kind.singular().to_owned(),
+        key,
+    })
+}
+
 fn describe(checks: &[Check]) -> String {
     let parts: Vec<String> = checks
         .iter()
@@ -91,15 +107,13 @@ fn key(r: &ObjectRef) -> String {
 /// also touches `watch/<plural>`: it appends to the kind's watch stream, so two writes of one
 /// kind reach the informer in the order they ran.
 pub fn touches(step: &ActorStep) -> Vec<String> {
-    let watch = |kind: Kind| format!("watch/{}", kind.plural());
-    let obj = |o: &Object| format!("{}/{}", o.kind().singular(), o.key());
     match step {
         ActorStep::Create(o) | ActorStep::Update(o) | ActorStep::UpdateStatus(o) => {
-            vec![obj(&o.0), watch(o.0.kind())]
+            vec![written(&o.0), resource::watch_log(o.0.kind())]
         }
         ActorStep::Delete(r) => vec![
-            format!("{}/{}", Kind::from(r.kind).singular(), key(r)),
-            watch(r.kind.into()),
+            resource::object(r.kind.into(), &key(r)),
+            resource::watch_log(r.kind.into()),
         ],
         ActorStep::Advance(_) => Vec::new(),
         // The work after the step reads `hasSynced`, set in the `controller` task's step.
@@ -122,6 +136,23 @@ pub fn touches(step: &ActorStep) -> Vec<String> {
     }
 }
 
+/// The resource a write of `o` touches: the object as the server stores it (a namespaced
+/// object without a namespace goes to `default`), or, when the server generates its name, its
+/// namespace (its kind, if cluster-scoped).
+fn written(o: &Object) -> String {
+    let kind = o.kind();
+    let namespace = match (kind.is_namespaced(), o.namespace()) {
+        (false, _) => "",
+        (true, "") => "default",
+        (true, ns) => ns,
+    };
+    match (o.name(), namespace) {
+        ("", "") => kind.singular().to_owned(),
+        ("", ns) => resource::namespace(kind, ns),
+        (name, ns) => resource::object(kind, &object_key(ns, name)),
+    }
+}
+
 /// What evaluating `check` reads, as step touches:
 /// - `pod-present` / `pod-absent` read `pod/<ns>/<name>`;
 /// - `events` reads the Event objects of the involved object's namespace, `event/<ns>` (all of
@@ -132,14 +163,14 @@ pub fn touches(step: &ActorStep) -> Vec<String> {
 pub fn check_reads(check: &Check) -> Vec<String> {
     let pod = |key: &str| {
         let (ns, name) = key.split_once('/').unwrap_or(("default", key));
-        format!("{}/{ns}/{name}", Kind::Pod.singular())
+        resource::object(Kind::Pod, &object_key(ns, name))
     };
     match check {
         Check::PodPresent(key) | Check::PodAbsent(key) => vec![pod(key)],
         Check::Events(filter) => match filter.involved.as_deref() {
             Some(key) => {
                 let ns = key.split_once('/').map_or("default", |(ns, _)| ns);
-                vec![format!("{}/{ns}", Kind::Event.singular())]
+                vec![resource::namespace(Kind::Event, ns)]
             }
             None => vec![Kind::Event.singular().to_owned()],
         },
@@ -165,9 +196,9 @@ impl Actor {
     pub fn run(self, steps: Vec<ActorStep>) -> BoxFuture<()> {
         Box::pin(async move {
             for step in steps {
-                self.rt
-                    .step(StepLabel::with_touches(label(&step), touches(&step)))
-                    .await;
+                let mut label = StepLabel::with_touches(label(&step), touches(&step));
+                label.detail = detail(&step);
+                self.rt.step(label).await;
                 if let Err(failure) = self.perform(&step).await {
                     self.state.lock().failure = Some(failure);
                     return;
@@ -324,5 +355,41 @@ impl Future for WaitFor {
         }
         self.state.lock().waiter = Some(cx.waker().clone());
         Poll::Pending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(value: serde_json::Value) -> Object {
+        Object::from_value(value).expect("an object")
+    }
+
+    #[test]
+    fn a_write_should_touch_the_object_as_the_server_stores_it() {
+        let pod = |meta: serde_json::Value| {
+            object(serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta}))
+        };
+        assert_eq!(
+            written(&pod(serde_json::json!({"name": "p", "namespace": "ns"}))),
+            "pod/ns/p"
+        );
+        assert_eq!(
+            written(&pod(serde_json::json!({"name": "p"}))),
+            "pod/default/p"
+        );
+        assert_eq!(
+            written(&pod(
+                serde_json::json!({"generateName": "p-", "namespace": "ns"})
+            )),
+            "pod/ns"
+        );
+        let slice = object(serde_json::json!({
+            "apiVersion": "resource.k8s.io/v1beta1", "kind": "ResourceSlice",
+            "metadata": {"generateName": "s-"},
+            "spec": {"driver": "d", "pool": {"name": "p", "generation": 1, "resourceSliceCount": 1}}
+        }));
+        assert_eq!(written(&slice), "resourceslice");
     }
 }

@@ -117,9 +117,21 @@ impl WorldView {
     }
 
     fn check_events(&self, filter: &EventCheck) -> Result<(), String> {
-        let all: Vec<_> = self
-            .server
-            .peek_all(Kind::Event)
+        // Events about an object live in its namespace (the API server's event validation
+        // requires it), so a check about one object reads only that namespace: what
+        // `actor::check_reads` declares for it.
+        let (events, place) = match filter.involved.as_deref() {
+            Some(key) => {
+                let ns = key.split_once('/').map_or("default", |(ns, _)| ns);
+                let place = format!("events in namespace {ns}");
+                (self.server.peek_namespace(Kind::Event, ns), place)
+            }
+            None => (
+                self.server.peek_all(Kind::Event),
+                "events on the server".to_owned(),
+            ),
+        };
+        let all: Vec<_> = events
             .into_iter()
             .filter_map(|o| match o {
                 Object::Event(e) => Some(e),
@@ -164,7 +176,7 @@ impl WorldView {
                     )
                 })
                 .collect();
-            format!("events on the server: [{}]", found.join(", "))
+            format!("{place}: [{}]", found.join(", "))
         };
         match filter.objects {
             Some(want) if matching.len() != want => {

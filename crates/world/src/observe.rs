@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Event, Node, ObjectReference, Pod, PodCondition};
 use taintsim_api::{
-    ApiClient, ApiServer, FaultRule, Kind, Recorder, Request, RequestTouches, Verb, Verdict,
+    ApiClient, ApiServer, Kind, Recorder, Request, RequestObserver, RequestTouches, Verb,
 };
 use taintsim_plugin::{Due, DueView, Reference};
 use taintsim_seam::client::{ApiError, Client, EventRecorder, Preconditions};
@@ -112,10 +112,9 @@ pub fn deletion_spy_touches(inputs: &'static [Kind]) -> RequestTouches {
     })
 }
 
-/// A fault rule that never fails anything: it judges each controller DELETE of a pod against
+/// A request observer of the API server: it judges each controller DELETE of a pod against
 /// the reference eviction time at the instant the request reaches the server.
 pub struct DeletionSpy {
-    server: ApiServer,
     reference: Arc<dyn Reference>,
     log: SharedLog,
     actor: CurrentActor,
@@ -129,16 +128,10 @@ pub struct DeletionSpy {
 type CachedView = (Vec<u64>, Arc<dyn DueView>);
 
 impl DeletionSpy {
-    /// A spy over `server` judging with `reference` and writing to `log`; `actor` names the
-    /// task whose request it judges.
-    pub fn new(
-        server: ApiServer,
-        reference: Arc<dyn Reference>,
-        log: SharedLog,
-        actor: CurrentActor,
-    ) -> Self {
+    /// A spy judging with `reference` and writing to `log`; `actor` names the task whose
+    /// request it judges.
+    pub fn new(reference: Arc<dyn Reference>, log: SharedLog, actor: CurrentActor) -> Self {
         Self {
-            server,
             reference,
             log,
             actor,
@@ -147,12 +140,12 @@ impl DeletionSpy {
     }
 
     /// The reference's view now: the cached one while none of its inputs has changed.
-    fn due_view(&self) -> Arc<dyn DueView> {
+    fn due_view(&self, server: &ApiServer) -> Arc<dyn DueView> {
         let at: Vec<u64> = self
             .reference
             .inputs()
             .iter()
-            .map(|kind| self.server.kind_revision(*kind))
+            .map(|kind| server.kind_revision(*kind))
             .collect();
         let mut cached = self
             .view
@@ -161,7 +154,7 @@ impl DeletionSpy {
         match &*cached {
             Some((read_at, view)) if *read_at == at => view.clone(),
             _ => {
-                let view: Arc<dyn DueView> = Arc::from(self.reference.view(&self.server));
+                let view: Arc<dyn DueView> = Arc::from(self.reference.view(server));
                 *cached = Some((at, view.clone()));
                 view
             }
@@ -169,20 +162,16 @@ impl DeletionSpy {
     }
 }
 
-impl FaultRule for DeletionSpy {
-    fn check(&self, req: &Request) -> Verdict {
+impl RequestObserver for DeletionSpy {
+    fn observe(&self, server: &ApiServer, req: &Request) {
         if req.verb == Verb::Delete && req.kind == Kind::Pod {
-            let due = match self.server.peek(Kind::Pod, &req.namespace, &req.name) {
-                Some(taintsim_api::Object::Pod(pod)) => self.due_view().due(&self.server, &pod),
+            let due = match server.peek(Kind::Pod, &req.namespace, &req.name) {
+                Some(taintsim_api::Object::Pod(pod)) => self.due_view(server).due(server, &pod),
                 _ => Due::Never,
             };
             let key = ((self.actor)(), format!("{}/{}", req.namespace, req.name));
-            self.log
-                .lock()
-                .pending
-                .insert(key, (self.server.now(), due));
+            self.log.lock().pending.insert(key, (server.now(), due));
         }
-        Verdict::Pass
     }
 }
 

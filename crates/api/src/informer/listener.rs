@@ -3,9 +3,10 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use taintsim_seam::runtime::StepLabel;
+use taintsim_seam::runtime::{StepDetail, StepLabel};
 
 use super::{Handler, Notification, Shared};
+use crate::resource::{self, record_listener};
 use crate::signal::Signal;
 
 /// Which notifications a listener drops instead of handling (a fault).
@@ -62,7 +63,7 @@ impl Listener {
         handler: Handler,
         signal: Arc<Signal>,
     ) -> Self {
-        let own = format!("notify/{name}");
+        let own = resource::listener(&name);
         if !touches.contains(&own) {
             touches.push(own);
         }
@@ -126,9 +127,14 @@ pub(super) async fn run(shared: Arc<Shared>, id: u64, signal: Arc<Signal>) {
             continue;
         }
         let label = format!("deliver {}", next.notification);
+        let detail = StepDetail::Deliver {
+            notification: next.notification.event_type().to_owned(),
+            key: next.notification.key(),
+            resource_version: next.notification.resource_version(),
+        };
         shared
             .rt
-            .step(StepLabel::with_touches(label, next.touches))
+            .step(StepLabel::with_touches(label, next.touches).with_detail(detail))
             .await;
         // A listener removed (or an informer stopped) while waiting must not be called.
         let gone = {
@@ -144,6 +150,7 @@ pub(super) async fn run(shared: Arc<Shared>, id: u64, signal: Arc<Signal>) {
 }
 
 fn take_next(listener: &mut Listener) -> Option<Next> {
+    record_listener(&listener.name);
     let notification = listener.queue.pop_front()?;
     let mut hidden_by_count = false;
     let mut roll = None;
@@ -170,6 +177,7 @@ fn take_next(listener: &mut Listener) -> Option<Next> {
 fn finish(shared: &Shared, id: u64, hidden: bool) {
     let mut st = shared.state.lock();
     if let Some(listener) = st.listeners.get_mut(&id) {
+        record_listener(&listener.name);
         listener.delivered += 1;
         listener.hidden += u64::from(hidden);
     }

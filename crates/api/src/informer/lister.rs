@@ -7,6 +7,7 @@ use taintsim_seam::client::PodLister;
 
 use super::Shared;
 use crate::object::{Object, TypedObject, object_key};
+use crate::resource::{record_cache, record_cache_key};
 
 /// Reads the informer's cache as the reflector last wrote it, or as of N changes ago when a
 /// stale-lister fault is set ([`Informer::set_lister_lag`](super::Informer::set_lister_lag)).
@@ -31,7 +32,13 @@ impl Lister {
     /// The cached object; `namespace` is `""` for cluster-scoped kinds.
     pub fn get_object(&self, namespace: &str, name: &str) -> Option<Object> {
         let st = self.shared.state.lock();
-        st.cache.get(&object_key(namespace, name), st.lister_lag)
+        let key = object_key(namespace, name);
+        // A stale answer depends on how many other keys changed since.
+        match st.lister_lag {
+            0 => record_cache_key(self.shared.kind, &key),
+            _ => record_cache(self.shared.kind),
+        }
+        st.cache.get(&key, st.lister_lag)
     }
 
     /// The cached object, if it is a `T`.
@@ -42,6 +49,7 @@ impl Lister {
     /// Every cached object, ordered by key.
     pub fn list_objects(&self) -> Vec<Object> {
         let st = self.shared.state.lock();
+        record_cache(self.shared.kind);
         st.cache.list(st.lister_lag)
     }
 

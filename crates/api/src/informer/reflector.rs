@@ -9,13 +9,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use taintsim_seam::client::StatusReason;
-use taintsim_seam::runtime::StepLabel;
+use taintsim_seam::runtime::{StepDetail, StepLabel};
 use tracing::debug;
 
 use super::Shared;
 use super::cache::Change;
 use crate::fault::{Request, Verdict};
 use crate::kind::Verb;
+use crate::resource::{self, record_cache, record_cache_key, record_listener};
 
 /// How long the reflector waits after a failed list or watch request.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
@@ -75,6 +76,7 @@ async fn list(shared: &Shared) -> Phase {
         if st.synced {
             st.relists += 1;
         }
+        record_cache(shared.kind);
         st.cache.diff(list.items, list.resource_version)
     };
     debug!(informer = %shared.name, rv = list.resource_version, changes = changes.len(), "listed");
@@ -86,8 +88,10 @@ async fn list(shared: &Shared) -> Phase {
     }
     let mut st = shared.state.lock();
     if !st.synced {
+        record_cache(shared.kind);
         st.synced = true;
         for listener in st.listeners.values_mut() {
+            record_listener(&listener.name);
             listener.sync_target.get_or_insert(listener.queued);
         }
     }
@@ -161,26 +165,41 @@ async fn apply(shared: &Shared, change: Change) {
         let st = shared.state.lock();
         // `watch/<plural>`: the work after the step reads the watch stream, and, if the
         // server compacted it away, relists the whole kind, which does not commute with a
-        // write of that kind.
-        [format!("cache/{plural}"), format!("watch/{plural}")]
-            .into_iter()
-            .chain(st.listeners.values().map(|l| format!("notify/{}", l.name)))
-            .collect::<Vec<_>>()
+        // write of that kind. `fault/...`: after the last change of a list it opens the
+        // watch, after a closed watch it opens another, and after `410 Gone` it lists again:
+        // each a request that the fault rules see.
+        [
+            resource::cache(shared.kind),
+            resource::watch_log(shared.kind),
+            resource::faults(Verb::Watch, shared.kind),
+            resource::faults(Verb::List, shared.kind),
+        ]
+        .into_iter()
+        .chain(st.listeners.values().map(|l| resource::listener(&l.name)))
+        .collect::<Vec<_>>()
     };
     let label = format!(
         "cache-update {plural} {} {} rv={}",
         change.event_type, change.key, change.resource_version
     );
+    let detail = StepDetail::CacheUpdate {
+        change: change.event_type.as_str().to_owned(),
+        kind: shared.kind.singular().to_owned(),
+        key: change.key.clone(),
+        resource_version: change.resource_version,
+    };
     shared
         .rt
-        .step(StepLabel::with_touches(label, touches))
+        .step(StepLabel::with_touches(label, touches).with_detail(detail))
         .await;
     let signals = {
         let mut st = shared.state.lock();
+        record_cache_key(shared.kind, &change.key);
         let notification = st.cache.apply(change);
         st.listeners
             .values_mut()
             .map(|listener| {
+                record_listener(&listener.name);
                 listener.push(notification.clone());
                 listener.signal.clone()
             })

@@ -12,6 +12,7 @@ use taintsim_seam::client::{ApiError, StatusReason};
 use super::{ApiServer, not_found, wake_all};
 use crate::kind::{Kind, Verb};
 use crate::object::{Object, object_key};
+use crate::resource::record_namespace;
 use crate::watch::EventType;
 
 /// The fields of an object reference that identify the object.
@@ -39,6 +40,8 @@ impl ApiServer {
     /// any. Not counted as a call.
     pub fn find_identical_event(&self, event: &Event) -> Option<Event> {
         let namespace = event.metadata.namespace.as_deref().unwrap_or("default");
+        // A search of the namespace's events, though the index narrows it.
+        record_namespace(Kind::Event, namespace);
         let st = self.inner.state.lock();
         let store = st.store(Kind::Event)?;
         let involved = (

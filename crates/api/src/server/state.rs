@@ -8,6 +8,7 @@ use taintsim_seam::client::{ApiError, StatusReason};
 use super::ApiServerConfig;
 use crate::kind::{Kind, Verb};
 use crate::object::Object;
+use crate::resource::{record_object, record_watch_log};
 use crate::watch::{EventType, WatchEvent, WatchItem};
 
 /// One kind's objects and its recent changes.
@@ -83,7 +84,9 @@ impl State {
         self.stores.get(&kind)
     }
 
+    /// One object (a recorded access to it).
     pub(crate) fn get(&self, kind: Kind, key: &str) -> Option<&Object> {
+        record_object(kind, key);
         self.stores.get(&kind)?.objects.get(key)
     }
 
@@ -103,6 +106,8 @@ impl State {
         let window = self.config.watch_window.max(1);
         let store = self.stores.entry(kind).or_default();
         let key = object.key();
+        record_object(kind, &key);
+        record_watch_log(kind);
         let old = if event_type == EventType::Deleted {
             store.objects.remove(&key)
         } else {
@@ -144,8 +149,10 @@ impl State {
         (object, wakers)
     }
 
-    /// `410 Gone` if changes after `from_rv` of `kind` have been compacted away.
+    /// `410 Gone` if changes after `from_rv` of `kind` have been compacted away (a read of the
+    /// kind's watch log).
     pub(crate) fn check_not_compacted(&self, kind: Kind, from_rv: u64) -> Result<(), ApiError> {
+        record_watch_log(kind);
         let compacted = self.stores.get(&kind).map_or(0, |s| s.compacted_through);
         if compacted > from_rv {
             return Err(ApiError::new(
@@ -197,6 +204,7 @@ impl State {
         let mut wakers = Vec::new();
         for (id, slot) in self.watches.iter_mut() {
             if !slot.closed && matches(*id, slot.kind) {
+                record_watch_log(slot.kind);
                 slot.closed = true;
                 closed += 1;
                 wakers.extend(slot.waker.take());

@@ -341,6 +341,8 @@ fn cache_update_steps_should_touch_the_cache_and_every_listener() {
         vec![
             "cache/pods".into(),
             "watch/pods".into(),
+            "fault/watch/pods".into(),
+            "fault/list/pods".into(),
             "notify/a".into(),
             "notify/b".into()
         ]

@@ -6,7 +6,8 @@ use std::time::Duration;
 use k8s_openapi::api::core::v1::{Event, ObjectReference, Pod, PodCondition, PodStatus};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use taintsim_api::{
-    ApiServerConfig, Kind, Object, Preconditions, Request, StatusReason, Verb, Verdict,
+    ApiServer, ApiServerConfig, Kind, Object, Preconditions, Request, RequestObserver,
+    StatusReason, Verb, Verdict,
 };
 
 use crate::support::{
@@ -393,6 +394,55 @@ fn check_faults_should_count_failed_requests_and_guards_should_uninstall() {
     );
     assert!(s.remove_fault(id));
     assert_eq!(s.check_faults(&request), Verdict::Pass);
+}
+
+/// Records what it saw, and whether the server it was handed holds the object asked for.
+struct Seen(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl RequestObserver for Seen {
+    fn observe(&self, server: &ApiServer, request: &Request) {
+        let found = server.contains(request.kind, &request.namespace, &request.name);
+        self.0
+            .lock()
+            .expect("not poisoned")
+            .push(format!("observer {} found={found}", request.verb));
+    }
+}
+
+#[test]
+fn observers_should_see_every_request_before_the_rules_and_not_change_its_answer() {
+    let s = server();
+    s.create(pod("a")).expect("created");
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let _guard = s.install_fault(move |r: &Request| {
+        log.lock()
+            .expect("not poisoned")
+            .push(format!("rule {}", r.verb));
+        Verdict::fail(StatusReason::InternalError)
+    });
+    let id = s.observe_requests(Seen(seen.clone()));
+    let request = |verb| Request {
+        verb,
+        kind: Kind::Pod,
+        namespace: "default".into(),
+        name: "a".into(),
+        actor: "worker".into(),
+    };
+    assert!(matches!(
+        s.check_faults(&request(Verb::Delete)),
+        Verdict::Fail(_)
+    ));
+    assert!(s.remove_observer(id));
+    assert!(!s.remove_observer(id));
+    assert!(matches!(
+        s.check_faults(&request(Verb::Get)),
+        Verdict::Fail(_)
+    ));
+    assert_eq!(
+        *seen.lock().expect("not poisoned"),
+        ["observer delete found=true", "rule delete", "rule get"]
+    );
 }
 
 #[test]

@@ -24,7 +24,7 @@ use crate::behavior::Retries;
 use crate::events::emit_pod_deletion_event;
 use crate::metrics::Metrics;
 use taintsim_seam::client::{ApiError, Client, EventRecorder, Preconditions};
-use taintsim_seam::runtime::{Runtime, StepLabel, Timestamp};
+use taintsim_seam::runtime::{Runtime, StepDetail, StepLabel, Timestamp};
 use taintsim_timed_worker_queue::{NamespacedObject, WorkArgs, WorkError, WorkFn};
 
 /// `v1.DisruptionTarget`.
@@ -153,11 +153,17 @@ impl DeletePodHandler {
             return Err(ApiError::not_found("pods", name));
         }
         if std::mem::take(emit) {
+            let detail = StepDetail::RecordEvent {
+                key: pod_ref.to_string(),
+            };
             self.rt
-                .step(StepLabel::with_touches(
-                    format!("record event {pod_ref}"),
-                    ["events".to_owned()],
-                ))
+                .step(
+                    StepLabel::with_touches(
+                        format!("record event {pod_ref}"),
+                        ["events".to_owned()],
+                    )
+                    .with_detail(detail),
+                )
                 .await;
             emit_pod_deletion_event(self.recorder.as_ref(), pod_ref);
         }

@@ -9,14 +9,17 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::api::resource::v1beta1::{ResourceClaim, ResourceClaimConsumerReference};
+use taintsim_api::{Notification, Object};
 use taintsim_controller_device::behavior::{Behavior, HandlePods, PodUpdateFilter};
 use taintsim_controller_device::controller::{
     Controller, ControllerDeps, MARK_HANDLE_PODS_ABANDONED, MARK_HANDLE_PODS_CONTINUE,
-    MARK_HANDLE_PODS_RETURN, MARK_NODE_NAME_CHANGE_DROPPED, MARK_NODE_NAME_CHANGE_HANDLED,
-    MARK_POD_UPDATE_FILTERED,
+    MARK_HANDLE_PODS_RETURN,
 };
 use taintsim_controller_device::metrics::Metrics;
 use taintsim_controller_device::model::{Claim, Slice, pod_ref};
+use taintsim_controller_device::plugin::{
+    MARK_NODE_NAME_CHANGE_DROPPED, MARK_NODE_NAME_CHANGE_HANDLED, MARK_POD_UPDATE_FILTERED, on_pod,
+};
 use taintsim_seam::runtime::{ManualRuntime, Timestamp};
 use taintsim_timed_worker_queue::{NamespacedObject, QueueVersion, UPDATE_WORK_PANIC};
 
@@ -57,9 +60,11 @@ impl Harness {
         self.controller.handle_pod_change(None, Some(pod));
     }
 
+    /// The pod update as the pod informer delivers it, through the plug-in's handler glue.
     fn update_pod(&self, old: &Pod, new: &Pod) {
         self.pods.put(new);
-        self.controller.handle_pod_change(Some(old), Some(new));
+        let update = Notification::Update(Object::Pod(old.clone()), Object::Pod(new.clone()));
+        on_pod(&self.rt, &self.controller, &update);
     }
 
     fn add_claim(&self, claim: &ResourceClaim) {

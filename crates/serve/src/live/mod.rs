@@ -350,5 +350,6 @@ pub fn describe(outcome: &taintsim_sim::Outcome) -> String {
         Outcome::StepLimit => "step limit".into(),
         Outcome::Stopped { step, message } => format!("stopped after step {step}: {message}"),
         Outcome::Divergence(d) => format!("divergence: {d}"),
+        Outcome::Footprint(f) => format!("undeclared access: {f}"),
     }
 }

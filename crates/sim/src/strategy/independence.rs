@@ -22,7 +22,8 @@
 //!
 //! A step's `touches` must name everything that the work after the step reads or writes until
 //! the task's next step, including the eager polls it causes (tasks it wakes or spawns run
-//! inside the step). If two entries of different actors touch disjoint resources, running them
+//! inside the step). Debug builds check this on every step (the footprint check in
+//! `crate::footprint`, with [`covers`]). If two entries of different actors touch disjoint resources, running them
 //! in either order leaves every shared resource in the same state, and neither adds or
 //! withdraws the other's entry, so the two orders reach the same state. (The same state up to
 //! opaque identifiers handed out in order, such as the API server's global resourceVersion,
@@ -49,12 +50,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Enabled, EnabledKind};
 
-/// The resource that conflicts with every other (for example a scenario assertion, which may
-/// read anything).
-pub const WORLD: &str = "world";
+pub use taintsim_seam::access::{WORLD, covers};
 
 /// Whether two resources conflict: equal, one a `/`-prefix of the other, or either is
-/// [`WORLD`].
+/// [`WORLD`]; that is, either [`covers`] the other.
 ///
 /// ```
 /// use taintsim_sim::strategy::resources_conflict;
@@ -64,13 +63,7 @@ pub const WORLD: &str = "world";
 /// assert!(resources_conflict("world", "cache/pods"));
 /// ```
 pub fn resources_conflict(a: &str, b: &str) -> bool {
-    a == WORLD || b == WORLD || a == b || is_path_prefix(a, b) || is_path_prefix(b, a)
-}
-
-fn is_path_prefix(prefix: &str, path: &str) -> bool {
-    path.len() > prefix.len()
-        && path.starts_with(prefix)
-        && path.as_bytes().get(prefix.len()) == Some(&b'/')
+    covers(a, b) || covers(b, a)
 }
 
 /// Whether some resource of `a` conflicts with some resource of `b`.
@@ -137,6 +130,7 @@ mod tests {
             actor: actor.into(),
             action: "go".into(),
             touches: touches.iter().map(|t| (*t).to_owned()).collect(),
+            detail: None,
             kind: EnabledKind::Task(TaskId(0)),
         }
     }

@@ -14,7 +14,8 @@ pub use exhaustive::{
     ExhaustiveStrategy, Exploration, Reduction, Status,
 };
 pub use independence::{
-    EntryKind, WORLD, independent, independent_observed, resources_conflict, touches_conflict,
+    EntryKind, WORLD, covers, independent, independent_observed, resources_conflict,
+    touches_conflict,
 };
 pub use pct::PctStrategy;
 pub use random::RandomStrategy;

@@ -170,6 +170,7 @@ mod tests {
             actor: actor.into(),
             action: "x".into(),
             touches: vec![],
+            detail: None,
             kind: EnabledKind::Task(TaskId(id)),
         }
     }

@@ -65,6 +65,7 @@ mod tests {
                 actor: format!("a{i}"),
                 action: "x".into(),
                 touches: vec![],
+                detail: None,
                 kind: EnabledKind::Task(TaskId(i)),
             })
             .collect()

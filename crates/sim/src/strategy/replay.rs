@@ -108,6 +108,7 @@ mod tests {
             actor: actor.into(),
             action: "go".into(),
             touches: vec![],
+            detail: None,
             kind: EnabledKind::Task(TaskId(id)),
         }
     }

@@ -86,6 +86,7 @@ mod tests {
                 actor: (*a).into(),
                 action: "go".into(),
                 touches: vec![],
+                detail: None,
                 kind: EnabledKind::Task(TaskId(i as u64)),
             })
             .collect();

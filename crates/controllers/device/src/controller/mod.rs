@@ -8,7 +8,10 @@
 //!
 //! Each behaviour toggle's path records a coverage mark through [`Runtime::mark`] (the
 //! `MARK_*` constants here and in [`crate::worker`] and [`crate::eviction_time`]), so a
-//! scenario can assert that the path it is about was taken.
+//! scenario can assert that the path it is about was taken. A mark is only an observation: it
+//! never changes the shape of the code it observes. Where a path can be told from outside
+//! (the pod-update filter), the plug-in's handler glue takes the mark instead
+//! (`crate::plugin::handlers`).
 
 mod claims;
 mod evictor;
@@ -30,21 +33,12 @@ use crate::metrics::Metrics;
 use crate::model::{Claim, Slice};
 use crate::worker::{DeletePodHandler, delete_pod_handler};
 use state::State;
+use taintsim_seam::access;
 use taintsim_seam::client::{Client, EventRecorder, PodLister};
 use taintsim_seam::runtime::Runtime;
 use taintsim_seam::sync::{AtomicBool, Mutex, MutexGuard, Ordering};
 use taintsim_timed_worker_queue::TimedWorkerQueue;
 
-/// Coverage mark: the pod-update filter dropped an update.
-pub const MARK_POD_UPDATE_FILTERED: &str = "controller.pod-update-filter.dropped";
-/// Coverage mark: `pod-update-filter: claim-statuses` dropped an update that changed
-/// `spec.nodeName` (§6 entry 3).
-pub const MARK_NODE_NAME_CHANGE_DROPPED: &str =
-    "controller.pod-update-filter.node-name-change-dropped";
-/// Coverage mark: `pod-update-filter: claim-statuses-and-node-name` let an update through
-/// only because `spec.nodeName` changed.
-pub const MARK_NODE_NAME_CHANGE_HANDLED: &str =
-    "controller.pod-update-filter.node-name-change-handled";
 /// Coverage mark: `handle-pods: return` stopped at a stale consumer (§6 entry 9).
 pub const MARK_HANDLE_PODS_RETURN: &str = "controller.handle-pods.stale-consumer-return";
 /// Coverage mark: `handle-pods: return` stopped at a stale consumer and left later pod
@@ -54,6 +48,10 @@ pub const MARK_HANDLE_PODS_ABANDONED: &str = "controller.handle-pods.consumers-a
 pub const MARK_HANDLE_PODS_CONTINUE: &str = "controller.handle-pods.stale-consumer-continue";
 /// Coverage mark: `handlePod` ignored a pod that is not scheduled.
 pub const MARK_POD_NOT_SCHEDULED: &str = "controller.handle-pod.not-scheduled";
+
+/// The shared resource of the controller's state (the handler mutex and `hasSynced`), as
+/// step touches name it.
+pub const RESOURCE: &str = "controller";
 
 /// What the controller needs from its environment.
 #[derive(Clone)]
@@ -143,7 +141,7 @@ impl Controller {
             behavior: deps.behavior,
             evictor,
             queue,
-            state: Mutex::new(State::default()),
+            state: Mutex::named(RESOURCE, State::default()),
             has_synced: AtomicBool::new(false),
         }
     }
@@ -160,11 +158,13 @@ impl Controller {
 
     /// `hasSynced`: whether the initial replay of slices has been handled.
     pub fn has_synced(&self) -> bool {
+        access::record(&[RESOURCE]);
         self.has_synced.load(Ordering::SeqCst)
     }
 
     /// Sets `hasSynced` (the caller's `Run` does this after the slice replay).
     pub fn set_has_synced(&self, synced: bool) {
+        access::record(&[RESOURCE]);
         self.has_synced.store(synced, Ordering::SeqCst);
     }
 

@@ -5,55 +5,54 @@ use tracing::debug;
 
 use super::{
     Locked, MARK_HANDLE_PODS_ABANDONED, MARK_HANDLE_PODS_CONTINUE, MARK_HANDLE_PODS_RETURN,
-    MARK_NODE_NAME_CHANGE_DROPPED, MARK_NODE_NAME_CHANGE_HANDLED, MARK_POD_NOT_SCHEDULED,
-    MARK_POD_UPDATE_FILTERED,
+    MARK_POD_NOT_SCHEDULED,
 };
 use crate::behavior::{HandlePods, PodUpdateFilter};
 use crate::events::emit_cancel_pod_deletion_event;
 use crate::model::{Claim, pod_claim_statuses, pod_node_name, pod_ref, pod_uid};
 use taintsim_timed_worker_queue::NamespacedObject;
 
+impl PodUpdateFilter {
+    /// The update filter of `handlePodChange`: whether the update from `old` to `new` changes
+    /// nothing the controller looks at, so that it is dropped.
+    pub fn ignores(self, old: &Pod, new: &Pod) -> bool {
+        let claims_same = pod_claim_statuses(old) == pod_claim_statuses(new);
+        match self {
+            Self::ClaimStatuses => claims_same,
+            Self::ClaimStatusesAndNodeName => {
+                pod_node_name(old) == pod_node_name(new) && claims_same
+            }
+        }
+    }
+}
+
 impl Locked<'_> {
     pub(super) fn handle_pod_change(&mut self, old: Option<&Pod>, new: Option<&Pod>) {
         let Some(new) = new else {
-            // The pod is gone: nothing left to do and no reason for an event.
+            // Nothing left to do for it. No need to emit an event here, it's gone.
             if let Some(old) = old {
                 self.c.evictor.cancel_evict(&pod_ref(old));
             }
             return;
         };
-        if let Some(old) = old {
-            // Pods are updated often; only a change of their claims (or, with the later
-            // filter, their scheduling) matters. In particular this drops the update caused by
-            // the worker's own DisruptionTarget patch.
-            let statuses_same = pod_claim_statuses(old) == pod_claim_statuses(new);
-            let node_same = pod_node_name(old) == pod_node_name(new);
-            let rt = &self.c.rt;
-            match self.c.behavior.pod_update_filter {
-                PodUpdateFilter::ClaimStatuses if statuses_same => {
-                    if !node_same {
-                        rt.mark(MARK_NODE_NAME_CHANGE_DROPPED);
-                    }
-                    rt.mark(MARK_POD_UPDATE_FILTERED);
-                    return;
-                }
-                PodUpdateFilter::ClaimStatusesAndNodeName if statuses_same && node_same => {
-                    rt.mark(MARK_POD_UPDATE_FILTERED);
-                    return;
-                }
-                PodUpdateFilter::ClaimStatusesAndNodeName if statuses_same => {
-                    rt.mark(MARK_NODE_NAME_CHANGE_HANDLED);
-                }
-                _ => {}
-            }
+        // Pods get updated quite frequently. There's no need to check them again unless
+        // something changed regarding their claims (or, with the later filter, they got
+        // scheduled). In particular this drops the update caused by the worker's own
+        // DisruptionTarget patch.
+        if let Some(old) = old
+            && self.c.behavior.pod_update_filter.ignores(old, new)
+        {
+            return;
         }
         self.handle_pod(new);
     }
 
     /// `handlePods`: every pod consumer of the claim, looked up in the lister.
     pub(super) fn handle_pods(&mut self, claim: &Claim) {
-        let consumers: Vec<_> = claim.reserved_for.iter().filter(|c| c.is_pod()).collect();
-        for (i, consumer) in consumers.iter().enumerate() {
+        for (i, consumer) in claim.reserved_for.iter().enumerate() {
+            if !consumer.is_pod() {
+                continue;
+            }
             let pod = self.c.pods.get(&claim.namespace, &consumer.name);
             let pod = match pod {
                 Some(pod) if pod_uid(&pod) == consumer.uid => pod,
@@ -63,7 +62,7 @@ impl Locked<'_> {
                     match self.c.behavior.handle_pods {
                         HandlePods::Return => {
                             self.c.rt.mark(MARK_HANDLE_PODS_RETURN);
-                            if i + 1 < consumers.len() {
+                            if claim.reserved_for[i + 1..].iter().any(|c| c.is_pod()) {
                                 self.c.rt.mark(MARK_HANDLE_PODS_ABANDONED);
                             }
                             return;

@@ -7,10 +7,12 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Pod;
 use taintsim_api::{Notification, Object};
+use taintsim_seam::runtime::Runtime;
 use taintsim_seam::sync::Mutex;
 
+use crate::behavior::PodUpdateFilter;
 use crate::controller::Controller;
-use crate::model::{Claim, Slice, TaintRule};
+use crate::model::{Claim, Slice, TaintRule, pod_claim_statuses, pod_node_name};
 use crate::slice_tracker::{SliceEvent, SliceTracker};
 
 /// The claim as the controller sees it, whichever API version it was written in.
@@ -65,11 +67,43 @@ pub fn on_claim(controller: &Controller, n: &Notification) {
     controller.handle_claim_change(old.as_ref(), new.as_ref());
 }
 
-/// `handlePodChange` as an informer handler.
-pub fn on_pod(controller: &Controller, n: &Notification) {
+/// Coverage mark: the pod-update filter dropped an update.
+pub const MARK_POD_UPDATE_FILTERED: &str = "controller.pod-update-filter.dropped";
+/// Coverage mark: `pod-update-filter: claim-statuses` dropped an update that changed
+/// `spec.nodeName` (§6 entry 3).
+pub const MARK_NODE_NAME_CHANGE_DROPPED: &str =
+    "controller.pod-update-filter.node-name-change-dropped";
+/// Coverage mark: `pod-update-filter: claim-statuses-and-node-name` let an update through
+/// only because `spec.nodeName` changed.
+pub const MARK_NODE_NAME_CHANGE_HANDLED: &str =
+    "controller.pod-update-filter.node-name-change-handled";
+
+/// `handlePodChange` as an informer handler. The pod-update filter's coverage marks are
+/// taken here, from what the update changes and what the filter decides about it, so that
+/// `handlePodChange` keeps upstream's shape.
+pub fn on_pod(rt: &dyn Runtime, controller: &Controller, n: &Notification) {
     let (old, new) = old_new(n);
-    controller.handle_pod_change(old.and_then(pod_of), new.and_then(pod_of));
+    let (old, new) = (old.and_then(pod_of), new.and_then(pod_of));
+    if let (Some(old), Some(new)) = (old, new) {
+        mark_pod_update(rt, controller.behavior().pod_update_filter, old, new);
+    }
+    controller.handle_pod_change(old, new);
 }
+
+fn mark_pod_update(rt: &dyn Runtime, filter: PodUpdateFilter, old: &Pod, new: &Pod) {
+    let node_changed = pod_node_name(old) != pod_node_name(new);
+    if filter.ignores(old, new) {
+        if node_changed {
+            rt.mark(MARK_NODE_NAME_CHANGE_DROPPED);
+        }
+        rt.mark(MARK_POD_UPDATE_FILTERED);
+    } else if node_changed && pod_claim_statuses(old) == pod_claim_statuses(new) {
+        rt.mark(MARK_NODE_NAME_CHANGE_HANDLED);
+    }
+}
+
+/// The shared resource of the tracker's state, as step touches name it.
+pub const TRACKER: &str = "tracker";
 
 struct TrackerState {
     tracker: SliceTracker,
@@ -88,10 +122,13 @@ impl TrackerGlue {
     /// A tracker that forwards to `controller` after [`TrackerGlue::register`].
     pub fn new(controller: Arc<Controller>) -> Self {
         Self {
-            state: Arc::new(Mutex::new(TrackerState {
-                tracker: SliceTracker::new(),
-                registered: false,
-            })),
+            state: Arc::new(Mutex::named(
+                TRACKER,
+                TrackerState {
+                    tracker: SliceTracker::new(),
+                    registered: false,
+                },
+            )),
             controller,
         }
     }

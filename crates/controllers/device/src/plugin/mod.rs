@@ -16,7 +16,10 @@ use taintsim_plugin::{
 use taintsim_reference::device::{DeviceReference, Release};
 use taintsim_timed_worker_queue::Slot;
 
-pub use handlers::{claim_of, pod_of, rule_of, slice_of};
+pub use handlers::{
+    MARK_NODE_NAME_CHANGE_DROPPED, MARK_NODE_NAME_CHANGE_HANDLED, MARK_POD_UPDATE_FILTERED,
+    claim_of, on_pod, pod_of, rule_of, slice_of,
+};
 
 use crate::behavior::Behavior;
 use crate::controller::{Controller, ControllerDeps};
@@ -33,15 +36,15 @@ const GENERATIONS: [Generation; 1] = [Generation {
 
 const MARKS: [MarkDoc; 15] = [
     MarkDoc {
-        name: controller::MARK_POD_UPDATE_FILTERED,
+        name: MARK_POD_UPDATE_FILTERED,
         doc: "handlePodChange dropped a pod update",
     },
     MarkDoc {
-        name: controller::MARK_NODE_NAME_CHANGE_DROPPED,
+        name: MARK_NODE_NAME_CHANGE_DROPPED,
         doc: "pod-update-filter claim-statuses dropped an update that changed spec.nodeName",
     },
     MarkDoc {
-        name: controller::MARK_NODE_NAME_CHANGE_HANDLED,
+        name: MARK_NODE_NAME_CHANGE_HANDLED,
         doc: "an update was handled only because spec.nodeName changed",
     },
     MarkDoc {

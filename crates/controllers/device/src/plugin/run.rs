@@ -6,12 +6,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use taintsim_api::{Informer, Kind, Registration};
+use taintsim_api::{Informer, Kind, Registration, broadcaster, resource};
 use taintsim_plugin::Informers;
 use taintsim_seam::runtime::{Runtime, StepLabel};
 
 use super::handlers::{self, TrackerGlue};
-use crate::controller::Controller;
+use crate::controller::{self, Controller};
+use taintsim_timed_worker_queue::QUEUE;
 
 /// How often the `controller` task looks again whether everything has synced, in virtual time.
 const SYNC_POLL: Duration = Duration::from_millis(10);
@@ -20,12 +21,12 @@ const SYNC_POLL: Duration = Duration::from_millis(10);
 /// handlers that call `handlePods`) the pod lister.
 fn handler_touches(reads_pod_lister: bool) -> Vec<String> {
     let mut t = vec![
-        "controller".to_owned(),
-        "queue".to_owned(),
-        "events".to_owned(),
+        controller::RESOURCE.to_owned(),
+        QUEUE.to_owned(),
+        broadcaster::QUEUE.to_owned(),
     ];
     if reads_pod_lister {
-        t.push("cache/pods".to_owned());
+        t.push(resource::cache(Kind::Pod));
     }
     t
 }
@@ -44,14 +45,14 @@ pub(super) fn start(
         handler_touches(true),
         Arc::new(move |n| handlers::on_claim(&c, &n)),
     );
-    let c = controller.clone();
+    let (c, marks) = (controller.clone(), rt.clone());
     let pods = informers.of(Kind::Pod).add_listener(
         "pod-handler",
         handler_touches(false),
-        Arc::new(move |n| handlers::on_pod(&c, &n)),
+        Arc::new(move |n| handlers::on_pod(marks.as_ref(), &c, &n)),
     );
     let mut tracker_touches = handler_touches(true);
-    tracker_touches.push("tracker".to_owned());
+    tracker_touches.push(handlers::TRACKER.to_owned());
     let t = tracker.clone();
     let slices = informers.of(Kind::ResourceSlice).add_listener(
         "slice-tracker",
@@ -93,7 +94,7 @@ fn spawn_run(
             tracing::info!("Underlying informers have synced");
             let touches = handler_touches(true)
                 .into_iter()
-                .chain(["tracker".to_owned()]);
+                .chain([handlers::TRACKER.to_owned()]);
             sleeper
                 .step(StepLabel::with_touches("register slice handler", touches))
                 .await;

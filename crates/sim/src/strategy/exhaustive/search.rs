@@ -503,6 +503,7 @@ mod tests {
             actor: actor.into(),
             action: "go".into(),
             touches: touches.iter().map(|t| (*t).to_owned()).collect(),
+            detail: None,
             kind: EnabledKind::Task(TaskId(0)),
         }
     }
