@@ -83,8 +83,9 @@ impl<'de> serde::de::DeserializeSeed<'de> for CheckedValue<'_> {
     type Value = String;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
-        // Checking inside the string visitor puts the error's position at the value.
-        d.deserialize_str(self)
+        // Checking inside the visitor puts the error's position at the value. A numeric key
+        // may be written as a JSON number; it is kept as its decimal text.
+        d.deserialize_any(self)
     }
 }
 
@@ -92,7 +93,11 @@ impl serde::de::Visitor<'_> for CheckedValue<'_> {
     type Value = String;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "a string value for behaviour key `{}`", self.key)
+        write!(
+            f,
+            "a string (or, for a numeric key, a number) for behaviour key `{}`",
+            self.key
+        )
     }
 
     fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<String, E> {
@@ -103,6 +108,14 @@ impl serde::de::Visitor<'_> for CheckedValue<'_> {
             })
             .map_err(E::custom)?;
         Ok(value.to_owned())
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<String, E> {
+        self.visit_str(&value.to_string())
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<String, E> {
+        self.visit_str(&value.to_string())
     }
 }
 
