@@ -17,12 +17,13 @@
 //! 5. returns the result.
 //!
 //! Request labels: `GET pod <ns>/<name>`, `PATCH pod <ns>/<name> status`,
-//! `DELETE pod <ns>/<name>`, `POST event <ns>/<name>`.
+//! `DELETE pod <ns>/<name>`, `POST event <ns>/<name>`, `APPLY devicetaintrule <name> status`
+//! (cluster-scoped objects touch `<singular>/<name>`).
 
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Event, Pod, PodCondition};
-use taintsim_seam::client::{ApiError, Client, Preconditions, StatusReason};
+use taintsim_seam::client::{ApiError, Client, Preconditions, RuleStatusApply, StatusReason};
 use taintsim_seam::runtime::{BoxFuture, Runtime, StepLabel};
 
 use crate::fault::{Request, Verdict};
@@ -100,7 +101,7 @@ impl ApiClient {
         name: &str,
         ok_code: u16,
     ) -> Call {
-        let subresource = if verb == Verb::Patch && kind == Kind::Pod {
+        let subresource = if (verb == Verb::Patch && kind == Kind::Pod) || verb == Verb::Apply {
             " status"
         } else {
             ""
@@ -112,8 +113,16 @@ impl ApiClient {
             name: name.to_owned(),
             actor: self.actor.clone(),
         };
-        let mut touches = vec![format!("{}/{namespace}/{name}", kind.singular())];
-        if matches!(verb, Verb::Create | Verb::Patch | Verb::Delete) {
+        let object = if kind.is_namespaced() {
+            format!("{}/{namespace}/{name}", kind.singular())
+        } else {
+            format!("{}/{name}", kind.singular())
+        };
+        let mut touches = vec![object];
+        if matches!(
+            verb,
+            Verb::Create | Verb::Patch | Verb::Delete | Verb::Apply
+        ) {
             touches.push(format!("watch/{}", kind.plural()));
         }
         touches.push(format!("fault/{}/{}", verb.as_str(), kind.plural()));
@@ -122,10 +131,14 @@ impl ApiClient {
         }
         Call {
             request,
-            label: format!(
-                "{method} {} {namespace}/{name}{subresource}",
-                kind.singular()
-            ),
+            label: if kind.is_namespaced() {
+                format!(
+                    "{method} {} {namespace}/{name}{subresource}",
+                    kind.singular()
+                )
+            } else {
+                format!("{method} {} {name}{subresource}", kind.singular())
+            },
             touches,
             ok_code,
         }
@@ -207,6 +220,23 @@ impl Client for ApiClient {
             server
                 .delete(Kind::Pod, &ns, &n, &preconditions)
                 .map(|_| ())
+        })
+    }
+
+    fn apply_device_taint_rule_status(
+        &self,
+        apply: RuleStatusApply,
+    ) -> BoxFuture<Result<(), ApiError>> {
+        let call = self.call(
+            "APPLY",
+            Verb::Apply,
+            Kind::DeviceTaintRule,
+            "",
+            &apply.name,
+            200,
+        );
+        self.run(call, move |server| {
+            server.apply_device_taint_rule_status(&apply).map(|_| ())
         })
     }
 

@@ -17,10 +17,13 @@
 //! - **defaulting**: unset `DeviceTaint.timeAdded` becomes "now" on create and update, unless
 //!   [`ApiServerConfig::default_taint_time_added`] is off.
 //! - **watch**: see [`crate::watch`].
+//! - **apply** of a DeviceTaintRule's status: see `apply.rs` (UID precondition, conditions
+//!   merged by type, no managed fields).
 //! - Every method counts one call per verb and kind ([`ApiServer::calls`]). The methods here
 //!   ignore fault rules; [`ApiClient`](crate::ApiClient), informers and the event broadcaster
 //!   ask [`ApiServer::check_faults`] first.
 
+mod apply;
 mod events;
 mod naming;
 mod state;

@@ -19,5 +19,7 @@ pub mod loom;
 pub mod runtime;
 pub mod sync;
 
-pub use client::{ApiError, Client, EventRecorder, PodLister, Preconditions, StatusReason};
+pub use client::{
+    ApiError, Client, EventRecorder, PodLister, Preconditions, RuleStatusApply, StatusReason,
+};
 pub use runtime::{BoxFuture, ManualRuntime, Runtime, StepLabel, TimerHandle, Timestamp};

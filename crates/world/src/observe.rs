@@ -10,7 +10,7 @@ use taintsim_api::{
     ApiClient, ApiServer, FaultRule, Kind, Recorder, Request, RequestTouches, Verb, Verdict,
 };
 use taintsim_plugin::{Due, DueView, Reference};
-use taintsim_seam::client::{ApiError, Client, EventRecorder, Preconditions};
+use taintsim_seam::client::{ApiError, Client, EventRecorder, Preconditions, RuleStatusApply};
 use taintsim_seam::runtime::{BoxFuture, Timestamp};
 use taintsim_seam::sync::Mutex;
 
@@ -248,5 +248,12 @@ impl Client for ObservedClient {
 
     fn create_event(&self, event: Event) -> BoxFuture<Result<Event, ApiError>> {
         self.inner.create_event(event)
+    }
+
+    fn apply_device_taint_rule_status(
+        &self,
+        apply: RuleStatusApply,
+    ) -> BoxFuture<Result<(), ApiError>> {
+        self.inner.apply_device_taint_rule_status(apply)
     }
 }
