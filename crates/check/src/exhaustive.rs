@@ -37,8 +37,9 @@ use crate::{Failure, Observed, Progress, RunError, RunResult, run_strategy};
 use taintsim_scenario::model::{ActorStep, Check, Expectation, ExploreSettings, Scenario};
 use taintsim_world::actor::check_reads;
 
-/// The label that ends the canonical startup prefix: the `controller` task's step after
-/// which it sets `hasSynced` (see `world::spawn_run`).
+/// The label that ends the canonical startup prefix when the scenario's controller does not
+/// say otherwise ([`taintsim_plugin::ControllerPlugin::startup_end`]): the 1.33 `controller`
+/// task's step after which it sets `hasSynced`.
 pub const STARTUP_END: &str = "controller: register slice handler";
 
 /// How to explore exhaustively.
@@ -100,7 +101,10 @@ pub fn explore_exhaustive(
     options: &ExhaustiveOptions,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<ExhaustiveSummary, RunError> {
-    explore_exhaustive_after(scenario, STARTUP_END, options, on_progress)
+    let label = scenario
+        .controller()
+        .map_or(STARTUP_END, |r| r.plugin.startup_end(&r.behavior));
+    explore_exhaustive_after(scenario, label, options, on_progress)
 }
 
 /// [`explore_exhaustive`] with another canonical prefix: every decision up to and including

@@ -161,4 +161,12 @@ pub trait ControllerPlugin: Send + Sync + 'static {
 
     /// The reference model the oracles judge it against, for `behavior`.
     fn reference(&self, behavior: &Behavior) -> Arc<dyn Reference>;
+
+    /// The label (`actor: action`) of the step that ends the controller's initial sync (after
+    /// it, `hasSynced` holds). Exhaustive search runs everything up to that step in one
+    /// canonical order and explores every schedule after it. The default is the 1.33 device
+    /// controller's, whose `controller` task registers its slice handler there.
+    fn startup_end(&self, _behavior: &Behavior) -> &'static str {
+        "controller: register slice handler"
+    }
 }

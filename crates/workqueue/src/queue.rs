@@ -21,9 +21,13 @@
 //!
 //! # Waiting
 //!
-//! A `Get` that finds the queue empty waits without taking a step; an `Add` wakes the
-//! longest-waiting `Get` (Go's `sync.Cond.Signal`), which then takes its step and pops the
-//! front item, or waits again if another worker took it first. `ShutDown` wakes every waiter.
+//! `Get`s are served in the order they were called, as Go's `sync.Cond` wakes waiters in FIFO
+//! order: a `Get` waits, without taking a step, until it is the longest-waiting one and an
+//! item is queued that no earlier `Get` was released for; then it takes its step and pops the
+//! front item. Upstream a worker that calls `Get` while a woken waiter has not run yet can
+//! take the item first; which of several idle, identical workers takes an item changes
+//! nothing but the worker's name, so the simulation does not branch on it (with ten workers
+//! it would multiply the schedules by up to ten per item). `ShutDown` releases every waiter.
 //! `ShutDownWithDrain` waits on its own list (upstream shares the condition variable).
 
 use std::collections::{BTreeMap, VecDeque};
@@ -55,6 +59,8 @@ struct State<T> {
     /// Waiting `Get`s, longest-waiting first, by id.
     getters: VecDeque<(u64, Waker)>,
     next_getter: u64,
+    /// `Get`s released for a queued item that have not popped it yet.
+    released: usize,
     /// Waiting `ShutDownWithDrain`s.
     drainers: Vec<Waker>,
 }
@@ -118,6 +124,7 @@ impl<T: Item> Queue<T> {
                     limiter,
                     getters: VecDeque::new(),
                     next_getter: 0,
+                    released: 0,
                     drainers: Vec::new(),
                 }),
             }),
@@ -152,13 +159,25 @@ impl<T: Item> Queue<T> {
     /// true`: shutting down and nothing left. After `ShutDown`, queued items are still handed
     /// out until none is left.
     pub async fn get(&self) -> Option<T> {
+        let mut ticket = Ticket {
+            queue: &self.inner,
+            id: None,
+            released: false,
+        };
         loop {
-            self.wait_for_item().await;
+            ticket.wait().await;
             self.inner.rt.step(self.label("Get")).await;
-            match self.inner.state.lock().typed.get() {
+            let got = {
+                let mut st = self.inner.state.lock();
+                if std::mem::take(&mut ticket.released) {
+                    st.released -= 1;
+                }
+                st.typed.get()
+            };
+            match got {
                 Got::Item(item) => return Some(item),
                 Got::ShutDown => return None,
-                // Another worker took it between the wake-up and this step.
+                // Only after a shutdown released every waiter.
                 Got::Empty => {}
             }
         }
@@ -257,49 +276,84 @@ impl<T: Item> Queue<T> {
         let st = self.inner.state.lock();
         st.typed.len() == 0 && st.typed.processing().next().is_none() && st.waiting.is_empty()
     }
+}
 
-    /// Waits (without a step) until an item is queued or the queue shuts down.
-    async fn wait_for_item(&self) {
-        let mut id: Option<u64> = None;
-        let mut guard = GetterGuard {
-            queue: &self.inner,
-            id: None,
-        };
-        poll_fn(|cx| {
-            let mut st = self.inner.state.lock();
-            if st.typed.len() > 0 || st.typed.shutting_down() {
-                if let Some(id) = id.take() {
-                    st.getters.retain(|(g, _)| *g != id);
-                }
-                return Poll::Ready(());
+/// One `Get`'s place among the waiting ones (see the module docs).
+struct Ticket<'a, T> {
+    queue: &'a Inner<T>,
+    id: Option<u64>,
+    /// Released for an item it has not popped yet (counted in `State::released`).
+    released: bool,
+}
+
+impl<T: Item> Ticket<'_, T> {
+    /// Waits, without a step, until this `Get` is released: it is the longest-waiting one and
+    /// an item is queued that no earlier `Get` was released for, or the queue shuts down.
+    async fn wait(&mut self) {
+        let next = poll_fn(|cx| {
+            let mut st = self.queue.state.lock();
+            if st.typed.shutting_down() {
+                self.leave(&mut st);
+                return Poll::Ready(None);
             }
-            let me = *id.get_or_insert_with(|| {
+            let me = *self.id.get_or_insert_with(|| {
                 st.next_getter += 1;
                 st.next_getter
             });
-            guard.id = Some(me);
             match st.getters.iter_mut().find(|(g, _)| *g == me) {
                 Some((_, waker)) => waker.clone_from(cx.waker()),
                 None => st.getters.push_back((me, cx.waker().clone())),
             }
-            Poll::Pending
+            let first = st.getters.front().is_some_and(|(g, _)| *g == me);
+            if !first || st.typed.len() <= st.released {
+                return Poll::Pending;
+            }
+            st.getters.pop_front();
+            self.id = None;
+            st.released += 1;
+            self.released = true;
+            Poll::Ready(next_waiter(&st))
         })
         .await;
-        guard.id = None;
+        // Woken outside the lock: an executor may poll the waiter from inside `wake`.
+        if let Some(w) = next {
+            w.wake();
+        }
+    }
+
+    fn leave(&mut self, st: &mut State<T>) {
+        if let Some(id) = self.id.take() {
+            st.getters.retain(|(g, _)| *g != id);
+        }
     }
 }
 
-/// Removes a dropped `Get`'s registration, so that a wake-up is not spent on it.
-struct GetterGuard<'a, T> {
-    queue: &'a Inner<T>,
-    id: Option<u64>,
+impl<T> Drop for Ticket<'_, T> {
+    /// A dropped `Get` gives up its place, and its release if it had one.
+    fn drop(&mut self) {
+        let next = {
+            let mut st = self.queue.state.lock();
+            if let Some(id) = self.id.take() {
+                st.getters.retain(|(g, _)| *g != id);
+            }
+            if self.released {
+                st.released -= 1;
+            }
+            next_waiter(&st)
+        };
+        if let Some(w) = next {
+            w.wake();
+        }
+    }
 }
 
-impl<T> Drop for GetterGuard<'_, T> {
-    fn drop(&mut self) {
-        if let Some(id) = self.id {
-            self.queue.state.lock().getters.retain(|(g, _)| *g != id);
-        }
+/// The waker of the longest-waiting `Get`, if an item is queued that no `Get` was released
+/// for.
+fn next_waiter<T>(st: &State<T>) -> Option<Waker> {
+    if st.typed.len() > st.released {
+        st.getters.front().map(|(_, w)| w.clone())
+    } else {
+        None
     }
 }
 
@@ -321,7 +375,7 @@ impl<T: Item> Inner<T> {
 /// `Add` under the lock; returns the waker to wake after unlocking.
 fn add_locked<T: Item>(st: &mut State<T>, item: T) -> Option<Waker> {
     if st.typed.add(item) {
-        st.getters.pop_front().map(|(_, w)| w)
+        next_waiter(st)
     } else {
         None
     }
@@ -426,7 +480,7 @@ impl<T: Item> InStep<'_, T> {
             let mut st = self.queue.inner.state.lock();
             let mut wakers = Vec::new();
             if st.typed.done(item) {
-                wakers.extend(st.getters.pop_front().map(|(_, w)| w));
+                wakers.extend(next_waiter(&st));
             }
             if !st.typed.draining() {
                 wakers.append(&mut st.drainers);
@@ -454,7 +508,7 @@ impl<T: Item> InStep<'_, T> {
             for (_, w) in std::mem::take(&mut st.waiting) {
                 w.timer.stop();
             }
-            let mut wakers: Vec<Waker> = st.getters.drain(..).map(|(_, w)| w).collect();
+            let mut wakers: Vec<Waker> = st.getters.iter().map(|(_, w)| w.clone()).collect();
             if !st.typed.draining() {
                 wakers.append(&mut st.drainers);
             }

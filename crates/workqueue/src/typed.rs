@@ -40,6 +40,13 @@ impl<T> Default for Typed<T> {
     }
 }
 
+impl<T> Typed<T> {
+    /// `Len`: queued items only (not those processing, not those dirty while processing).
+    pub(crate) fn len(&self) -> usize {
+        self.queue.len()
+    }
+}
+
 impl<T: Clone + Ord> Typed<T> {
     /// `Add`: ignored while shutting down, de-duplicated while dirty, deferred to `Done` while
     /// processing. Returns whether the item went onto the queue (upstream then signals one
@@ -54,11 +61,6 @@ impl<T: Clone + Ord> Typed<T> {
         }
         self.queue.push_back(item);
         true
-    }
-
-    /// `Len`: queued items only (not those processing, not those dirty while processing).
-    pub(crate) fn len(&self) -> usize {
-        self.queue.len()
     }
 
     /// `Get` without waiting.

@@ -194,3 +194,31 @@ fn add_after_shut_down_should_be_ignored() {
     rt.run_until_stalled();
     assert_eq!(*got.lock().expect("lock"), Some(None));
 }
+
+/// Not an upstream test: waiting `Get`s are released in FIFO order (Go's `sync.Cond` wakes the
+/// longest waiter), one per queued item, so idle identical workers do not race for an item.
+#[test]
+fn get_should_release_waiters_in_fifo_order_one_per_item() {
+    let (rt, q) = queue();
+    let got: Arc<Mutex<Vec<(usize, String)>>> = Arc::default();
+    for w in 0..3 {
+        let (q, got) = (q.clone(), got.clone());
+        spawn(&rt, &format!("worker-{w}"), async move {
+            if let Some(item) = q.get().await {
+                got.lock().expect("lock").push((w, item));
+            }
+        });
+    }
+    rt.run_until_stalled();
+    assert!(got.lock().expect("lock").is_empty());
+    q.in_step().add(s("a"));
+    rt.run_until_stalled();
+    assert_eq!(*got.lock().expect("lock"), [(0, s("a"))]);
+    q.in_step().add(s("b"));
+    q.in_step().add(s("c"));
+    rt.run_until_stalled();
+    assert_eq!(
+        *got.lock().expect("lock"),
+        [(0, s("a")), (1, s("b")), (2, s("c"))]
+    );
+}

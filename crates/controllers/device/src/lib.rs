@@ -13,12 +13,17 @@
 //! - [`worker`]: `deletePodHandler`, the queue's work function (spec §2.9).
 //! - [`events`]: the two Events and their exact strings (spec §2.10).
 //! - [`metrics`]: the two controller metrics.
+//! - [`latest`]: the controller of 1.35 and later (workqueue, `deletePodAt`, N workers,
+//!   DeviceTaintRule status), the plug-in's `latest` generation.
+//! - [`go_order`]: Go's random map order as a recorded data choice.
 //! - [`plugin`]: the controller as a taintsim plug-in ([`DeviceTaintEviction`]).
 
 pub mod behavior;
 pub mod controller;
 pub mod events;
 pub mod eviction_time;
+pub mod go_order;
+pub mod latest;
 pub mod metrics;
 pub mod model;
 pub mod plugin;
