@@ -752,6 +752,21 @@ fn stress_json_of_the_fixed_queue_should_count_its_runs_and_find_no_failure() {
     assert_eq!(v["threads"], 2, "{v}");
 }
 
+/// The latest controller runs on the tokio back end too: its bundled TestEviction/initial.
+#[test]
+fn stress_of_a_latest_scenario_should_pass_every_run() {
+    let file = format!(
+        "{}/../../scenarios/latest/eviction-initial.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = taintsim(&["stress", &file, "--runs", "3", "--threads", "2", "--json"]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["runs"], 3, "{v}");
+    assert_eq!(v["failures"], 0, "{v}");
+}
+
 #[test]
 fn stress_with_both_runs_and_duration_should_be_a_usage_error() {
     let out = taintsim(&["stress", &fixture(PASS), "--runs", "3", "--duration", "1s"]);

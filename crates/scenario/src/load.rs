@@ -166,8 +166,20 @@ pub(crate) fn check_object(object: &Object) -> Result<(), String> {
 /// The first pass of [`parse`]: only the `behavior` object, every other key ignored.
 #[derive(Deserialize)]
 struct Head {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "head_behavior")]
     behavior: Behavior,
+}
+
+/// The behaviour keys as text, numbers included (the second pass checks them).
+fn head_behavior<'de, D: Deserializer<'de>>(d: D) -> Result<Behavior, D::Error> {
+    let map = std::collections::BTreeMap::<String, serde_json::Value>::deserialize(d)?;
+    Ok(map
+        .into_iter()
+        .map(|(k, v)| match v {
+            serde_json::Value::String(s) => (k, s),
+            other => (k, other.to_string()),
+        })
+        .collect())
 }
 
 /// Why a scenario file could not be loaded.

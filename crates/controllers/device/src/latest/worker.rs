@@ -9,7 +9,8 @@
 //! Steps, besides the queue's and the API client's: `maybeDeletePod <pod>` and
 //! `maybeUpdateRuleStatus <rule>` before the first read of the state; `record event <pod>`
 //! before "Marking for deletion"; after a deletion `pod deleted <pod>` (metrics, rule stats
-//! and their status updates) and `forget evicted <pod>` (the deferred cleanup), which upstream
+//! and their status updates; it touches the pod's resource, which the metrics belong to by the
+//! harness's convention) and `forget evicted <pod>` (the deferred cleanup), which upstream
 //! does in two separate critical sections.
 
 use std::sync::Arc;
@@ -148,9 +149,17 @@ impl Controller {
         if matches!(deleted, Deleted::BeingDeleted) {
             self.rt.mark(MARK_BEING_DELETED);
         }
-        let resource = self.queue.resource().to_owned();
+        // The metrics change here; by the harness's convention they belong to the pod's
+        // resource (they change only once its deletion is done). The queue is touched only
+        // for the status updates of rules among the reasons.
+        let pod_resource = format!("pod/{}/{}", pod.namespace, pod.name);
+        let mut touches = vec![pod_resource.as_str()];
+        let queue = self.queue.resource().to_owned();
+        if eviction.rules().next().is_some() {
+            touches.push(&queue);
+        }
         self.rt
-            .step(self.state_step(format!("pod deleted {pod}"), &[&resource]))
+            .step(self.state_step(format!("pod deleted {pod}"), &touches))
             .await;
         let latency = self.rt.now().duration_since(eviction.when).as_secs_f64();
         tracing::info!(%pod, latency, "Evicted pod by deleting it");
