@@ -651,7 +651,7 @@ fn keys_should_list_every_behavior_key_with_values_and_default() {
     let text = stdout(&out);
     assert_eq!(code(&out), 0);
     assert!(
-        text.contains("controller\n  values:  v1.33\n  default: v1.33\n"),
+        text.contains("controller\n  values:  v1.33, latest\n  default: v1.33\n"),
         "{text}"
     );
     assert!(text.contains("controller v1.33:\n"), "{text}");
@@ -666,6 +666,21 @@ fn keys_should_list_every_behavior_key_with_values_and_default() {
         "handle-pods",
         "retries",
         "toleration-effect",
+    ] {
+        assert!(
+            text.lines().any(|l| l.trim() == key),
+            "{key} missing:\n{text}"
+        );
+    }
+    assert!(text.contains("controller latest:\n"), "{text}");
+    assert!(
+        text.contains("  workers\n    values:  a whole number in 1..=100\n    default: 10\n"),
+        "{text}"
+    );
+    for key in [
+        "extended-resources",
+        "rule-status-update",
+        "workload-resource-claims",
     ] {
         assert!(
             text.lines().any(|l| l.trim() == key),

@@ -170,6 +170,13 @@ pub fn in_progress(
     }
 }
 
+/// A condition as compared: type, status, reason, message, observedGeneration,
+/// lastTransitionTime.
+type ConditionFields = (String, String, String, String, Option<i64>, Timestamp);
+
+/// A rule's name and its conditions.
+type RuleConditions = (String, Vec<ConditionFields>);
+
 /// One processing step.
 #[derive(Clone, Default)]
 pub struct Step {
@@ -594,12 +601,7 @@ impl Run {
 
     /// Every rule in the API: name and its conditions (type, status, reason, message,
     /// observedGeneration, lastTransitionTime).
-    fn rules_in_api(
-        &self,
-    ) -> Vec<(
-        String,
-        Vec<(String, String, String, String, Option<i64>, Timestamp)>,
-    )> {
+    fn rules_in_api(&self) -> Vec<RuleConditions> {
         self.server
             .peek_all(Kind::DeviceTaintRule)
             .iter()
@@ -627,12 +629,7 @@ impl Run {
     }
 }
 
-fn rule_statuses(
-    rules: &[RuleStatus],
-) -> Vec<(
-    String,
-    Vec<(String, String, String, String, Option<i64>, Timestamp)>,
-)> {
+fn rule_statuses(rules: &[RuleStatus]) -> Vec<RuleConditions> {
     sorted(
         rules
             .iter()
