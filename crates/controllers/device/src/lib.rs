@@ -1,9 +1,12 @@
-//! The DRA device taint eviction controller of the Kubernetes 1.33 era
-//! (`pkg/controller/devicetainteviction`), re-implemented faithfully and runtime-agnostically
-//! on the seam (`taintsim-seam`) and the shared `TimedWorkerQueue`
-//! (`taintsim-timed-worker-queue`).
+//! The DRA device taint eviction controller (`pkg/controller/devicetainteviction`), in two
+//! generations, re-implemented faithfully and runtime-agnostically on the seam
+//! (`taintsim-seam`): the Kubernetes 1.33 controller on the shared `TimedWorkerQueue`
+//! (`taintsim-timed-worker-queue`), behaviour key `controller: v1.33`, and the controller of 1.35
+//! and later on client-go's workqueue (`taintsim-workqueue`), `controller: latest` ([`latest`]).
 //!
-//! - [`behavior`]: the behaviour keys, one per historical bug (spec §6).
+//! The 1.33 controller, and what both generations share (the object model, `ToleratesTaint`,
+//! the events and metrics):
+//! - [`behavior`]: the 1.33 behaviour keys, one per historical bug (spec §6).
 //! - [`model`]: claims, slices, taints, tolerations and rules, from v1beta1 or v1 objects.
 //! - [`toleration`]: `ToleratesTaint` (spec §1.1).
 //! - [`eviction_time`]: `claimEvictionTime` (spec §2.6).
