@@ -1,7 +1,8 @@
 //! Upstream's latest `TestController` (device_taint_eviction_test.go @ 051099c1), cases 29 to
 //! 55: tolerations, pods and claims that must not be evicted, and cancellations. Each test is
 //! one upstream case, run in every order of its top-level events (see
-//! `support/latest_harness.rs`); cases 1 to 28 are in `latest_controller_handlers.rs`.
+//! `support/latest_harness.rs`); cases 1 to 28 are in `latest_controller_handlers.rs` and
+//! `latest_controller_merges.rs`.
 
 mod support;
 
