@@ -506,3 +506,52 @@ fn an_invalid_initial_object_should_fail_to_load_naming_the_field() {
         "{err}"
     );
 }
+
+#[test]
+fn a_key_of_the_other_generation_should_be_refused_naming_key_and_generation() {
+    let err = parse_err(&with(
+        "  \"behavior\": {\n    \"controller\": \"latest\",\n    \"queue\": \"v3\"\n  }",
+    ));
+    assert_error(
+        &err,
+        6,
+        "behavior.queue",
+        &[
+            "behavior key \"queue\" does not apply to controller \"latest\"",
+            "workers",
+        ],
+    );
+    let err = parse_err(&with("  \"behavior\": {\"workers\": 2}"));
+    assert_error(
+        &err,
+        4,
+        "behavior.workers",
+        &[
+            "behavior key \"workers\" does not apply to controller \"v1.33\"",
+            "queue",
+        ],
+    );
+}
+
+#[test]
+fn workers_should_take_a_number_in_its_range() {
+    for (value, stored) in [("3", "3"), ("\"7\"", "7"), ("100", "100")] {
+        let text = with(&format!(
+            "  \"behavior\": {{\"controller\": \"latest\", \"workers\": {value}}}"
+        ));
+        let scenario = parse(&text, Path::new("ok.json"), &taintsim::controllers())
+            .unwrap_or_else(|e| panic!("{value}: {e}"));
+        assert_eq!(scenario.behavior.get("workers"), Some(stored));
+    }
+    for value in ["0", "101", "\"ten\"", "-1"] {
+        let err = parse_err(&with(&format!(
+            "  \"behavior\": {{\"controller\": \"latest\", \"workers\": {value}}}"
+        )));
+        assert_error(
+            &err,
+            4,
+            "behavior.workers",
+            &["invalid value", "a whole number in 1..=100"],
+        );
+    }
+}

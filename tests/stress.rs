@@ -130,6 +130,25 @@ fn stress_of_the_fixed_initial_eviction_should_pass_every_run() {
     assert_eq!(summary.outcomes.get("pass"), Some(&3));
 }
 
+/// The latest controller on tokio: TestRetry's failed GET is requeued with the workqueue's
+/// rate limiter on real (scaled) time, and every run evicts the pod once.
+#[test]
+fn stress_of_the_latest_retry_should_pass_every_run() {
+    let scenario = load::load_file(
+        &scenario_file("latest/retry.json"),
+        &taintsim::controllers(),
+    )
+    .expect("loads");
+    let summary = stress(&scenario, &options(3), &mut |_| {}).expect("runs");
+    assert_eq!(summary.runs, 3);
+    assert_eq!(
+        summary.failures, 0,
+        "first failure: {:?}",
+        summary.first_failure
+    );
+    assert_eq!(summary.outcomes.get("pass"), Some(&3));
+}
+
 #[test]
 fn a_panic_in_a_tokio_task_should_be_caught_and_reported() {
     let scenario = nil_time_added();

@@ -53,6 +53,7 @@ mod reaper {
             default: "10s",
             doc: "how long after it sees a labelled pod the reaper deletes it",
             breaks: None,
+            range: None,
         },
         BehaviorKey {
             name: "sweep",
@@ -60,6 +61,7 @@ mod reaper {
             default: "off",
             doc: "on: each timer deletes every labelled pod in the cache, also pods whose delay has not passed",
             breaks: Some(OracleName::NoEarlyEviction),
+            range: None,
         },
     ];
 

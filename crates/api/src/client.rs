@@ -17,13 +17,14 @@
 //! 5. returns the result.
 //!
 //! Request labels: `GET pod <ns>/<name>`, `PATCH pod <ns>/<name> status`,
-//! `DELETE pod <ns>/<name>`, `POST event <ns>/<name>`, `GET node <name>` (cluster-scoped
+//! `DELETE pod <ns>/<name>`, `POST event <ns>/<name>`, `GET node <name>`,
+//! `APPLY devicetaintrule <name> status` (cluster-scoped
 //! objects are named by their key, without a namespace, in labels and touches alike).
 
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Event, Node, Pod, PodCondition};
-use taintsim_seam::client::{ApiError, Client, Preconditions, StatusReason};
+use taintsim_seam::client::{ApiError, Client, Preconditions, RuleStatusApply, StatusReason};
 use taintsim_seam::runtime::{BoxFuture, Runtime, StepDetail, StepLabel};
 
 use crate::fault::{Request, Verdict};
@@ -104,7 +105,7 @@ impl ApiClient {
         name: &str,
         ok_code: u16,
     ) -> Call {
-        let subresource = if verb == Verb::Patch && kind == Kind::Pod {
+        let subresource = if (verb == Verb::Patch && kind == Kind::Pod) || verb == Verb::Apply {
             " status"
         } else {
             ""
@@ -118,7 +119,10 @@ impl ApiClient {
         };
         let key = object_key(namespace, name);
         let mut touches = vec![resource::object(kind, &key)];
-        if matches!(verb, Verb::Create | Verb::Patch | Verb::Delete) {
+        if matches!(
+            verb,
+            Verb::Create | Verb::Patch | Verb::Delete | Verb::Apply
+        ) {
             touches.push(resource::watch_log(kind));
         }
         touches.push(resource::faults(verb, kind));
@@ -226,6 +230,23 @@ impl Client for ApiClient {
             server
                 .delete(Kind::Pod, &ns, &n, &preconditions)
                 .map(|_| ())
+        })
+    }
+
+    fn apply_device_taint_rule_status(
+        &self,
+        apply: RuleStatusApply,
+    ) -> BoxFuture<Result<(), ApiError>> {
+        let call = self.call(
+            "APPLY",
+            Verb::Apply,
+            Kind::DeviceTaintRule,
+            "",
+            &apply.name,
+            200,
+        );
+        self.run(call, move |server| {
+            server.apply_device_taint_rule_status(&apply).map(|_| ())
         })
     }
 

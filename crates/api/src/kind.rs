@@ -128,11 +128,13 @@ pub enum Verb {
     Delete,
     /// Open a watch.
     Watch,
+    /// Server-side apply (of a DeviceTaintRule's status).
+    Apply,
 }
 
 impl Verb {
     /// Every verb, in a fixed order.
-    pub const ALL: [Verb; 8] = [
+    pub const ALL: [Verb; 9] = [
         Verb::Get,
         Verb::List,
         Verb::Create,
@@ -141,6 +143,7 @@ impl Verb {
         Verb::Patch,
         Verb::Delete,
         Verb::Watch,
+        Verb::Apply,
     ];
 
     /// The snake_case name, e.g. `update_status`.
@@ -154,6 +157,7 @@ impl Verb {
             Verb::Patch => "patch",
             Verb::Delete => "delete",
             Verb::Watch => "watch",
+            Verb::Apply => "apply",
         }
     }
 }

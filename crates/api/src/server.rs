@@ -20,11 +20,14 @@
 //!   does an unset `timeAdded` of a Node's NoExecute taint (unless the stored Node has the same
 //!   taint, whose time it keeps), unless [`ApiServerConfig::default_taint_time_added`] is off.
 //! - **watch**: see [`crate::watch`].
+//! - **apply** of a DeviceTaintRule's status: see `apply.rs` (UID precondition, conditions
+//!   merged by type, no managed fields).
 //! - Every method counts one call per verb and kind ([`ApiServer::calls`]). The methods here
 //!   ignore fault rules and request observers; [`ApiClient`](crate::ApiClient), informers and
 //!   the event broadcaster ask [`ApiServer::check_faults`] first, which shows the request to
 //!   the observers ([`crate::observer`]) and then to the rules.
 
+mod apply;
 mod events;
 mod naming;
 mod state;

@@ -243,6 +243,6 @@ fn monotone(check: &Check) -> bool {
         Check::PodAbsent(_) | Check::Mark(_) => true,
         Check::ApiCalls(c) => c.count.is_none(),
         Check::Events(e) => e.objects.is_none() && e.count.is_none(),
-        Check::PodPresent(_) | Check::Metrics(_) => false,
+        Check::PodPresent(_) | Check::Metrics(_) | Check::RuleCondition(_) => false,
     }
 }

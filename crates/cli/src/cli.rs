@@ -256,13 +256,15 @@ impl SetArgs {
                     keys.join(", ")
                 ));
             }
-            if !specs.iter().any(|k| k.values.contains(&value.as_str())) {
-                let mut values: Vec<&str> = Vec::new();
-                for k in &specs {
-                    for v in k.values {
-                        if !values.contains(v) {
-                            values.push(v);
-                        }
+            if !specs.iter().any(|k| k.accepts(value)) {
+                let mut values: Vec<String> = Vec::new();
+                let candidates = specs.iter().flat_map(|k| match k.range {
+                    Some(_) => vec![k.describe_values()],
+                    None => k.values.iter().map(|v| (*v).to_owned()).collect(),
+                });
+                for v in candidates {
+                    if !values.contains(&v) {
+                        values.push(v);
                     }
                 }
                 return Err(format!(

@@ -12,6 +12,9 @@ struct KeyJson {
     controller: Option<&'static str>,
     name: &'static str,
     values: Vec<&'static str>,
+    /// For a numeric key: the accepted range, `min..=max`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    range: Option<String>,
     default: &'static str,
     doc: String,
     breaks: Option<&'static str>,
@@ -25,6 +28,7 @@ fn key_list(registry: &Registry) -> Vec<KeyJson> {
         controller: None,
         name: CONTROLLER_KEY,
         values: generations.iter().map(|(g, _)| g.name).collect(),
+        range: None,
         default: registry.default_controller().unwrap_or_default(),
         doc: "which controller runs: ".to_owned()
             + &generations
@@ -40,6 +44,7 @@ fn key_list(registry: &Registry) -> Vec<KeyJson> {
                 controller: Some(g.name),
                 name: k.name,
                 values: k.values.to_vec(),
+                range: k.range.map(|r| r.to_string()),
                 default: k.default,
                 doc: k.doc.to_owned(),
                 breaks: k.breaks.map(|o| o.as_str()),
@@ -68,7 +73,10 @@ pub fn keys(registry: &Registry, args: &KeysArgs) -> anyhow::Result<Status> {
         let indent = if k.controller.is_some() { "  " } else { "" };
         println!();
         println!("{indent}{}", k.name);
-        println!("{indent}  values:  {}", k.values.join(", "));
+        match &k.range {
+            Some(range) => println!("{indent}  values:  a whole number in {range}"),
+            None => println!("{indent}  values:  {}", k.values.join(", ")),
+        }
         println!("{indent}  default: {}", k.default);
         if let Some(oracle) = k.breaks {
             println!("{indent}  breaks:  {oracle}");

@@ -651,7 +651,9 @@ fn keys_should_list_every_behavior_key_with_values_and_default() {
     let text = stdout(&out);
     assert_eq!(code(&out), 0);
     assert!(
-        text.contains("controller\n  values:  v1.33, node-taint-eviction\n  default: v1.33\n"),
+        text.contains(
+            "controller\n  values:  v1.33, latest, node-taint-eviction\n  default: v1.33\n"
+        ),
         "{text}"
     );
     assert!(text.contains("controller v1.33:\n"), "{text}");
@@ -678,11 +680,19 @@ fn keys_should_list_every_behavior_key_with_values_and_default() {
         ),
         "{text}"
     );
+    assert!(text.contains("controller latest:\n"), "{text}");
+    assert!(
+        text.contains("  workers\n    values:  a whole number in 1..=100\n    default: 10\n"),
+        "{text}"
+    );
     for key in [
         "shutdown",
         "forever-tolerated",
         "node-recheck",
         "latency-metric",
+        "extended-resources",
+        "rule-status-update",
+        "workload-resource-claims",
     ] {
         assert!(
             text.lines().any(|l| l.trim() == key),
@@ -767,6 +777,21 @@ fn stress_json_of_the_fixed_queue_should_count_its_runs_and_find_no_failure() {
     assert_eq!(v["failures"], 0, "{v}");
     assert!(v["first_failure"].is_null(), "{v}");
     assert_eq!(v["threads"], 2, "{v}");
+}
+
+/// The latest controller runs on the tokio back end too: its bundled TestEviction/initial.
+#[test]
+fn stress_of_a_latest_scenario_should_pass_every_run() {
+    let file = format!(
+        "{}/../../scenarios/latest/eviction-initial.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = taintsim(&["stress", &file, "--runs", "3", "--threads", "2", "--json"]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["runs"], 3, "{v}");
+    assert_eq!(v["failures"], 0, "{v}");
 }
 
 #[test]

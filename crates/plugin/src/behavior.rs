@@ -25,12 +25,39 @@ pub struct Generation {
     pub doc: &'static str,
 }
 
-/// One behaviour key of a controller generation.
+/// The whole numbers a numeric behaviour key accepts, both ends included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NumberRange {
+    /// The smallest accepted value.
+    pub min: u64,
+    /// The largest accepted value.
+    pub max: u64,
+}
+
+impl NumberRange {
+    /// Whether `value` is the decimal form of a number in the range (no sign, no spaces).
+    pub fn accepts(&self, value: &str) -> bool {
+        !value.is_empty()
+            && value.bytes().all(|b| b.is_ascii_digit())
+            && value
+                .parse::<u64>()
+                .is_ok_and(|n| (self.min..=self.max).contains(&n))
+    }
+}
+
+impl std::fmt::Display for NumberRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}..={}", self.min, self.max)
+    }
+}
+
+/// One behaviour key of a controller generation: either a list of words
+/// ([`BehaviorKey::values`]) or a whole number in a range ([`BehaviorKey::range`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BehaviorKey {
     /// The key as written in scenario files and after `--set`.
     pub name: &'static str,
-    /// Every accepted value.
+    /// Every accepted value of a key that takes words; empty for a numeric key.
     pub values: &'static [&'static str],
     /// The value of the released (fixed) controller.
     pub default: &'static str,
@@ -38,6 +65,28 @@ pub struct BehaviorKey {
     pub doc: &'static str,
     /// The oracle the non-default values break, if one does.
     pub breaks: Option<OracleName>,
+    /// For a numeric key, the numbers it accepts (written as decimal text, or as a JSON
+    /// number in a scenario file); `None` for a key that takes one of [`BehaviorKey::values`].
+    pub range: Option<NumberRange>,
+}
+
+impl BehaviorKey {
+    /// Whether `value` is one of the key's values, or a number in its range.
+    pub fn accepts(&self, value: &str) -> bool {
+        match &self.range {
+            Some(range) => range.accepts(value),
+            None => self.values.contains(&value),
+        }
+    }
+
+    /// The accepted values as one line for messages and `taintsim keys`: `a, b, c`, or
+    /// `a whole number in 1..=100`.
+    pub fn describe_values(&self) -> String {
+        match &self.range {
+            Some(range) => format!("a whole number in {range}"),
+            None => self.values.join(", "),
+        }
+    }
 }
 
 /// The behaviour keys of a run: kebab-case key to value, in key order.
@@ -115,14 +164,14 @@ pub enum BehaviorError {
         /// The generation's keys, comma separated.
         valid: String,
     },
-    /// The key exists but the value is not one of its values.
-    #[error("invalid value {value:?} for behavior key {key:?}: expected one of {valid}")]
+    /// The key exists but the value is not one of its values (or not in its range).
+    #[error("invalid value {value:?} for behavior key {key:?}: expected {valid}")]
     InvalidValue {
         /// The key.
         key: String,
         /// The value as given.
         value: String,
-        /// The key's valid values, comma separated.
+        /// The key's valid values: `one of a, b` or `a whole number in 1..=100`.
         valid: String,
     },
 }

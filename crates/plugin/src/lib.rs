@@ -32,7 +32,7 @@ use std::sync::Arc;
 use taintsim_api::{Informer, Kind, Object, Registration};
 use taintsim_seam::{BoxFuture, Client, EventRecorder, Runtime};
 
-pub use behavior::{Behavior, BehaviorError, BehaviorKey, CONTROLLER_KEY, Generation};
+pub use behavior::{Behavior, BehaviorError, BehaviorKey, CONTROLLER_KEY, Generation, NumberRange};
 pub use metrics::{MetricNames, Metrics, MetricsSnapshot};
 pub use oracle::OracleName;
 pub use reference::{Cluster, Due, DueView, Reference};

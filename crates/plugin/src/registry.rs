@@ -111,11 +111,14 @@ impl Registry {
                         controller: controller.to_owned(),
                         valid: join(keys.iter().map(|k| k.name)),
                     })?;
-            if !spec.values.contains(&value) {
+            if !spec.accepts(value) {
                 return Err(BehaviorError::InvalidValue {
                     key: key.to_owned(),
                     value: value.to_owned(),
-                    valid: spec.values.join(", "),
+                    valid: match spec.range {
+                        Some(_) => spec.describe_values(),
+                        None => format!("one of {}", spec.describe_values()),
+                    },
                 });
             }
         }
@@ -159,12 +162,6 @@ impl Registry {
             }
         }
         for (name, used_by) in keys {
-            let mut values: Vec<&str> = Vec::new();
-            for v in used_by.iter().flat_map(|(_, k)| k.values) {
-                if !values.contains(v) {
-                    values.push(v);
-                }
-            }
             let (_, first) = used_by[0];
             let description = if used_by
                 .iter()
@@ -184,14 +181,26 @@ impl Registry {
                     .collect::<Vec<_>>()
                     .join("; ")
             };
-            properties.insert(
-                name.to_owned(),
-                json!({
+            let schema = match first.range {
+                // A number, as a JSON number or as its decimal text (what `--set` writes).
+                Some(range) => json!({
                     "description": description,
-                    "type": "string",
-                    "enum": values,
+                    "anyOf": [
+                        {"type": "integer", "minimum": range.min, "maximum": range.max},
+                        {"type": "string", "pattern": "^[0-9]+$"},
+                    ],
                 }),
-            );
+                None => {
+                    let mut values: Vec<&str> = Vec::new();
+                    for v in used_by.iter().flat_map(|(_, k)| k.values) {
+                        if !values.contains(v) {
+                            values.push(v);
+                        }
+                    }
+                    json!({"description": description, "type": "string", "enum": values})
+                }
+            };
+            properties.insert(name.to_owned(), schema);
         }
         json!({
             "description": "The controller and its behaviour keys; `taintsim keys` lists them per controller.",
@@ -204,4 +213,164 @@ impl Registry {
 
 fn join<'a>(items: impl Iterator<Item = &'a str>) -> String {
     items.collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use taintsim_api::{Kind, Object};
+
+    use super::*;
+    use crate::{Env, EvictionEvent, MarkDoc, MetricNames, NumberRange, Reference, Running};
+
+    const OLD_KEYS: [BehaviorKey; 1] = [BehaviorKey {
+        name: "queue",
+        values: &["v2", "v3"],
+        default: "v3",
+        doc: "queue version",
+        breaks: None,
+        range: None,
+    }];
+    const NEW_KEYS: [BehaviorKey; 1] = [BehaviorKey {
+        name: "workers",
+        values: &[],
+        default: "10",
+        doc: "worker count",
+        breaks: None,
+        range: Some(NumberRange { min: 1, max: 100 }),
+    }];
+    const GENERATIONS: [Generation; 2] = [
+        Generation {
+            name: "old",
+            doc: "the old one",
+        },
+        Generation {
+            name: "new",
+            doc: "the new one",
+        },
+    ];
+
+    /// A plug-in with two generations whose keys differ; it is never started.
+    struct TwoGenerations;
+
+    impl ControllerPlugin for TwoGenerations {
+        fn name(&self) -> &'static str {
+            "two"
+        }
+        fn generations(&self) -> &'static [Generation] {
+            &GENERATIONS
+        }
+        fn keys(&self, generation: &str) -> &'static [BehaviorKey] {
+            if generation == "new" {
+                &NEW_KEYS
+            } else {
+                &OLD_KEYS
+            }
+        }
+        fn kinds(&self, _: &Behavior) -> Vec<Kind> {
+            vec![Kind::Pod]
+        }
+        fn listeners(&self, _: &Behavior) -> Vec<(&'static str, Kind)> {
+            Vec::new()
+        }
+        fn accepts(&self, _: &Behavior, _: &Object) -> Result<(), String> {
+            Ok(())
+        }
+        fn component(&self) -> &'static str {
+            "two"
+        }
+        fn start(&self, _: Env) -> Arc<dyn Running> {
+            unreachable!("the registry tests never start a controller")
+        }
+        fn metric_names(&self) -> MetricNames {
+            MetricNames {
+                deletions_total: "d",
+                deletions_total_help: "d",
+                deletion_duration: "l",
+                deletion_duration_help: "l",
+            }
+        }
+        fn marks(&self) -> &'static [MarkDoc] {
+            &[]
+        }
+        fn eviction_event(&self) -> EvictionEvent {
+            EvictionEvent {
+                reason: "r",
+                message_prefix: "m",
+            }
+        }
+        fn reference(&self, _: &Behavior) -> Arc<dyn Reference> {
+            unreachable!("the registry tests never judge")
+        }
+    }
+
+    fn registry() -> Registry {
+        Registry::new().with(TwoGenerations)
+    }
+
+    fn resolve(pairs: &[(&str, &str)]) -> Result<Resolved, BehaviorError> {
+        let behavior = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        registry().resolve(&behavior)
+    }
+
+    #[test]
+    fn numeric_key_should_accept_whole_numbers_in_its_range_only() {
+        for ok in ["1", "10", "100"] {
+            let r = resolve(&[("controller", "new"), ("workers", ok)]).expect("in range");
+            assert_eq!(r.behavior.get("workers"), Some(ok));
+        }
+        for bad in ["0", "101", "-1", "+3", " 3", "3.0", "", "ten"] {
+            let err = resolve(&[("controller", "new"), ("workers", bad)])
+                .expect_err(bad)
+                .to_string();
+            assert!(err.contains("a whole number in 1..=100"), "{bad:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn numeric_key_should_default_when_unset() {
+        let r = resolve(&[("controller", "new")]).expect("defaults");
+        assert_eq!(r.behavior.get("workers"), Some("10"));
+    }
+
+    #[test]
+    fn key_of_the_other_generation_should_be_refused_with_key_and_generation() {
+        let err = resolve(&[("controller", "new"), ("queue", "v2")]).expect_err("not in new");
+        let text = err.to_string();
+        assert!(
+            text.contains("\"queue\"") && text.contains("\"new\""),
+            "{text}"
+        );
+        assert!(matches!(err, BehaviorError::UnknownKey { .. }));
+        let err = resolve(&[("workers", "3")]).expect_err("not in old, the default");
+        assert!(err.to_string().contains("\"old\""), "{err}");
+    }
+
+    #[test]
+    fn list_key_should_still_list_its_values() {
+        let err = resolve(&[("queue", "v9")]).expect_err("no such value");
+        assert_eq!(
+            err.to_string(),
+            "invalid value \"v9\" for behavior key \"queue\": expected one of v2, v3"
+        );
+    }
+
+    #[test]
+    fn schema_should_describe_a_numeric_key_as_a_bounded_integer_or_its_text() {
+        let schema = registry().behavior_schema();
+        let workers = &schema["properties"]["workers"];
+        assert_eq!(workers["anyOf"][0]["type"], "integer");
+        assert_eq!(workers["anyOf"][0]["minimum"], 1);
+        assert_eq!(workers["anyOf"][0]["maximum"], 100);
+        assert_eq!(workers["anyOf"][1]["type"], "string");
+        assert!(workers.get("enum").is_none());
+        assert_eq!(
+            schema["properties"]["queue"]["enum"],
+            serde_json::json!(["v2", "v3"])
+        );
+    }
 }

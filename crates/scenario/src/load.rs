@@ -85,8 +85,9 @@ impl<'de> serde::de::DeserializeSeed<'de> for CheckedValue<'_> {
     type Value = String;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
-        // Checking inside the string visitor puts the error's position at the value.
-        d.deserialize_str(self)
+        // Checking inside the visitor puts the error's position at the value. A numeric key
+        // may be written as a JSON number; it is kept as its decimal text.
+        d.deserialize_any(self)
     }
 }
 
@@ -94,7 +95,11 @@ impl serde::de::Visitor<'_> for CheckedValue<'_> {
     type Value = String;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "a string value for behaviour key `{}`", self.key)
+        write!(
+            f,
+            "a string (or, for a numeric key, a number) for behaviour key `{}`",
+            self.key
+        )
     }
 
     fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<String, E> {
@@ -105,6 +110,14 @@ impl serde::de::Visitor<'_> for CheckedValue<'_> {
             })
             .map_err(E::custom)?;
         Ok(value.to_owned())
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<String, E> {
+        self.visit_str(&value.to_string())
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<String, E> {
+        self.visit_str(&value.to_string())
     }
 }
 
@@ -155,8 +168,20 @@ pub(crate) fn check_object(object: &Object) -> Result<(), String> {
 /// The first pass of [`parse`]: only the `behavior` object, every other key ignored.
 #[derive(Deserialize)]
 struct Head {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "head_behavior")]
     behavior: Behavior,
+}
+
+/// The behaviour keys as text, numbers included (the second pass checks them).
+fn head_behavior<'de, D: Deserializer<'de>>(d: D) -> Result<Behavior, D::Error> {
+    let map = std::collections::BTreeMap::<String, serde_json::Value>::deserialize(d)?;
+    Ok(map
+        .into_iter()
+        .map(|(k, v)| match v {
+            serde_json::Value::String(s) => (k, s),
+            other => (k, other.to_string()),
+        })
+        .collect())
 }
 
 /// Why a scenario file could not be loaded.

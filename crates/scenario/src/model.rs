@@ -209,6 +209,33 @@ pub enum Check {
     Metrics(MetricsCheck),
     /// A named coverage mark was passed at least once (see `docs/scenario-format.md`).
     Mark(String),
+    /// A DeviceTaintRule's status condition (the 1.35 controller's `EvictionInProgress`).
+    RuleCondition(RuleConditionCheck),
+}
+
+/// The condition of one type in a DeviceTaintRule's `status.conditions`; unset fields are not
+/// checked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RuleConditionCheck {
+    /// The rule's name.
+    pub rule: String,
+    /// The condition type (default `EvictionInProgress`).
+    #[serde(default = "eviction_in_progress", rename = "type")]
+    pub type_: String,
+    /// `status` must equal this (`True` or `False`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// `reason` must equal this, for example `PodsPendingEviction`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// `message` must equal this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+fn eviction_in_progress() -> String {
+    "EvictionInProgress".to_owned()
 }
 
 /// Matches Event objects in the API server.
@@ -502,6 +529,8 @@ pub enum ApiVerb {
     Delete,
     /// WATCH.
     Watch,
+    /// Server-side apply (the 1.35 controller's DeviceTaintRule status).
+    Apply,
 }
 
 impl From<ApiVerb> for Verb {
@@ -515,6 +544,7 @@ impl From<ApiVerb> for Verb {
             ApiVerb::Patch => Verb::Patch,
             ApiVerb::Delete => Verb::Delete,
             ApiVerb::Watch => Verb::Watch,
+            ApiVerb::Apply => Verb::Apply,
         }
     }
 }

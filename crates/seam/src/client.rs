@@ -2,6 +2,7 @@
 //! event recorder. The in-memory API server and its informers implement these traits.
 
 use k8s_openapi::api::core::v1::{Event, Node, ObjectReference, Pod, PodCondition};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use serde::{Deserialize, Serialize};
 
 use crate::runtime::BoxFuture;
@@ -99,6 +100,25 @@ pub struct Preconditions {
     pub resource_version: Option<String>,
 }
 
+/// A server-side apply of a DeviceTaintRule's `status.conditions`, as the 1.35 device
+/// controller sends it (`ApplyStatus` with `Force: true`): the apply configuration names the
+/// rule and its UID and carries the conditions this field manager owns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleStatusApply {
+    /// `metadata.name` (rules are cluster-scoped).
+    pub name: String,
+    /// `metadata.uid` in the apply configuration: the apply fails with `409 Conflict` if the
+    /// stored rule has another UID (a rule re-created under the same name).
+    pub uid: Option<String>,
+    /// `ApplyOptions.FieldManager`.
+    pub field_manager: String,
+    /// `ApplyOptions.Force`.
+    pub force: bool,
+    /// `status.conditions`, a list map keyed by `type`: each replaces the stored condition of
+    /// its type, or is appended.
+    pub conditions: Vec<Condition>,
+}
+
 /// The API calls the controller makes. Each returns a future, so that back ends can make the
 /// request and the response separate interleaving points.
 pub trait Client: Send + Sync + 'static {
@@ -133,6 +153,25 @@ pub trait Client: Send + Sync + 'static {
     fn get_node(&self, name: &str) -> BoxFuture<Result<Node, ApiError>> {
         let message = format!("this client serves no nodes (GET node {name})");
         Box::pin(async move { Err(ApiError::new(StatusReason::InternalError, message)) })
+    }
+
+    /// `PATCH .../devicetaintrules/{name}/status` with `application/apply-patch+yaml`.
+    ///
+    /// Only the controllers of 1.35 and later call it; the default answers `404 NotFound` (a
+    /// server without that resource), so clients that never see it need not implement it.
+    fn apply_device_taint_rule_status(
+        &self,
+        apply: RuleStatusApply,
+    ) -> BoxFuture<Result<(), ApiError>> {
+        Box::pin(async move {
+            Err(ApiError::new(
+                StatusReason::NotFound,
+                format!(
+                    "the server could not find the requested resource (patch devicetaintrules.resource.k8s.io {})",
+                    apply.name
+                ),
+            ))
+        })
     }
 }
 

@@ -27,7 +27,8 @@ pub mod runtime;
 pub mod sync;
 
 pub use client::{
-    ApiError, Client, EventRecorder, PodLister, Preconditions, StatusCause, StatusReason,
+    ApiError, Client, EventRecorder, PodLister, Preconditions, RuleStatusApply, StatusCause,
+    StatusReason,
 };
 pub use runtime::{
     BoxFuture, ManualRuntime, Runtime, StepDetail, StepLabel, TimerHandle, Timestamp,

@@ -89,6 +89,7 @@ fn describe(checks: &[Check]) -> String {
             Check::ApiCalls(a) => format!("api-calls {:?} {:?}", a.verb, a.kind),
             Check::Metrics(_) => "metrics".into(),
             Check::Mark(m) => format!("mark {m}"),
+            Check::RuleCondition(r) => format!("rule-condition {} {}", r.rule, r.type_),
         })
         .collect();
     parts.join(", ")
@@ -159,7 +160,8 @@ fn written(o: &Object) -> String {
 ///   `event` without `involved`);
 /// - `metrics` reads the metrics, which change only in the work after a pod DELETE's response
 ///   step, which touches `pod/<ns>/<name>`: so `pod`;
-/// - `api-calls` and `mark` read what nearly any step changes: `world`.
+/// - `api-calls` and `mark` read what nearly any step changes: `world`;
+/// - `rule-condition` reads the rule, `devicetaintrule/<name>`.
 pub fn check_reads(check: &Check) -> Vec<String> {
     let pod = |key: &str| {
         let (ns, name) = key.split_once('/').unwrap_or(("default", key));
@@ -176,6 +178,9 @@ pub fn check_reads(check: &Check) -> Vec<String> {
         },
         Check::Metrics(_) => vec![Kind::Pod.singular().to_owned()],
         Check::ApiCalls(_) | Check::Mark(_) => vec![WORLD.to_owned()],
+        Check::RuleCondition(r) => {
+            vec![format!("{}/{}", Kind::DeviceTaintRule.singular(), r.rule)]
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 use taintsim_api::{Kind, Object};
 
 use crate::World;
-use taintsim_scenario::model::{Check, EventCheck};
+use taintsim_scenario::model::{Check, EventCheck, RuleConditionCheck};
 
 /// The parts of a [`World`] that checks read; cloneable into the actor task.
 #[derive(Clone)]
@@ -108,7 +108,42 @@ impl WorldView {
                     Err(format!("coverage mark {name} was not passed"))
                 }
             }
+            Check::RuleCondition(c) => self.check_rule_condition(c),
         }
+    }
+
+    fn check_rule_condition(&self, want: &RuleConditionCheck) -> Result<(), String> {
+        let Some(Object::Rule(rule)) = self.server.peek(Kind::DeviceTaintRule, "", &want.rule)
+        else {
+            return Err(format!("DeviceTaintRule {} does not exist", want.rule));
+        };
+        let Some(found) = rule
+            .status
+            .iter()
+            .flat_map(|s| s.conditions.iter().flatten())
+            .find(|c| c.type_ == want.type_)
+        else {
+            return Err(format!(
+                "DeviceTaintRule {} has no {} condition",
+                want.rule, want.type_
+            ));
+        };
+        let fields = [
+            ("status", &want.status, &found.status),
+            ("reason", &want.reason, &found.reason),
+            ("message", &want.message, &found.message),
+        ];
+        for (field, want_value, found_value) in fields {
+            if let Some(w) = want_value
+                && w != found_value
+            {
+                return Err(format!(
+                    "DeviceTaintRule {} condition {}: {field} expected {w:?}, found {found_value:?}",
+                    want.rule, want.type_
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn pod_exists(&self, key: &str) -> bool {

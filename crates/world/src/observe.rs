@@ -10,7 +10,7 @@ use taintsim_api::{
     ApiClient, ApiServer, Kind, Recorder, Request, RequestObserver, RequestTouches, Verb,
 };
 use taintsim_plugin::{Due, DueView, Reference};
-use taintsim_seam::client::{ApiError, Client, EventRecorder, Preconditions};
+use taintsim_seam::client::{ApiError, Client, EventRecorder, Preconditions, RuleStatusApply};
 use taintsim_seam::runtime::{BoxFuture, Timestamp};
 use taintsim_seam::sync::Mutex;
 
@@ -241,5 +241,12 @@ impl Client for ObservedClient {
 
     fn get_node(&self, name: &str) -> BoxFuture<Result<Node, ApiError>> {
         self.inner.get_node(name)
+    }
+
+    fn apply_device_taint_rule_status(
+        &self,
+        apply: RuleStatusApply,
+    ) -> BoxFuture<Result<(), ApiError>> {
+        self.inner.apply_device_taint_rule_status(apply)
     }
 }

@@ -1,5 +1,6 @@
 //! Integration tests of taintsim-api, one module per area (one binary keeps linking fast).
 
+mod apply;
 mod broadcaster;
 mod client;
 mod informer;

@@ -117,6 +117,7 @@ const KEYS: [BehaviorKey; 5] = [
         default: "v3",
         doc: "TimedWorkerQueue version (spec §3); v2 panics in UpdateWork on a running entry (§6 entry 1)",
         breaks: Some(OracleName::NoPanic),
+        range: None,
     },
     BehaviorKey {
         name: "pod-update-filter",
@@ -124,6 +125,7 @@ const KEYS: [BehaviorKey; 5] = [
         default: "claim-statuses-and-node-name",
         doc: "which pod updates are handled; claim-statuses never evicts a pod scheduled late (§6 entry 3)",
         breaks: Some(OracleName::EventualEviction),
+        range: None,
     },
     BehaviorKey {
         name: "handle-pods",
@@ -131,6 +133,7 @@ const KEYS: [BehaviorKey; 5] = [
         default: "return",
         doc: "on a stale reservedFor consumer; return abandons the remaining consumers (§6 entry 9)",
         breaks: Some(OracleName::EventualEviction),
+        range: None,
     },
     BehaviorKey {
         name: "retries",
@@ -138,6 +141,7 @@ const KEYS: [BehaviorKey; 5] = [
         default: "fixed",
         doc: "fixed gives up after 5 attempts 10 ms apart (§6 entry 15); durable backs off up to 1 s",
         breaks: Some(OracleName::EventualEviction),
+        range: None,
     },
     BehaviorKey {
         name: "toleration-effect",
@@ -145,6 +149,7 @@ const KEYS: [BehaviorKey; 5] = [
         default: "no-execute-only",
         doc: "no-execute-only ignores tolerations with an empty effect for eviction (§6 entry 20)",
         breaks: Some(OracleName::NoEarlyEviction),
+        range: None,
     },
 ];
 

@@ -145,7 +145,11 @@ fn taint_eviction_time(
 
 /// `t.Add(time.Duration(seconds) * time.Second)` with Go's silent int64 overflow of the
 /// duration; the timestamp itself saturates at jiff's range instead of failing.
-fn add_go_seconds(t: Timestamp, seconds: i64, mark: &mut dyn FnMut(&'static str)) -> Timestamp {
+pub(crate) fn add_go_seconds(
+    t: Timestamp,
+    seconds: i64,
+    mark: &mut dyn FnMut(&'static str),
+) -> Timestamp {
     let nanos = seconds.wrapping_mul(1_000_000_000);
     if seconds.checked_mul(1_000_000_000).is_none() {
         mark(MARK_SECONDS_OVERFLOW);

@@ -1,9 +1,12 @@
-//! The DRA device taint eviction controller of the Kubernetes 1.33 era
-//! (`pkg/controller/devicetainteviction`), re-implemented faithfully and runtime-agnostically
-//! on the seam (`taintsim-seam`) and the shared `TimedWorkerQueue`
-//! (`taintsim-timed-worker-queue`).
+//! The DRA device taint eviction controller (`pkg/controller/devicetainteviction`), in two
+//! generations, re-implemented faithfully and runtime-agnostically on the seam
+//! (`taintsim-seam`): the Kubernetes 1.33 controller on the shared `TimedWorkerQueue`
+//! (`taintsim-timed-worker-queue`), behaviour key `controller: v1.33`, and the controller of 1.35
+//! and later on client-go's workqueue (`taintsim-workqueue`), `controller: latest` ([`latest`]).
 //!
-//! - [`behavior`]: the behaviour keys, one per historical bug (spec §6).
+//! The 1.33 controller, and what both generations share (the object model, `ToleratesTaint`,
+//! the events and metrics):
+//! - [`behavior`]: the 1.33 behaviour keys, one per historical bug (spec §6).
 //! - [`model`]: claims, slices, taints, tolerations and rules, from v1beta1 or v1 objects.
 //! - [`toleration`]: `ToleratesTaint` (spec §1.1).
 //! - [`eviction_time`]: `claimEvictionTime` (spec §2.6).
@@ -13,12 +16,17 @@
 //! - [`worker`]: `deletePodHandler`, the queue's work function (spec §2.9).
 //! - [`events`]: the two Events and their exact strings (spec §2.10).
 //! - [`metrics`]: the two controller metrics.
+//! - [`latest`]: the controller of 1.35 and later (workqueue, `deletePodAt`, N workers,
+//!   DeviceTaintRule status), the plug-in's `latest` generation.
+//! - [`go_order`]: Go's random map order as a recorded data choice.
 //! - [`plugin`]: the controller as a taintsim plug-in ([`DeviceTaintEviction`]).
 
 pub mod behavior;
 pub mod controller;
 pub mod events;
 pub mod eviction_time;
+pub mod go_order;
+pub mod latest;
 pub mod metrics;
 pub mod model;
 pub mod plugin;

@@ -106,6 +106,7 @@ const KEYS: [BehaviorKey; 6] = [
         default: "v4",
         doc: "TimedWorkerQueue version; v0 (before #129577) keeps a nil entry after a successful eviction, so a same-name pod recreated later is skipped silently (#125332, #107543); v3 and older lack the cancelled flag, so a timer that fires during shutdown still runs (#134945)",
         breaks: Some(OracleName::EventualEviction),
+        range: None,
     },
     BehaviorKey {
         name: "shutdown",
@@ -113,6 +114,7 @@ const KEYS: [BehaviorKey; 6] = [
         default: "cancel-and-wait",
         doc: "none (before #134945) never cancels the queue at shutdown: its timers fire and call the API after Run returned (an api-calls check after stop-controller)",
         breaks: None,
+        range: None,
     },
     BehaviorKey {
         name: "forever-tolerated",
@@ -120,6 +122,7 @@ const KEYS: [BehaviorKey; 6] = [
         default: "cancel",
         doc: "keep (before #93722, #90794) leaves a scheduled deletion in place when the taints left are all tolerated forever",
         breaks: Some(OracleName::NoEarlyEviction),
+        range: None,
     },
     BehaviorKey {
         name: "node-recheck",
@@ -127,6 +130,7 @@ const KEYS: [BehaviorKey; 6] = [
         default: "none",
         doc: "none evicts from a stale taintedNodes, e.g. a pod scheduled just after its node's taint was removed (#119862, #139992); live GETs the node before deleting (PR #140198, open)",
         breaks: Some(OracleName::NoEarlyEviction),
+        range: None,
     },
     BehaviorKey {
         name: "retries",
@@ -134,6 +138,7 @@ const KEYS: [BehaviorKey; 6] = [
         default: "fixed",
         doc: "fixed drops the eviction after 5 denied attempts 10 ms apart (#140639); durable keeps retrying with backoff (PR #141568, open)",
         breaks: Some(OracleName::EventualEviction),
+        range: None,
     },
     BehaviorKey {
         name: "latency-metric",
@@ -141,6 +146,7 @@ const KEYS: [BehaviorKey; 6] = [
         default: "ns-times-second",
         doc: "ns-times-second observes time.Since(fireAt)*time.Second, 1e9 times too large and negative after 9.2 s (PRs #141311, #141742, open); seconds is the fix",
         breaks: None,
+        range: None,
     },
 ];
 

@@ -4,6 +4,8 @@
 //! with this crate).
 
 mod handlers;
+mod latest;
+mod reference_latest;
 mod run;
 
 use std::sync::Arc;
@@ -20,21 +22,30 @@ pub use handlers::{
     MARK_NODE_NAME_CHANGE_DROPPED, MARK_NODE_NAME_CHANGE_HANDLED, MARK_POD_UPDATE_FILTERED,
     claim_of, on_pod, pod_of, rule_of, slice_of,
 };
+pub use reference_latest::LatestReference;
 
 use crate::behavior::Behavior;
 use crate::controller::{Controller, ControllerDeps};
 use crate::events::{EVENT_REASON, MARKING_FOR_DELETION, TEST_CONTROLLER_NAME};
-use crate::{controller, eviction_time, metrics, worker};
+use crate::{controller, eviction_time, latest as core, metrics, worker};
 
-/// The `controller` value of the 1.33 generation.
+/// The `controller` value of the 1.33 generation (the default).
 pub const V1_33: &str = "v1.33";
+/// The `controller` value of the workqueue generation (1.35 to latest).
+pub const LATEST: &str = "latest";
 
-const GENERATIONS: [Generation; 1] = [Generation {
-    name: V1_33,
-    doc: "the 1.33 device taint eviction controller on TimedWorkerQueue (device_taint_eviction.go @ ab3cec07 and the fixes of #130947)",
-}];
+const GENERATIONS: [Generation; 2] = [
+    Generation {
+        name: V1_33,
+        doc: "the 1.33 device taint eviction controller on TimedWorkerQueue (device_taint_eviction.go @ ab3cec07 and the fixes of #130947)",
+    },
+    Generation {
+        name: LATEST,
+        doc: "the workqueue controller of 1.35 and later (device_taint_eviction.go @ 008b3652 with what the test @ 051099c1 expects): deletePodAt, N workers, DeviceTaintRule status",
+    },
+];
 
-const MARKS: [MarkDoc; 15] = [
+const MARKS: [MarkDoc; 28] = [
     MarkDoc {
         name: MARK_POD_UPDATE_FILTERED,
         doc: "handlePodChange dropped a pod update",
@@ -95,6 +106,58 @@ const MARKS: [MarkDoc; 15] = [
         name: worker::MARK_UID_MISMATCH,
         doc: "the worker found a pod with another UID under the name (treated as NotFound)",
     },
+    MarkDoc {
+        name: core::MARK_POD_UPDATE_FILTERED,
+        doc: "latest: handlePodChange dropped a pod update",
+    },
+    MarkDoc {
+        name: core::MARK_HANDLE_PODS_CONTINUE,
+        doc: "latest: handlePods skipped a consumer the pod cache lacks or whose UID differs",
+    },
+    MarkDoc {
+        name: core::MARK_EXTENDED_IGNORED,
+        doc: "latest, extended-resources ignore: a claim in status.extendedResourceClaimStatus was not used (#141290)",
+    },
+    MarkDoc {
+        name: core::MARK_CANCELLED,
+        doc: "latest: an eviction was cancelled with a \"Cancelling deletion\" event",
+    },
+    MarkDoc {
+        name: core::MARK_OBSOLETE,
+        doc: "latest: a pod work item found no deletePodAt entry (stale item)",
+    },
+    MarkDoc {
+        name: core::MARK_ALREADY_EVICTED,
+        doc: "latest: a pod work item found the pod among the evicted UIDs",
+    },
+    MarkDoc {
+        name: core::MARK_NOT_DUE,
+        doc: "latest: a pod work item was not due yet and was requeued for later",
+    },
+    MarkDoc {
+        name: core::MARK_BEING_DELETED,
+        doc: "latest: the pod had a deletionTimestamp; counted as evicted without a DELETE, as upstream",
+    },
+    MarkDoc {
+        name: core::MARK_UID_MISMATCH,
+        doc: "latest: the worker found a pod with another UID under the name (treated as NotFound)",
+    },
+    MarkDoc {
+        name: core::MARK_RATE_LIMITED,
+        doc: "latest: a work item failed and was requeued with AddRateLimited",
+    },
+    MarkDoc {
+        name: core::MARK_STATUS_THROTTLED,
+        doc: "latest: a rule status update within ruleStatusPeriod was postponed",
+    },
+    MarkDoc {
+        name: core::MARK_STATUS_APPLIED,
+        doc: "latest: a rule's EvictionInProgress condition was written",
+    },
+    MarkDoc {
+        name: core::MARK_STATUS_IMMEDIATE,
+        doc: "latest, rule-status-update immediate: a rule status update was queued right after an eviction (before #135611)",
+    },
 ];
 
 /// The DRA device taint eviction controller as a plug-in.
@@ -135,8 +198,12 @@ impl ControllerPlugin for DeviceTaintEviction {
         &GENERATIONS
     }
 
-    fn keys(&self, _generation: &str) -> &'static [BehaviorKey] {
-        Behavior::keys()
+    fn keys(&self, generation: &str) -> &'static [BehaviorKey] {
+        if generation == LATEST {
+            &core::behavior::KEYS
+        } else {
+            Behavior::keys()
+        }
     }
 
     fn kinds(&self, _behavior: &Keys) -> Vec<Kind> {
@@ -148,7 +215,15 @@ impl ControllerPlugin for DeviceTaintEviction {
         ]
     }
 
-    fn listeners(&self, _behavior: &Keys) -> Vec<(&'static str, Kind)> {
+    fn listeners(&self, behavior: &Keys) -> Vec<(&'static str, Kind)> {
+        if behavior.controller() == Some(LATEST) {
+            return vec![
+                ("claim-handler", Kind::ResourceClaim),
+                ("pod-handler", Kind::Pod),
+                ("rule-handler", Kind::DeviceTaintRule),
+                ("slice-handler", Kind::ResourceSlice),
+            ];
+        }
         vec![
             ("pod-handler", Kind::Pod),
             ("claim-handler", Kind::ResourceClaim),
@@ -182,6 +257,9 @@ impl ControllerPlugin for DeviceTaintEviction {
     }
 
     fn start(&self, env: Env) -> Arc<dyn Running> {
+        if env.behavior.controller() == Some(LATEST) {
+            return latest::start(env);
+        }
         let behavior = Behavior::from_keys(&env.behavior).unwrap_or_default();
         let pods = Arc::new(env.informers.of(Kind::Pod).lister());
         let controller = Controller::new(ControllerDeps {
@@ -214,7 +292,10 @@ impl ControllerPlugin for DeviceTaintEviction {
         }
     }
 
-    fn reference(&self, _behavior: &Keys) -> Arc<dyn Reference> {
+    fn reference(&self, behavior: &Keys) -> Arc<dyn Reference> {
+        if behavior.controller() == Some(LATEST) {
+            return Arc::new(LatestReference::new(behavior));
+        }
         Arc::new(DeviceReference::new(Release::V1_33))
     }
 }

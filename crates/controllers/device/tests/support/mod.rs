@@ -5,3 +5,5 @@
 
 pub mod doubles;
 pub mod fixtures;
+pub mod latest_fixtures;
+pub mod latest_harness;
