@@ -10,11 +10,17 @@
 pub mod check;
 mod exhaustive;
 mod explore;
+mod jobs;
+pub mod merge;
 mod observed;
 pub mod oracle;
 mod save;
 mod schedule;
 mod searched;
+pub mod shard;
+pub mod shard_file;
+mod sharded;
+mod subtrees;
 mod verdict;
 
 use std::sync::Arc;
@@ -25,17 +31,24 @@ use taintsim_sim::{Control, Outcome, RunReport, SimConfig, Strategy};
 
 pub use check::{
     Overrides, check_file, check_file_with_progress, check_scenario, describe_expectation,
-    explore_scenario, load,
+    explore_scenario, explore_verdict, load, search_verdict,
 };
 pub use exhaustive::{
     ExhaustiveOptions, ExhaustiveSummary, Reduction, explore_exhaustive, explore_exhaustive_after,
-    explore_exhaustive_each, observed_resources, startup_end,
+    explore_exhaustive_each, explore_exhaustive_jobs, observed_resources, startup_end,
 };
-pub use explore::{ExploreOptions, ExploreSummary, Failure, Progress, explore};
+pub use explore::{
+    ExploreOptions, ExplorePart, ExploreSummary, Failure, Progress, explore, explore_jobs,
+    explore_part,
+};
+pub use jobs::{available_jobs, first_decisive};
 pub use observed::{Observed, expectation_short};
 pub use save::{DEFAULT_SAVE_DIR, save_decisions, save_decisions_as};
 pub use schedule::{Schedule, pct_step_estimate, shell_quote};
 pub use searched::{Searched, reduction_name, search_exhaustive};
+pub use shard::{Layout, SeedList, Shard};
+pub use sharded::{exhaustive_shard, explore_shard};
+pub use subtrees::{SubtreeCount, SubtreePath};
 pub use verdict::{CheckError, ExpectationFailed, FirstFailure, SaveError, Verdict};
 
 use crate::oracle::OracleName;

@@ -11,8 +11,8 @@
 //! Code map:
 //! - [`cli`]: the command line (clap), with every subcommand's help text;
 //! - [`run`], [`explore`], [`replay`] (also `trace`), [`keys`], [`stress`], [`shrink`],
-//!   [`import_fuzz`]: one module per subcommand; [`exhaustive`]: `explore --strategy
-//!   exhaustive`;
+//!   [`import_fuzz`], [`merge`]: one module per subcommand; [`exhaustive`]: `explore
+//!   --strategy exhaustive`;
 //! - [`common`]: loading a scenario with `--set`, the one schedule of `replay`, `trace` and
 //!   `shrink`, printing helpers;
 //! - [`junit`]: the JUnit XML report of `run --junit`;
@@ -28,9 +28,11 @@ mod explore;
 mod import_fuzz;
 mod junit;
 mod keys;
+mod merge;
 mod progress;
 mod replay;
 mod run;
+mod shard;
 mod shrink;
 mod stress;
 
@@ -102,6 +104,7 @@ where
         Command::Stress(args) => stress::stress(registry, &args),
         Command::Shrink(args) => shrink::shrink(registry, &args),
         Command::ImportFuzz(args) => import_fuzz::import_fuzz(registry, &args),
+        Command::Merge(args) => merge::merge(registry, &args),
     };
     match result {
         Ok(status) => status,
