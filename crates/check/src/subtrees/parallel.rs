@@ -35,6 +35,8 @@ struct Queue {
     settled_diverged: bool,
     /// No worker takes another subtree.
     stop: bool,
+    /// A search was cancelled: its subtree is not in `done`.
+    cancelled: bool,
     error: Option<RunError>,
 }
 
@@ -109,6 +111,7 @@ impl Shared {
     ) {
         let mut queue = self.lock();
         queue.running.remove(&path);
+        queue.cancelled |= searched.is_none();
         if let Some((count, failure)) = searched {
             if let Some(f) = failure
                 && queue.first_failure.as_ref().is_none_or(|(p, _)| path < *p)
@@ -203,7 +206,9 @@ pub(crate) fn explore_split_jobs(
     if let Some(e) = queue.error {
         return Err(e);
     }
-    let more = !queue.pending.is_empty() || queue.stop;
+    // Subtrees left out: still queued, or cancelled while running (those done after the
+    // bound are left out by `summarise`).
+    let more = !queue.pending.is_empty() || queue.cancelled;
     Ok(summarise(
         queue.done.into_values().collect(),
         more,
