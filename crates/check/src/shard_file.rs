@@ -168,6 +168,7 @@ pub struct SubtreeFailure {
 /// The schema of one step of a subtree's path (`taintsim_sim::strategy::Choice`): the entry
 /// taken at a split branch point.
 #[derive(JsonSchema)]
+#[schemars(rename = "Choice")]
 #[allow(dead_code)]
 pub(crate) struct ChoiceSchema {
     /// Its index in the enabled set; the indices order the subtrees depth-first.
