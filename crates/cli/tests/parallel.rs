@@ -111,6 +111,8 @@ fn explore_should_print_the_same_json_whatever_the_jobs() {
             "exhaustive",
             "--split-depth",
             "3",
+            "--max-schedules",
+            "150",
         ],
         vec![
             "explore",
