@@ -59,8 +59,8 @@
 //!
 //! So every class of equivalent executions within the bounded space has a representative in
 //! the union of the subtrees, as it has in the unsplit search. The price is that above the
-//! split depth DPOR's pruning is not applied (sleep sets still are), so a split search runs at
-//! least as many schedules as the unsplit one, and usually more.
+//! split depth DPOR's pruning is not applied (sleep sets still are), so a split search usually
+//! runs more schedules than the unsplit one, the more the deeper the split.
 //!
 //! # Probes
 //!
