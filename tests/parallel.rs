@@ -253,3 +253,27 @@ fn a_complete_split_search_should_find_what_the_unsplit_one_finds() {
         unsplit_first.result.observed.short()
     );
 }
+
+#[test]
+fn the_library_api_should_judge_alike_on_any_number_of_jobs() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/never-evicted.json");
+    let verdict = |jobs| {
+        let v = taintsim::Scenario::load(&file)
+            .expect("loads")
+            .jobs(jobs)
+            .explore(taintsim::Strategy::Random, 0..120)
+            .expect("runs");
+        let first = v.first_failure.as_ref().map(|f| (f.seed(), f.message()));
+        (
+            v.ok,
+            v.schedules,
+            v.failures,
+            v.outcomes.clone(),
+            first,
+            v.replay.clone(),
+        )
+    };
+    let one = verdict(1);
+    assert!(one.4.is_some(), "the search finds the violation: {one:?}");
+    assert_eq!(verdict(3), one);
+}

@@ -2,6 +2,12 @@
 //! scenario file against its expectation as `taintsim run` does ([`check_file`], returning a
 //! [`Verdict`]; see [`check`]).
 //!
+//! Searches run on worker threads of the harness ([`explore_jobs`],
+//! [`explore_exhaustive_jobs`], [`first_decisive`]; each worker runs whole schedules on a
+//! simulator of its own) and in shards on many machines ([`shard`], [`explore_shard`],
+//! [`exhaustive_shard`], whose result files [`shard_file`] describes and [`merge`] combines),
+//! always with the result of one thread (docs/sharding.md).
+//!
 //! One run builds a fresh [`World`], spawns the scenario actor, and lets the strategy drive the
 //! simulator to quiescence. After every step the runner wakes the actor if it is waiting,
 //! stops on an actor failure, and judges `no-early-eviction` on new deletions; at quiescence it

@@ -330,7 +330,8 @@ impl ExhaustiveStrategy {
     /// Explores every schedule of the program that `setup` spawns on a fresh [`Sim`] with
     /// `sim_config`, calling `on_end` with the report of every execution that was a schedule
     /// (not blocked, not nondeterministic). A run that hits the step limit marks the search
-    /// cut. Returns the search's counters.
+    /// cut. Returns the search's counters. With a split depth, this is the search of one
+    /// subtree ([`ExhaustiveConfig::subtree`]); the others are not searched.
     pub fn explore(
         config: ExhaustiveConfig,
         sim_config: SimConfig,
