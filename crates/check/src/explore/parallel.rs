@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use super::{ExploreOptions, ExplorePart};
-use crate::jobs::run_workers;
+use crate::jobs::{Batch, run_workers};
 use crate::shard::SeedList;
 use crate::{Observed, Progress, RunError, RunResult};
 use taintsim_scenario::model::Scenario;
@@ -31,7 +31,8 @@ pub(super) fn explore_seeds(
     let stop = AtomicU64::new(u64::MAX);
     let parts = Mutex::new(Vec::new());
     let error: Mutex<Option<(u64, RunError)>> = Mutex::new(None);
-    let worker = |send: &dyn Fn(bool)| {
+    let worker = |send: &dyn Fn((u64, u64))| {
+        let mut batch = Batch::new(send);
         let mut part = ExplorePart::new();
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
@@ -46,7 +47,7 @@ pub(super) fn explore_seeds(
                     if failed && options.stop_on_failure {
                         stop.fetch_min(i, Ordering::Relaxed);
                     }
-                    send(failed);
+                    batch.add(failed);
                 }
                 Err(e) => {
                     stop.fetch_min(i, Ordering::Relaxed);
@@ -64,9 +65,9 @@ pub(super) fn explore_seeds(
             .push(part);
     };
     let (mut schedules, mut failures) = (0, 0);
-    run_workers(jobs, &worker, &mut |failed| {
-        schedules += 1;
-        failures += u64::from(failed);
+    run_workers(jobs, &worker, &mut |(done, failed)| {
+        schedules += done;
+        failures += failed;
         on_progress(&Progress {
             schedules,
             failures,

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use super::{SubtreeCount, SubtreePath, search_subtree, summarise};
-use crate::jobs::run_workers;
+use crate::jobs::{Batch, run_workers};
 use crate::{ExhaustiveOptions, ExhaustiveSummary, Failure, Progress, RunError};
 use taintsim_scenario::model::Scenario;
 use taintsim_sim::{ExhaustiveConfig, ExhaustiveStrategy};
@@ -172,7 +172,8 @@ pub(crate) fn explore_split_jobs(
     on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<ExhaustiveSummary, RunError> {
     let shared = Shared::new([Vec::new()]);
-    let worker = |send: &dyn Fn(bool)| {
+    let worker = |send: &dyn Fn((u64, u64))| {
+        let mut batch = Batch::new(send);
         while let Some(path) = shared.take() {
             let searched = search_subtree(
                 scenario,
@@ -181,7 +182,7 @@ pub(crate) fn explore_split_jobs(
                 &path,
                 &shared.cancel,
                 &mut |found| shared.found(found),
-                &mut |result| send(!result.observed.is_pass()),
+                &mut |result| batch.add(!result.observed.is_pass()),
             );
             match searched {
                 Ok(searched) => shared.finish(path, searched, options.max_schedules, true),
@@ -190,9 +191,9 @@ pub(crate) fn explore_split_jobs(
         }
     };
     let (mut schedules, mut failures) = (0, 0);
-    run_workers(jobs, &worker, &mut |failed| {
-        schedules += 1;
-        failures += u64::from(failed);
+    run_workers(jobs, &worker, &mut |(done, failed)| {
+        schedules += done;
+        failures += failed;
         on_progress(&Progress {
             schedules,
             failures,
@@ -307,7 +308,8 @@ pub(crate) fn search_paths(
 ) -> Result<Counted, RunError> {
     let shared = Shared::new(paths.iter().cloned());
     let never = AtomicBool::new(false);
-    let worker = |send: &dyn Fn(bool)| {
+    let worker = |send: &dyn Fn((u64, u64))| {
+        let mut batch = Batch::new(send);
         while let Some(path) = shared.take() {
             let searched = search_subtree(
                 scenario,
@@ -316,7 +318,7 @@ pub(crate) fn search_paths(
                 &path,
                 &never,
                 &mut |_| {},
-                &mut |result| send(!result.observed.is_pass()),
+                &mut |result| batch.add(!result.observed.is_pass()),
             );
             match searched {
                 Ok(searched) => shared.finish(path, searched, options.max_schedules, false),
@@ -325,9 +327,9 @@ pub(crate) fn search_paths(
         }
     };
     let (mut schedules, mut failures) = (0, 0);
-    run_workers(jobs, &worker, &mut |failed| {
-        schedules += 1;
-        failures += u64::from(failed);
+    run_workers(jobs, &worker, &mut |(done, failed)| {
+        schedules += done;
+        failures += failed;
         on_progress(&Progress {
             schedules,
             failures,
