@@ -81,6 +81,15 @@ impl Scenario {
         Self::load_overridden(&self.registry, &self.file, overrides)
     }
 
+    /// The same file checked on `jobs` worker threads (at least 1; the default is 1), like
+    /// `--jobs`: each runs whole schedules on a simulator of its own, and the verdict is the
+    /// same whatever `jobs` is.
+    #[must_use]
+    pub fn jobs(mut self, jobs: usize) -> Self {
+        self.overrides = self.overrides.jobs(jobs);
+        self
+    }
+
     /// The file's path, as given.
     pub fn file(&self) -> &Path {
         &self.file

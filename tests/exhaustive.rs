@@ -22,6 +22,7 @@ fn options(reduction: Reduction) -> ExhaustiveOptions {
         max_schedules: 100_000,
         max_steps: 20_000,
         reduction,
+        split_depth: 0,
     }
 }
 
@@ -248,6 +249,7 @@ fn a_step_limit_should_leave_the_search_incomplete() {
         max_schedules: 20,
         max_steps: 10,
         reduction: Reduction::Dpor,
+        split_depth: 0,
     };
     let summary = explore_exhaustive(&scenario, &short, &mut |_| {}).expect("runs");
     assert!(!summary.complete);

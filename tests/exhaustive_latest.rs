@@ -18,6 +18,7 @@ fn explore(name: &str) -> u64 {
         max_schedules: 100_000,
         max_steps: 20_000,
         reduction: Reduction::Dpor,
+        split_depth: 0,
     };
     let summary = explore_exhaustive(&scenario, &options, &mut |_| {}).expect("runs");
     eprintln!(

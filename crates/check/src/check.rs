@@ -12,11 +12,11 @@ use taintsim_scenario::load;
 use taintsim_scenario::model::{Expectation, ExploreSettings, Scenario, SeedRange, StrategyName};
 
 use crate::save::DEFAULT_SAVE_DIR;
-use crate::searched::search_exhaustive;
+use crate::searched::{Searched, search_exhaustive};
 use crate::verdict::{CheckError, FirstFailure, Verdict};
 use crate::{
     ExhaustiveOptions, ExploreOptions, ExploreSummary, Observed, Progress, RunError, Schedule,
-    explore, run_schedule,
+    explore_jobs, run_schedule,
 };
 
 /// What a check adds to the file: behaviour overrides, and where an exhaustive search saves
@@ -29,6 +29,8 @@ pub struct Overrides {
     /// seed to name it by); `None` saves nothing, and the verdict then has no replay command
     /// for it.
     pub save: Option<PathBuf>,
+    /// Worker threads for the schedules (`--jobs`); the verdict does not depend on it.
+    pub jobs: usize,
 }
 
 impl Default for Overrides {
@@ -38,6 +40,7 @@ impl Default for Overrides {
         Self {
             sets: Vec::new(),
             save: Some(PathBuf::from(DEFAULT_SAVE_DIR)),
+            jobs: 1,
         }
     }
 }
@@ -47,6 +50,13 @@ impl Overrides {
     #[must_use]
     pub fn set(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.sets.push((key.into(), value.into()));
+        self
+    }
+
+    /// The same overrides with `jobs` worker threads (at least 1).
+    #[must_use]
+    pub fn jobs(mut self, jobs: usize) -> Self {
+        self.jobs = jobs.max(1);
         self
     }
 }
@@ -166,8 +176,23 @@ pub fn explore_scenario(
             return exhaustive_verdict(file, scenario, overrides, on_progress);
         }
     }
-    let summary = explore(scenario, &options, on_progress)
+    let summary = explore_jobs(scenario, &options, overrides.jobs, on_progress)
         .map_err(|error| run_error(file, scenario, error))?;
+    let mut verdict = explore_verdict(file, scenario, &options, summary, overrides);
+    verdict.elapsed_ms = elapsed_ms(started);
+    Ok(verdict)
+}
+
+/// The verdict on `scenario` (loaded from `file` with `overrides`) of a random or PCT search
+/// with `options` that gave `summary` (`taintsim merge` judges merged shards this way).
+/// Its `elapsed_ms` is 0.
+pub fn explore_verdict(
+    file: &Path,
+    scenario: &Scenario,
+    options: &ExploreOptions,
+    summary: ExploreSummary,
+    overrides: &Overrides,
+) -> Verdict {
     let mut verdict = base_verdict(file, scenario);
     verdict.ok = summary.ok;
     verdict.schedules = summary.schedules;
@@ -198,14 +223,13 @@ pub fn explore_scenario(
         schedule_of(seed).replay_command(file, scenario, options.max_steps, &overrides.sets)
     });
     if !verdict.ok {
-        verdict.explanation = explain(&summary, scenario, &options);
+        verdict.explanation = explain(&summary, scenario, options);
     }
     verdict.first_failure = summary.first_failure.map(|f| FirstFailure {
         schedule: schedule_of(f.seed),
         result: f.result,
     });
-    verdict.elapsed_ms = elapsed_ms(started);
-    Ok(verdict)
+    verdict
 }
 
 /// A scenario whose strategy is `exhaustive`: search it with its own bounds, and judge its
@@ -220,6 +244,13 @@ fn exhaustive_verdict(
 ) -> Result<Verdict, CheckError> {
     let options = ExhaustiveOptions::from(&scenario.explore);
     let searched = search_exhaustive(file, scenario, options, overrides, on_progress)?;
+    Ok(search_verdict(file, scenario, &searched))
+}
+
+/// The verdict on `scenario` (loaded from `file`) of a finished exhaustive search (`taintsim
+/// merge` judges merged shards this way). An incomplete search makes a `pass` expectation
+/// fail.
+pub fn search_verdict(file: &Path, scenario: &Scenario, searched: &Searched) -> Verdict {
     let summary = &searched.summary;
     let proved = summary.complete || !matches!(scenario.expect, Expectation::Pass);
     let mut verdict = base_verdict(file, scenario);
@@ -249,7 +280,7 @@ fn exhaustive_verdict(
     }
     verdict.first_failure = searched.first_failure();
     verdict.elapsed_ms = searched.elapsed_ms;
-    Ok(verdict)
+    verdict
 }
 
 /// A scenario with a recorded decision log: replay exactly that schedule.

@@ -31,12 +31,11 @@
 
 use std::collections::BTreeMap;
 
-use taintsim_sim::strategy::ExecutionEnd;
 pub use taintsim_sim::strategy::Reduction;
-use taintsim_sim::{Control, ExhaustiveConfig, ExhaustiveStrategy, RandomStrategy, Strategy};
+use taintsim_sim::{Control, RandomStrategy};
 
-use crate::{Failure, Observed, Progress, RunError, RunResult, run_strategy};
-use taintsim_scenario::model::{ActorStep, Check, Expectation, ExploreSettings, Scenario};
+use crate::{Failure, Progress, RunError, RunResult};
+use taintsim_scenario::model::{ActorStep, Check, ExploreSettings, Scenario};
 use taintsim_world::actor::check_reads;
 
 /// A prefix label no step has (every label is `actor: action`): the whole run is canonical.
@@ -73,6 +72,12 @@ pub struct ExhaustiveOptions {
     /// The partial-order reduction: DPOR with sleep sets (the default), sleep sets only, or
     /// none (every interleaving).
     pub reduction: Reduction,
+    /// How many branch points after the startup are split into subtrees that threads and
+    /// shards search on their own (`--split-depth`, see `taintsim_sim::strategy::exhaustive`);
+    /// 0 (the default) is one unsplit search. The result depends on it (above the split
+    /// depth every step not asleep is explored, without DPOR), never on who searches which
+    /// subtree.
+    pub split_depth: usize,
 }
 
 impl From<&ExploreSettings> for ExhaustiveOptions {
@@ -82,6 +87,7 @@ impl From<&ExploreSettings> for ExhaustiveOptions {
             max_schedules: settings.max_schedules,
             max_steps: settings.max_steps,
             reduction: Reduction::Dpor,
+            split_depth: 0,
         }
     }
 }
@@ -121,9 +127,8 @@ pub fn explore_exhaustive(
     options: &ExhaustiveOptions,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<ExhaustiveSummary, RunError> {
-    let end = startup_end(scenario, options.max_steps)?;
-    let label = end.as_deref().unwrap_or(WHOLE_RUN);
-    explore_exhaustive_after(scenario, label, options, on_progress)
+    let label = startup_label(scenario, options.max_steps)?;
+    explore_exhaustive_after(scenario, &label, options, on_progress)
 }
 
 /// [`explore_exhaustive`] with another canonical prefix: every decision up to and including
@@ -140,74 +145,36 @@ pub fn explore_exhaustive_after(
 }
 
 /// [`explore_exhaustive_after`], calling `on_schedule` with every schedule's result (runs cut
-/// short as redundant are not schedules) and the progress so far.
+/// short as redundant are not schedules) and the progress so far. A split search
+/// (`options.split_depth` above 0) takes its subtrees one after another, depth-first.
 pub fn explore_exhaustive_each(
     scenario: &Scenario,
     label: &str,
     options: &ExhaustiveOptions,
     on_schedule: &mut dyn FnMut(&RunResult, &Progress),
 ) -> Result<ExhaustiveSummary, RunError> {
-    let config = ExhaustiveConfig::default()
-        .reduction(options.reduction)
-        .max_executions(options.max_schedules)
-        .observed(observed_resources(&scenario.steps))
-        .prefix_until(label);
-    let strategy = ExhaustiveStrategy::new_from_config(config);
-    let handle = strategy.handle();
-    let mut strategy: Box<dyn Strategy> = Box::new(strategy);
-    let mut summary = ExhaustiveSummary {
-        schedules: 0,
-        complete: false,
-        failures: 0,
-        first_failure: None,
-        pruned: 0,
-        blocked: 0,
-        bounded: 0,
-        max_depth: 0,
-        outcomes: BTreeMap::new(),
-        ok: false,
-    };
-    let (mut found, mut unexpected) = (false, false);
-    while strategy.begin_execution() {
-        let (result, back) = run_strategy(scenario, 0, strategy, options.max_steps)?;
-        strategy = back;
-        if handle.last_execution() == ExecutionEnd::Blocked {
-            continue;
-        }
-        if matches!(result.observed, Observed::StepLimit { .. }) {
-            handle.mark_cut();
-        }
-        summary.schedules += 1;
-        *summary.outcomes.entry(result.observed.short()).or_default() += 1;
-        if !result.observed.is_pass() {
-            summary.failures += 1;
-            if result.observed.matches(&scenario.expect) {
-                found = true;
-            } else {
-                unexpected = true;
-            }
-        }
-        let progress = Progress {
-            schedules: summary.schedules,
-            failures: summary.failures,
-            total: options.max_schedules,
-        };
-        on_schedule(&result, &progress);
-        if !result.observed.is_pass() && summary.first_failure.is_none() {
-            summary.first_failure = Some(Failure { seed: 0, result });
-        }
+    crate::subtrees::explore_split_each(scenario, label, options, on_schedule)
+}
+
+/// [`explore_exhaustive`] on `jobs` threads, which search the subtrees of a split search
+/// (`options.split_depth` above 0) with work stealing. The summary is the same whatever `jobs`
+/// is. An unsplit search is one subtree: it runs on one thread.
+pub fn explore_exhaustive_jobs(
+    scenario: &Scenario,
+    options: &ExhaustiveOptions,
+    jobs: usize,
+    on_progress: &mut dyn FnMut(&Progress),
+) -> Result<ExhaustiveSummary, RunError> {
+    if jobs <= 1 || options.split_depth == 0 {
+        return explore_exhaustive(scenario, options, on_progress);
     }
-    let stats = handle.stats();
-    summary.complete = stats.complete;
-    summary.pruned = stats.pruned;
-    summary.blocked = stats.blocked;
-    summary.bounded = stats.bounded;
-    summary.max_depth = stats.max_depth;
-    summary.ok = match scenario.expect {
-        Expectation::Pass => summary.failures == 0,
-        _ => found && !unexpected,
-    };
-    Ok(summary)
+    let label = startup_label(scenario, options.max_steps)?;
+    crate::subtrees::explore_split_jobs(scenario, &label, options, jobs, on_progress)
+}
+
+/// The label ending the canonical prefix of [`explore_exhaustive`].
+pub(crate) fn startup_label(scenario: &Scenario, max_steps: u64) -> Result<String, RunError> {
+    Ok(startup_end(scenario, max_steps)?.unwrap_or_else(|| WHOLE_RUN.to_owned()))
 }
 
 /// What the scenario actor's blocking conditions read between steps: the observed resources

@@ -4,9 +4,12 @@ use std::collections::BTreeMap;
 
 use taintsim_sim::RandomStrategy;
 
+mod parallel;
+
 use crate::schedule::pct;
+use crate::shard::SeedList;
 use crate::{RunError, RunResult, pct_step_estimate, run_strategy};
-use taintsim_scenario::model::{ExploreSettings, Scenario, SeedRange, StrategyName};
+use taintsim_scenario::model::{Expectation, ExploreSettings, Scenario, SeedRange, StrategyName};
 
 /// How to explore.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,6 +80,116 @@ pub fn explore(
     options: &ExploreOptions,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<ExploreSummary, RunError> {
+    explore_jobs(scenario, options, 1, on_progress)
+}
+
+/// [`explore`] on `jobs` threads. The summary is the same whatever `jobs` is: the same
+/// schedules, failures and outcome counts, and the lowest failing seed as the first failure
+/// (with stop-on-failure, the search stops at it, as one thread would).
+pub fn explore_jobs(
+    scenario: &Scenario,
+    options: &ExploreOptions,
+    jobs: usize,
+    on_progress: &mut dyn FnMut(&Progress),
+) -> Result<ExploreSummary, RunError> {
+    let part = explore_part(
+        scenario,
+        options,
+        SeedList::whole(options.seeds),
+        jobs,
+        on_progress,
+    )?;
+    Ok(part.summary(&scenario.expect))
+}
+
+/// What the seeds of one part of a search (a [`SeedList`]) gave, before the expectation is
+/// judged over the whole search.
+#[derive(Debug, Clone)]
+pub struct ExplorePart {
+    /// Schedules run.
+    pub schedules: u64,
+    /// Schedules that did not pass.
+    pub failures: u64,
+    /// How many runs ended in each outcome.
+    pub outcomes: BTreeMap<String, u64>,
+    /// Some failure was the expected one.
+    pub found: bool,
+    /// Some failure was not the expected one.
+    pub unexpected: bool,
+    /// The failure at the lowest seed.
+    pub first_failure: Option<Failure>,
+}
+
+impl ExplorePart {
+    fn new() -> Self {
+        Self {
+            schedules: 0,
+            failures: 0,
+            outcomes: BTreeMap::new(),
+            found: false,
+            unexpected: false,
+            first_failure: None,
+        }
+    }
+
+    /// Counts one run of `seed`.
+    fn add(&mut self, seed: u64, result: RunResult, expect: &Expectation) {
+        self.schedules += 1;
+        *self.outcomes.entry(result.observed.short()).or_default() += 1;
+        if !result.observed.is_pass() {
+            self.failures += 1;
+            if result.observed.matches(expect) {
+                self.found = true;
+            } else {
+                self.unexpected = true;
+            }
+            if self.first_failure.as_ref().is_none_or(|f| seed < f.seed) {
+                self.first_failure = Some(Failure { seed, result });
+            }
+        }
+    }
+
+    fn absorb(&mut self, other: ExplorePart) {
+        self.schedules += other.schedules;
+        self.failures += other.failures;
+        for (k, n) in other.outcomes {
+            *self.outcomes.entry(k).or_default() += n;
+        }
+        self.found |= other.found;
+        self.unexpected |= other.unexpected;
+        if let Some(f) = other.first_failure
+            && self.first_failure.as_ref().is_none_or(|g| f.seed < g.seed)
+        {
+            self.first_failure = Some(f);
+        }
+    }
+
+    /// The summary of a whole search that gave this part, judged against `expect`.
+    pub fn summary(self, expect: &Expectation) -> ExploreSummary {
+        let ok = match expect {
+            Expectation::Pass => self.failures == 0,
+            _ => self.found && !self.unexpected,
+        };
+        ExploreSummary {
+            schedules: self.schedules,
+            failures: self.failures,
+            first_failure: self.first_failure,
+            outcomes: self.outcomes,
+            ok,
+        }
+    }
+}
+
+/// Runs the seeds of `seeds` (all of `options.seeds`, or a shard's) on `jobs` threads, with
+/// `options`' strategy, depth, step bound and stop-on-failure. PCT's step estimate comes from
+/// the first seed of `options.seeds`, the whole range, whatever part runs.
+pub fn explore_part(
+    scenario: &Scenario,
+    options: &ExploreOptions,
+    seeds: SeedList,
+    jobs: usize,
+    on_progress: &mut dyn FnMut(&Progress),
+) -> Result<ExplorePart, RunError> {
     if options.strategy == StrategyName::Exhaustive {
         return Err(RunError::Unsupported(
             "the exhaustive strategy runs through `taintsim explore --strategy exhaustive`".into(),
@@ -87,47 +200,30 @@ pub fn explore(
         StrategyName::Pct => pct_step_estimate(scenario, options.seeds, options.max_steps)?,
         _ => 0,
     };
-    let mut summary = ExploreSummary {
-        schedules: 0,
-        failures: 0,
-        first_failure: None,
-        outcomes: BTreeMap::new(),
-        ok: false,
-    };
-    let mut unexpected = false;
-    let mut found = false;
-    for seed in options.seeds.start..options.seeds.end {
+    let run = |seed: u64| {
         let strategy = match options.strategy {
             StrategyName::Pct => pct(seed, options.depth, pct_steps),
             _ => Box::new(RandomStrategy::new_from_seed(seed)),
         };
-        let (result, _) = run_strategy(scenario, seed, strategy, options.max_steps)?;
-        summary.schedules += 1;
-        *summary.outcomes.entry(result.observed.short()).or_default() += 1;
-        let failed = !result.observed.is_pass();
-        if failed {
-            summary.failures += 1;
-            if result.observed.matches(&scenario.expect) {
-                found = true;
-            } else {
-                unexpected = true;
-            }
-            if summary.first_failure.is_none() {
-                summary.first_failure = Some(Failure { seed, result });
-            }
-        }
-        on_progress(&Progress {
-            schedules: summary.schedules,
-            failures: summary.failures,
-            total: options.seeds.len(),
-        });
-        if failed && options.stop_on_failure {
-            break;
-        }
-    }
-    summary.ok = match scenario.expect {
-        taintsim_scenario::model::Expectation::Pass => summary.failures == 0,
-        _ => found && !unexpected,
+        run_strategy(scenario, seed, strategy, options.max_steps).map(|(result, _)| result)
     };
-    Ok(summary)
+    if jobs <= 1 {
+        let mut part = ExplorePart::new();
+        for i in 0..seeds.len() {
+            let seed = seeds.get(i);
+            let result = run(seed)?;
+            let failed = !result.observed.is_pass();
+            part.add(seed, result, &scenario.expect);
+            on_progress(&Progress {
+                schedules: part.schedules,
+                failures: part.failures,
+                total: seeds.len(),
+            });
+            if failed && options.stop_on_failure {
+                break;
+            }
+        }
+        return Ok(part);
+    }
+    parallel::explore_seeds(scenario, options, seeds, jobs, &run, on_progress)
 }

@@ -2,6 +2,12 @@
 //! scenario file against its expectation as `taintsim run` does ([`check_file`], returning a
 //! [`Verdict`]; see [`check`]).
 //!
+//! Searches run on worker threads of the harness ([`explore_jobs`],
+//! [`explore_exhaustive_jobs`], [`first_decisive`]; each worker runs whole schedules on a
+//! simulator of its own) and in shards on many machines ([`shard`], [`explore_shard`],
+//! [`exhaustive_shard`], whose result files [`shard_file`] describes and [`merge`] combines),
+//! always with the result of one thread (docs/sharding.md).
+//!
 //! One run builds a fresh [`World`], spawns the scenario actor, and lets the strategy drive the
 //! simulator to quiescence. After every step the runner wakes the actor if it is waiting,
 //! stops on an actor failure, and judges `no-early-eviction` on new deletions; at quiescence it
@@ -10,30 +16,43 @@
 pub mod check;
 mod exhaustive;
 mod explore;
+mod jobs;
+pub mod merge;
 mod observed;
 pub mod oracle;
 mod run;
 mod save;
 mod schedule;
 mod searched;
+pub mod shard;
+pub mod shard_file;
+mod sharded;
+mod subtrees;
 mod verdict;
 
 use taintsim_sim::{RunReport, Strategy};
 
 pub use check::{
     Overrides, check_file, check_file_with_progress, check_scenario, describe_expectation,
-    explore_scenario, load,
+    explore_scenario, explore_verdict, load, search_verdict,
 };
 pub use exhaustive::{
     ExhaustiveOptions, ExhaustiveSummary, Reduction, explore_exhaustive, explore_exhaustive_after,
-    explore_exhaustive_each, observed_resources, startup_end,
+    explore_exhaustive_each, explore_exhaustive_jobs, observed_resources, startup_end,
 };
-pub use explore::{ExploreOptions, ExploreSummary, Failure, Progress, explore};
+pub use explore::{
+    ExploreOptions, ExplorePart, ExploreSummary, Failure, Progress, explore, explore_jobs,
+    explore_part,
+};
+pub use jobs::{available_jobs, first_decisive};
 pub use observed::{Observed, expectation_short};
 pub use run::{Judge, actor_of, build_world};
 pub use save::{DEFAULT_SAVE_DIR, save_decisions, save_decisions_as};
 pub use schedule::{Schedule, pct_step_estimate, shell_quote};
 pub use searched::{Searched, reduction_name, search_exhaustive};
+pub use shard::{Layout, SeedList, Shard};
+pub use sharded::{exhaustive_shard, explore_shard};
+pub use subtrees::{SubtreeCount, SubtreePath};
 pub use verdict::{CheckError, ExpectationFailed, FirstFailure, SaveError, Verdict};
 
 use taintsim_scenario::model::Scenario;

@@ -11,7 +11,7 @@ use crate::check::{Overrides, elapsed_ms, plural, run_error};
 use crate::save::save_decisions_as;
 use crate::verdict::{CheckError, FirstFailure};
 use crate::{
-    ExhaustiveOptions, ExhaustiveSummary, Progress, Reduction, Schedule, explore_exhaustive,
+    ExhaustiveOptions, ExhaustiveSummary, Progress, Reduction, Schedule, explore_exhaustive_jobs,
 };
 
 /// A finished exhaustive search, with its first failure saved.
@@ -74,8 +74,12 @@ impl Searched {
         };
         vec![
             format!(
-                "exhaustive ({}): {} schedule{}, {} failure{}, {} pruned in {} ms ({})",
+                "exhaustive ({}{}): {} schedule{}, {} failure{}, {} pruned in {} ms ({})",
                 reduction_name(self.options.reduction),
+                match self.options.split_depth {
+                    0 => String::new(),
+                    d => format!(", split depth {d}"),
+                },
                 summary.schedules,
                 plural(summary.schedules),
                 summary.failures,
@@ -99,37 +103,60 @@ pub fn search_exhaustive(
     on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<Searched, CheckError> {
     let started = Instant::now();
-    let summary = explore_exhaustive(scenario, &options, on_progress)
+    let summary = explore_exhaustive_jobs(scenario, &options, overrides.jobs, on_progress)
         .map_err(|error| run_error(file, scenario, error))?;
-    let elapsed_ms = elapsed_ms(started);
-    let saved = match (&summary.first_failure, &overrides.save) {
-        (Some(f), Some(dir)) => Some(
-            save_decisions_as(
-                dir,
-                &format!("{}-exhaustive", scenario.name),
-                &f.result.report.decisions,
-            )
-            .map_err(|error| CheckError::Save {
-                file: file.to_owned(),
-                name: scenario.name.clone(),
-                expect: scenario.expect.clone(),
-                error,
-            })?,
-        ),
-        _ => None,
-    };
-    let mut searched = Searched {
-        summary,
+    Searched::finish(
+        file,
+        scenario,
         options,
-        saved,
-        replay: None,
-        elapsed_ms,
-    };
-    searched.replay = searched.first_failure().and_then(|f| {
-        f.schedule
-            .replay_command(file, scenario, options.max_steps, &overrides.sets)
-    });
-    Ok(searched)
+        summary,
+        overrides,
+        elapsed_ms(started),
+    )
+}
+
+impl Searched {
+    /// A finished search of `scenario` (loaded from `file` with `overrides`) that gave
+    /// `summary`, with its first failure saved in `overrides.save` as
+    /// `<scenario-name>-exhaustive.decisions.json` (`taintsim merge` finishes a merged search
+    /// this way too).
+    pub fn finish(
+        file: &Path,
+        scenario: &Scenario,
+        options: ExhaustiveOptions,
+        summary: ExhaustiveSummary,
+        overrides: &Overrides,
+        elapsed_ms: u64,
+    ) -> Result<Searched, CheckError> {
+        let saved = match (&summary.first_failure, &overrides.save) {
+            (Some(f), Some(dir)) => Some(
+                save_decisions_as(
+                    dir,
+                    &format!("{}-exhaustive", scenario.name),
+                    &f.result.report.decisions,
+                )
+                .map_err(|error| CheckError::Save {
+                    file: file.to_owned(),
+                    name: scenario.name.clone(),
+                    expect: scenario.expect.clone(),
+                    error,
+                })?,
+            ),
+            _ => None,
+        };
+        let mut searched = Searched {
+            summary,
+            options,
+            saved,
+            replay: None,
+            elapsed_ms,
+        };
+        searched.replay = searched.first_failure().and_then(|f| {
+            f.schedule
+                .replay_command(file, scenario, options.max_steps, &overrides.sets)
+        });
+        Ok(searched)
+    }
 }
 
 /// The name of a reduction, as `--reduction` spells it.

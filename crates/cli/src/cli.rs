@@ -209,6 +209,31 @@ pub enum Command {
     /// Serve a run's API server to kubectl and kube-rs, frozen at a decision or live.
     #[command(long_about = crate::serve::LONG_ABOUT, after_help = crate::serve::AFTER_HELP)]
     Serve(crate::serve::ServeArgs),
+    /// Combine the result files of `explore --shard` into the result of one process.
+    #[command(
+        long_about = "Combine the shard result files of one search (`taintsim explore --shard I/N \
+            --out FILE`) into the result that one process would have given: the same \
+            schedules, failures, outcome counts and first failure with its replay command, \
+            printed as `explore` prints it (text, or --json).\n\n\
+            Every shard 0..N-1 must be given exactly once, and every file must come from the \
+            same taintsim version, scenario file (path and SHA-256, which must match the file \
+            as it is now: merge reads it to name the replay command) and search settings. A \
+            missing, duplicate or mismatched shard is an error naming the shard; nothing is \
+            merged silently. An exhaustive search is `complete` only if every shard covered \
+            its subtrees and the shards cover every subtree. The first failure is run again \
+            from its seed or decision log and must give the trace hash its shard recorded; \
+            its decision log is saved as `explore` saves it (see --save).",
+        after_help = concat!(
+            "Examples:\n  \
+            taintsim explore scenarios/updatework-fixed.json --seeds 0..100000 --shard 0/4 --out shard-0.json\n  \
+            ...\n  \
+            taintsim merge shard-*.json --json\n  \
+            taintsim merge results/*.json --junit target/taintsim/junit.xml\n\n",
+            "Exit status: 0 if the scenario's expectation holds over the merged search, 1 if \
+            not, 2 if the files cannot be merged (the error names the shard)."
+        )
+    )]
+    Merge(crate::merge::MergeArgs),
 }
 
 /// `--set KEY=VALUE`, repeatable.
@@ -290,7 +315,26 @@ impl SetArgs {
         Overrides {
             sets: self.sets.clone(),
             save: save.map(Path::to_owned),
+            jobs: 1,
         }
+    }
+}
+
+/// `--jobs N`.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct JobsArg {
+    /// Worker threads, each running whole schedules on its own simulator (default: the
+    /// available parallelism). The result does not depend on it; `--jobs 1` runs on the
+    /// calling thread.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
+}
+
+impl JobsArg {
+    /// The number of worker threads.
+    pub fn get(self) -> usize {
+        self.jobs
+            .map_or_else(taintsim_check::available_jobs, |n| n as usize)
     }
 }
 
@@ -306,7 +350,7 @@ impl Command {
             Self::Shrink(a) => Some(&a.run.set),
             Self::ImportFuzz(a) => Some(&a.set),
             Self::Serve(a) => Some(&a.run.set),
-            Self::Keys(_) => None,
+            Self::Keys(_) | Self::Merge(_) => None,
         }
     }
 }
@@ -326,6 +370,9 @@ pub struct RunArgs {
     /// The `--set` behaviour overrides.
     #[command(flatten)]
     pub set: SetArgs,
+    /// Worker threads for each file's schedules.
+    #[command(flatten)]
+    pub jobs: JobsArg,
 }
 
 /// Where `explore` (and `run`, for exhaustive scenarios) saves failing decision logs.
@@ -364,6 +411,24 @@ impl From<StrategyArg> for StrategyName {
     }
 }
 
+/// How `--shard` deals seeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LayoutArg {
+    /// Seed `A + k` goes to shard `k mod N`.
+    Interleaved,
+    /// Shard I runs the I-th of N contiguous blocks.
+    Blocks,
+}
+
+impl From<LayoutArg> for taintsim_check::Layout {
+    fn from(l: LayoutArg) -> Self {
+        match l {
+            LayoutArg::Interleaved => Self::Interleaved,
+            LayoutArg::Blocks => Self::Blocks,
+        }
+    }
+}
+
 /// `taintsim explore`.
 #[derive(Debug, Args)]
 pub struct ExploreArgs {
@@ -396,6 +461,27 @@ pub struct ExploreArgs {
     /// find the same outcomes; `none` runs every interleaving.
     #[arg(long, value_enum)]
     pub reduction: Option<ReductionArg>,
+    /// With --strategy exhaustive: split the first D branch points after the startup into
+    /// subtrees that --jobs threads and --shard shards search on their own (default 0: one
+    /// search, which runs on one thread). Above the split depth every step not asleep is
+    /// explored (sleep sets, without DPOR), so the schedule count depends on D, never on
+    /// --jobs or --shard; 0 gives the counts of an unsplit search. See docs/sharding.md.
+    #[arg(long, value_name = "D")]
+    pub split_depth: Option<usize>,
+    /// Worker threads.
+    #[command(flatten)]
+    pub jobs: JobsArg,
+    /// Run only part I of N of the search (from 0) and write its result to --out, for
+    /// `taintsim merge`: the seeds --shard-layout deals it, or every N-th subtree of a split
+    /// exhaustive search. `/N` reads I from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job).
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// With --shard: how seeds are dealt to shards (default: interleaved).
+    #[arg(long, value_enum, requires = "shard")]
+    pub shard_layout: Option<LayoutArg>,
+    /// With --shard: the shard's result file (default: shard-I.json).
+    #[arg(long, value_name = "FILE", requires = "shard")]
+    pub out: Option<PathBuf>,
     /// Where to save the first failure's decision log, as
     /// `DIR/<scenario-name>-seed<N>.decisions.json` (`<scenario-name>-exhaustive...` for
     /// --strategy exhaustive), created if missing.

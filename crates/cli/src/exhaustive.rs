@@ -8,10 +8,12 @@
 //! (`DIR/<scenario-name>-exhaustive.decisions.json`, see `--save`), and
 //! `taintsim replay FILE --decisions PATH` re-runs it exactly.
 
+use std::path::Path;
+
 use serde::Serialize;
 use taintsim_check::{
-    ExhaustiveOptions, Reduction, describe_expectation, expectation_short, reduction_name,
-    search_exhaustive,
+    ExhaustiveOptions, Reduction, Searched, describe_expectation, expectation_short,
+    reduction_name, search_exhaustive,
 };
 use taintsim_scenario::model::Scenario;
 
@@ -37,6 +39,8 @@ struct ExhaustiveJson {
     reduction: &'static str,
     max_schedules: u64,
     max_steps: u64,
+    /// The split depth (`--split-depth`, 0: not split).
+    split_depth: usize,
     outcomes: std::collections::BTreeMap<String, u64>,
     elapsed_ms: u64,
 }
@@ -77,6 +81,15 @@ pub fn explore(args: &ExploreArgs, scenario: &Scenario) -> anyhow::Result<Status
     if let Some(r) = args.reduction {
         options.reduction = r.into();
     }
+    if let Some(d) = args.split_depth {
+        options.split_depth = d;
+    }
+    if args.shard_layout.is_some() {
+        anyhow::bail!("--shard-layout applies to random and pct seeds only");
+    }
+    if let Some(shard) = &args.shard {
+        return crate::shard::explore_subtrees(args, scenario, &options, shard);
+    }
     let save = (!args.no_save).then_some(args.save.as_path());
     let bar = Bar::new(
         common::show_progress(args.json),
@@ -87,19 +100,30 @@ pub fn explore(args: &ExploreArgs, scenario: &Scenario) -> anyhow::Result<Status
         &args.file,
         scenario,
         options,
-        &args.set.overrides(save),
+        &args.set.overrides(save).jobs(args.jobs.get()),
         &mut |p| bar.update(p),
     );
     bar.finish();
-    let searched = searched?;
+    print_searched(&args.file, scenario, &searched?, args.json)
+}
+
+/// Prints a finished exhaustive search of `scenario` (loaded from `file`) as `explore`
+/// prints it (text or JSON); `merge` prints merged shards so too.
+pub(crate) fn print_searched(
+    file: &Path,
+    scenario: &Scenario,
+    searched: &Searched,
+    json: bool,
+) -> anyhow::Result<Status> {
     let summary = &searched.summary;
+    let options = searched.options;
     let status = if summary.ok {
         Status::Ok
     } else {
         Status::Failed
     };
 
-    if args.json {
+    if json {
         let out = ExhaustiveJson {
             strategy: "exhaustive",
             schedules: summary.schedules,
@@ -114,13 +138,14 @@ pub fn explore(args: &ExploreArgs, scenario: &Scenario) -> anyhow::Result<Status
                 replay: searched.replay.clone(),
             }),
             pruned: summary.pruned,
-            file: args.file.display().to_string(),
+            file: file.display().to_string(),
             name: scenario.name.clone(),
             ok: summary.ok,
             expected: expectation_short(&scenario.expect),
             reduction: reduction_name(options.reduction),
             max_schedules: options.max_schedules,
             max_steps: options.max_steps,
+            split_depth: options.split_depth,
             outcomes: summary.outcomes.clone(),
             elapsed_ms: searched.elapsed_ms,
         };
@@ -128,7 +153,7 @@ pub fn explore(args: &ExploreArgs, scenario: &Scenario) -> anyhow::Result<Status
         return Ok(status);
     }
 
-    println!("{} ({})", scenario.name, args.file.display());
+    println!("{} ({})", scenario.name, file.display());
     for line in searched.describe() {
         println!("{line}");
     }

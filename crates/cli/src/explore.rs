@@ -1,18 +1,19 @@
 //! `taintsim explore`: search one scenario's schedules.
 
+use std::path::Path;
 use std::time::Instant;
 use taintsim_plugin::Registry;
 
 use anyhow::bail;
 use serde::Serialize;
 use taintsim_check::{
-    ExploreOptions, Schedule, describe_expectation, expectation_short, explore as run_explore,
-    save_decisions,
+    ExploreOptions, ExploreSummary, Schedule, describe_expectation, expectation_short,
+    explore_jobs, save_decisions,
 };
-use taintsim_scenario::model::StrategyName;
+use taintsim_scenario::model::{Scenario, StrategyName};
 
 use crate::Status;
-use crate::cli::ExploreArgs;
+use crate::cli::{ExploreArgs, SetArgs};
 use crate::common::{self, hex_hash, replay_line};
 use crate::progress::Bar;
 
@@ -66,16 +67,21 @@ pub fn explore(registry: &Registry, args: &ExploreArgs) -> anyhow::Result<Status
     if args.no_stop_on_failure {
         options.stop_on_failure = false;
     }
-    let strategy = match options.strategy {
-        StrategyName::Random => "random",
-        StrategyName::Pct => "pct",
-        StrategyName::Exhaustive => return crate::exhaustive::explore(args, &scenario),
-    };
+    if options.strategy == StrategyName::Exhaustive {
+        return crate::exhaustive::explore(args, &scenario);
+    }
     if args.max_schedules.is_some() || args.reduction.is_some() {
         bail!("--max-schedules and --reduction apply to --strategy exhaustive only");
     }
     if options.strategy == StrategyName::Pct && options.depth == 0 {
         bail!("--depth must be at least 1 for pct");
+    }
+
+    if args.split_depth.is_some() {
+        bail!("--split-depth applies to --strategy exhaustive only");
+    }
+    if let Some(shard) = &args.shard {
+        return crate::shard::explore_seeds(args, &scenario, &options, shard);
     }
 
     let started = Instant::now();
@@ -84,15 +90,62 @@ pub fn explore(registry: &Registry, args: &ExploreArgs) -> anyhow::Result<Status
         options.seeds.len(),
         &scenario.name,
     );
-    let summary = run_explore(&scenario, &options, &mut |p| bar.update(p));
+    let summary = explore_jobs(&scenario, &options, args.jobs.get(), &mut |p| bar.update(p));
     bar.finish();
     let summary =
         summary.map_err(|e| anyhow::anyhow!("{}: cannot run: {e}", args.file.display()))?;
-    let elapsed_ms = started.elapsed().as_millis() as u64;
+    print_explore(&ExploreReport {
+        file: &args.file,
+        scenario: &scenario,
+        options: &options,
+        summary,
+        save: (!args.no_save).then_some(args.save.as_path()),
+        set: &args.set,
+        json: args.json,
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    })
+}
 
-    let saved = match (&summary.first_failure, args.no_save) {
-        (Some(f), false) => Some(save_decisions(
-            &args.save,
+/// What `explore` prints for a random or PCT search, and `merge` for merged shards.
+pub(crate) struct ExploreReport<'a> {
+    /// The scenario file, as given.
+    pub file: &'a Path,
+    /// The scenario, with its overrides.
+    pub scenario: &'a Scenario,
+    /// The search's settings.
+    pub options: &'a ExploreOptions,
+    /// What it found.
+    pub summary: ExploreSummary,
+    /// Where to save the first failure's decision log (`None`: `--no-save`).
+    pub save: Option<&'a Path>,
+    /// The `--set` overrides, for the replay command.
+    pub set: &'a SetArgs,
+    /// Print JSON.
+    pub json: bool,
+    /// Wall-clock milliseconds.
+    pub elapsed_ms: u64,
+}
+
+/// Saves the first failure's decision log and prints the report (text or JSON).
+pub(crate) fn print_explore(report: &ExploreReport<'_>) -> anyhow::Result<Status> {
+    let ExploreReport {
+        file,
+        scenario,
+        options,
+        summary,
+        save,
+        set,
+        json,
+        elapsed_ms,
+    } = report;
+    let elapsed_ms = *elapsed_ms;
+    let strategy = match options.strategy {
+        StrategyName::Pct => "pct",
+        _ => "random",
+    };
+    let saved = match (&summary.first_failure, save) {
+        (Some(f), Some(dir)) => Some(save_decisions(
+            dir,
             &scenario.name,
             f.seed,
             &f.result.report.decisions,
@@ -117,22 +170,16 @@ pub fn explore(registry: &Registry, args: &ExploreArgs) -> anyhow::Result<Status
             }
         }
     };
-    let replay = replay_line(
-        &args.file,
-        &scenario,
-        &schedule,
-        options.max_steps,
-        &args.set,
-    );
+    let replay = replay_line(file, scenario, &schedule, options.max_steps, set);
     let status = if summary.ok {
         Status::Ok
     } else {
         Status::Failed
     };
 
-    if args.json {
+    if *json {
         let out = ExploreJson {
-            file: args.file.display().to_string(),
+            file: file.display().to_string(),
             name: scenario.name.clone(),
             ok: summary.ok,
             expected: expectation_short(&scenario.expect),
@@ -166,7 +213,7 @@ pub fn explore(registry: &Registry, args: &ExploreArgs) -> anyhow::Result<Status
         .iter()
         .map(|(k, n)| format!("{k} {n}"))
         .collect();
-    println!("{} ({})", scenario.name, args.file.display());
+    println!("{} ({})", scenario.name, file.display());
     println!(
         "{how}, seeds {}: {} schedule{}, {} failure{} in {elapsed_ms} ms ({})",
         options.seeds,

@@ -11,8 +11,8 @@
 //! Code map:
 //! - [`cli`]: the command line (clap), with every subcommand's help text;
 //! - [`run`], [`explore`], [`replay`] (also `trace`), [`keys`], [`stress`], [`shrink`],
-//!   [`import_fuzz`], [`serve`]: one module per subcommand; [`exhaustive`]: `explore --strategy
-//!   exhaustive`;
+//!   [`import_fuzz`], [`merge`], [`serve`]: one module per subcommand; [`exhaustive`]: `explore
+//!   --strategy exhaustive`;
 //! - [`common`]: loading a scenario with `--set`, the one schedule of `replay`, `trace` and
 //!   `shrink`, printing helpers;
 //! - [`junit`]: the JUnit XML report of `run --junit`;
@@ -28,10 +28,12 @@ mod explore;
 mod import_fuzz;
 mod junit;
 mod keys;
+mod merge;
 mod progress;
 mod replay;
 mod run;
 mod serve;
+mod shard;
 mod shrink;
 mod stress;
 
@@ -104,6 +106,7 @@ where
         Command::Shrink(args) => shrink::shrink(registry, &args),
         Command::ImportFuzz(args) => import_fuzz::import_fuzz(registry, &args),
         Command::Serve(args) => serve::serve(registry, &args),
+        Command::Merge(args) => merge::merge(registry, &args),
     };
     match result {
         Ok(status) => status,

@@ -219,7 +219,10 @@ fn run_file(registry: &Registry, file: &Path, args: &RunArgs) -> ScenarioReport 
     tracing::debug!(file = %file.display(), "running scenario");
     let label = file.display().to_string();
     let mut bar: Option<Bar> = None;
-    let overrides = args.set.overrides(Some(Path::new(DEFAULT_SAVE_DIR)));
+    let overrides = args
+        .set
+        .overrides(Some(Path::new(DEFAULT_SAVE_DIR)))
+        .jobs(args.jobs.get());
     let result = check_file_with_progress(registry, file, &overrides, &mut |p| {
         bar.get_or_insert_with(|| {
             Bar::new(crate::common::show_progress(args.json), p.total, &label)

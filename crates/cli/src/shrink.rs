@@ -46,6 +46,9 @@ pub struct ShrinkArgs {
     /// e.g. `--keep-mark queue.v0.restore-nil-after-cancel`.
     #[arg(long = "keep-mark", value_name = "MARK")]
     pub keep_marks: Vec<String>,
+    /// Worker threads.
+    #[command(flatten)]
+    pub jobs: crate::cli::JobsArg,
     /// Print one JSON object: `{"file", "output", "name", "schedule", "failure", "before", "after",
     /// "needed_decisions", "runs", "elapsed_ms", "replays", "replay", "run"}`.
     #[arg(long)]
@@ -149,6 +152,7 @@ pub fn shrink(registry: &Registry, args: &ShrinkArgs) -> anyhow::Result<Status> 
         max_steps,
         max_runs: args.max_runs.max(1),
         keep_marks: args.keep_marks.clone(),
+        jobs: args.jobs.get(),
     };
     let bar = Bar::new(show_progress(args.json), options.max_runs);
     let shrunk = shrink_with_progress(&scenario, schedule, &options, &mut |p| bar.update(p));

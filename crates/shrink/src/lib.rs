@@ -22,7 +22,9 @@ mod events;
 use taintsim_sim::{ChooseContext, Decision, DecisionLog, Divergence, Enabled, Strategy};
 
 use taintsim_check::oracle::OracleName;
-use taintsim_check::{Observed, RunError, RunResult, Schedule, run_schedule, run_strategy};
+use taintsim_check::{
+    Observed, RunError, RunResult, Schedule, first_decisive, run_schedule, run_strategy,
+};
 use taintsim_scenario::model::{Expectation, Scenario, SeedRange};
 
 /// What makes two failures "the same" for shrinking.
@@ -71,6 +73,10 @@ pub struct ShrinkOptions {
     /// too). Two bugs can fail at the same site: queue v0's stale nil entry and the plain nil
     /// race both panic in `UpdateWork`; `queue.v0.restore-nil-after-cancel` keeps the former.
     pub keep_marks: Vec<String>,
+    /// Worker threads that try the runs of one step at once (a candidate's seeds, the
+    /// decision log's prefixes): the first that fails the same way wins, as in the sequential
+    /// loop, and runs past it are not counted, so the result and `runs` do not depend on it.
+    pub jobs: usize,
 }
 
 impl Default for ShrinkOptions {
@@ -80,6 +86,7 @@ impl Default for ShrinkOptions {
             max_steps: 20_000,
             max_runs: 20_000,
             keep_marks: Vec::new(),
+            jobs: 1,
         }
     }
 }
@@ -261,17 +268,17 @@ impl Shrinker<'_> {
 
     fn run(&mut self, scenario: &Scenario, log: Vec<Decision>) -> Result<RunResult, RunError> {
         self.runs += 1;
-        let strategy = Box::new(TolerantReplayStrategy::new(log));
-        run_strategy(scenario, 0, strategy, self.options.max_steps).map(|(r, _)| r)
+        tolerant_run(scenario, log, self.options.max_steps)
     }
 
     fn same(&self, r: &RunResult) -> bool {
-        FailureKey::of(&r.observed).as_ref() == Some(&self.key)
-            && self
-                .options
-                .keep_marks
-                .iter()
-                .all(|m| r.report.trace.has_mark(m))
+        fails_same(&self.key, &self.options.keep_marks, r)
+    }
+
+    /// How many more runs the budget allows, at most `n`.
+    fn allowed(&self, n: usize) -> usize {
+        let left = self.options.max_runs.saturating_sub(self.runs);
+        n.min(usize::try_from(left).unwrap_or(usize::MAX))
     }
 
     /// The failing run of `candidate`, if it still fails the same way. A candidate that
@@ -286,18 +293,26 @@ impl Shrinker<'_> {
             Ok(_) => {}
             Err(_) => return Ok(None),
         }
-        for seed in 0..self.options.seeds_per_candidate {
-            if !self.budget_left() {
-                break;
+        // The seeds in order, until one fails the same way or cannot run.
+        let seeds = usize::try_from(self.options.seeds_per_candidate).unwrap_or(usize::MAX);
+        let allowed = self.allowed(seeds);
+        let (key, marks, max_steps) = (&self.key, &self.options.keep_marks, self.options.max_steps);
+        let first = first_decisive(
+            allowed,
+            self.options.jobs,
+            &|seed| run_schedule(candidate, Schedule::Random(seed as u64), max_steps),
+            &|r| r.as_ref().is_err() || r.as_ref().is_ok_and(|r| fails_same(key, marks, r)),
+        );
+        match first {
+            Some((i, result)) => {
+                self.runs += i as u64 + 1;
+                Ok(result.ok())
             }
-            self.runs += 1;
-            match run_schedule(candidate, Schedule::Random(seed), self.options.max_steps) {
-                Ok(r) if self.same(&r) => return Ok(Some(r)),
-                Ok(_) => {}
-                Err(_) => return Ok(None),
+            None => {
+                self.runs += allowed as u64;
+                Ok(None)
             }
         }
-        Ok(None)
     }
 
     fn shrink_events(&mut self, current: &mut Current) -> Result<(), RunError> {
@@ -317,17 +332,22 @@ impl Shrinker<'_> {
         let scenario = current.scenario.clone();
         // The shortest prefix after which the non-preemptive default still fails.
         let mut prefix = full.clone();
-        for len in 0..full.len() {
-            if !self.budget_left() {
-                break;
-            }
-            let r = self.run(&scenario, full[..len].to_vec())?;
-            if self.same(&r) {
+        let allowed = self.allowed(full.len());
+        let (key, marks, max_steps) = (&self.key, &self.options.keep_marks, self.options.max_steps);
+        let first = first_decisive(
+            allowed,
+            self.options.jobs,
+            &|len| tolerant_run(&scenario, full[..len].to_vec(), max_steps),
+            &|r| r.as_ref().is_err() || r.as_ref().is_ok_and(|r| fails_same(key, marks, r)),
+        );
+        match first {
+            Some((len, result)) => {
+                self.runs += len as u64 + 1;
                 prefix = full[..len].to_vec();
-                current.result = r;
+                current.result = result?;
                 self.report(Phase::Schedule, current);
-                break;
             }
+            None => self.runs += allowed as u64,
         }
         // Drop single decisions of the prefix that the failure does not need.
         let mut i = prefix.len();
@@ -346,6 +366,22 @@ impl Shrinker<'_> {
         }
         Ok(prefix.len())
     }
+}
+
+/// One run of `scenario` following `log` tolerantly ([`TolerantReplayStrategy`]).
+fn tolerant_run(
+    scenario: &Scenario,
+    log: Vec<Decision>,
+    max_steps: u64,
+) -> Result<RunResult, RunError> {
+    let strategy = Box::new(TolerantReplayStrategy::new(log));
+    run_strategy(scenario, 0, strategy, max_steps).map(|(r, _)| r)
+}
+
+/// Whether `r` fails with `key` and passes every mark of `marks`.
+fn fails_same(key: &FailureKey, marks: &[String], r: &RunResult) -> bool {
+    FailureKey::of(&r.observed).as_ref() == Some(key)
+        && marks.iter().all(|m| r.report.trace.has_mark(m))
 }
 
 /// The expectation that names `observed`.

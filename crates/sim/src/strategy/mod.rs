@@ -10,8 +10,8 @@ mod replay;
 mod replay_then_random;
 
 pub use exhaustive::{
-    BLOCKED, Branch, Entry, ExecutionEnd, ExhaustiveConfig, ExhaustiveHandle, ExhaustiveStats,
-    ExhaustiveStrategy, Exploration, Reduction, Status,
+    BLOCKED, Branch, Choice, Entry, ExecutionEnd, ExhaustiveConfig, ExhaustiveHandle,
+    ExhaustiveStats, ExhaustiveStrategy, Exploration, FRONTIER, Reduction, Status,
 };
 pub use independence::{
     EntryKind, WORLD, covers, independent, independent_observed, resources_conflict,

@@ -71,18 +71,28 @@
 //! entries the prefix leaves out are [`Status::Bounded`] and counted in
 //! [`ExhaustiveStats::bounded`]), and races between later steps do not depend on the prefix.
 //!
+//! # Splitting the search into subtrees
+//!
+//! [`ExhaustiveConfig::split_depth`] cuts the tree into subtrees that can be searched
+//! independently (on other threads or other machines) and that give the same executions
+//! whoever searches them and in whichever order; [`ExhaustiveConfig::subtree`] names the one
+//! subtree a search covers. The `split` module's docs say how, and why the reduction stays
+//! sound across the cut. A split depth of 0 (the default) is the one search described above.
+//!
 //! [`ExhaustiveConfig::max_executions`] bounds the executions (schedules plus blocked ones).
 //! A driver that cuts an execution short for another reason (a step limit) says so with
 //! [`ExhaustiveHandle::mark_cut`]. [`ExhaustiveStats::complete`] is true only if the search ran
 //! out of branches and nothing was cut: the bounded space is covered.
 
 mod search;
+mod split;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde::{Deserialize, Serialize};
 
 pub use self::search::{Branch, Entry, Exploration, Status};
+pub use self::split::{Choice, FRONTIER};
 use super::{ChooseContext, Strategy};
 use crate::{Divergence, Enabled, RunReport, Sim, SimConfig, SimHandle};
 
@@ -117,6 +127,19 @@ pub struct ExhaustiveConfig {
     pub prefix_until: Option<String>,
     /// Seed of the data choices (see the module docs). Default 0.
     pub data_seed: u64,
+    /// How many branch points after the canonical prefix are split into subtrees (see the
+    /// module docs). Default 0: one search, not split.
+    #[serde(default)]
+    pub split_depth: usize,
+    /// The subtree this search covers: the entry taken at each split branch point from the
+    /// top, a prefix of a path (see [`Choice`]). Default empty: the subtree of the root, which
+    /// with a split depth of 0 is the whole tree.
+    #[serde(default)]
+    pub subtree: Vec<Choice>,
+    /// Only find the subtrees (a probe): the one execution stops at the first decision below
+    /// the split depth, after reporting the subtrees next to its path. Default false.
+    #[serde(default)]
+    pub frontier_only: bool,
 }
 
 impl Default for ExhaustiveConfig {
@@ -127,6 +150,9 @@ impl Default for ExhaustiveConfig {
             observed: Vec::new(),
             prefix_until: None,
             data_seed: 0,
+            split_depth: 0,
+            subtree: Vec::new(),
+            frontier_only: false,
         }
     }
 }
@@ -164,6 +190,27 @@ impl ExhaustiveConfig {
     #[must_use]
     pub fn data_seed(mut self, seed: u64) -> Self {
         self.data_seed = seed;
+        self
+    }
+
+    /// Sets [`ExhaustiveConfig::split_depth`].
+    #[must_use]
+    pub fn split_depth(mut self, depth: usize) -> Self {
+        self.split_depth = depth;
+        self
+    }
+
+    /// Sets [`ExhaustiveConfig::subtree`].
+    #[must_use]
+    pub fn subtree(mut self, choices: Vec<Choice>) -> Self {
+        self.subtree = choices;
+        self
+    }
+
+    /// Sets [`ExhaustiveConfig::frontier_only`].
+    #[must_use]
+    pub fn frontier_only(mut self, probe: bool) -> Self {
+        self.frontier_only = probe;
         self
     }
 }
@@ -207,6 +254,8 @@ pub enum ExecutionEnd {
     /// Replaying the prefix found other labels than recorded: the program is not
     /// deterministic, and the search stopped.
     Nondeterministic(Divergence),
+    /// A probe ([`ExhaustiveConfig::frontier_only`]) reached the split depth and stopped.
+    Frontier,
 }
 
 fn lock(state: &Mutex<Exploration>) -> MutexGuard<'_, Exploration> {
@@ -281,7 +330,8 @@ impl ExhaustiveStrategy {
     /// Explores every schedule of the program that `setup` spawns on a fresh [`Sim`] with
     /// `sim_config`, calling `on_end` with the report of every execution that was a schedule
     /// (not blocked, not nondeterministic). A run that hits the step limit marks the search
-    /// cut. Returns the search's counters.
+    /// cut. Returns the search's counters. With a split depth, this is the search of one
+    /// subtree ([`ExhaustiveConfig::subtree`]); the others are not searched.
     pub fn explore(
         config: ExhaustiveConfig,
         sim_config: SimConfig,
@@ -323,6 +373,13 @@ impl ExhaustiveHandle {
     /// search cannot be complete.
     pub fn mark_cut(&self) {
         lock(&self.state).stats.cut = true;
+    }
+
+    /// The subtrees found since the last call (each the [`ExhaustiveConfig::subtree`] of a
+    /// search of its own), in the order found: the siblings of this search's path at the
+    /// split branch points it created (see the module docs).
+    pub fn take_subtrees(&self) -> Vec<Vec<Choice>> {
+        std::mem::take(&mut lock(&self.state).spawned)
     }
 
     /// A copy of the whole search state; between executions, it resumes the search exactly

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::split::{Choice, Stop};
 use super::{BLOCKED, ExecutionEnd, ExhaustiveConfig, ExhaustiveStats, Reduction};
 use crate::strategy::ChooseContext;
 use crate::strategy::independence::{EntryKind, independent_parts};
@@ -27,7 +28,7 @@ pub struct Entry {
 }
 
 impl Entry {
-    fn same(&self, other: &Entry) -> bool {
+    pub(super) fn same(&self, other: &Entry) -> bool {
         self.rank == other.rank && self.label == other.label
     }
 
@@ -75,6 +76,8 @@ pub enum Status {
     Done,
     /// Outside the bounded space: left out by the canonical prefix.
     Bounded,
+    /// At a split branch point: explored in another subtree, after this one.
+    Split,
 }
 
 /// A set of path positions, as bits.
@@ -120,14 +123,22 @@ pub struct Branch {
     pub before: Vec<u64>,
     /// Part of the canonical prefix: not a branch point.
     pub fixed: bool,
+    /// A split branch point (see the `split` module): every entry not asleep is explored,
+    /// each in a subtree of its own.
+    #[serde(default)]
+    pub split: bool,
+    /// Replayed from [`ExhaustiveConfig::subtree`]: the subtree that reached it first
+    /// counts its pruned entries.
+    #[serde(default)]
+    pub shared: bool,
 }
 
 impl Branch {
-    fn next_pending(&self) -> Option<usize> {
+    pub(super) fn next_pending(&self) -> Option<usize> {
         self.status.iter().position(|s| *s == Status::Pending)
     }
 
-    fn taken(&self) -> &Entry {
+    pub(super) fn taken(&self) -> &Entry {
         &self.entries[self.active]
     }
 
@@ -187,9 +198,12 @@ pub struct Exploration {
     pub last: ExecutionEnd,
     phase: Phase,
     /// Schedule decisions made in the current execution.
-    position: usize,
+    pub(super) position: usize,
     /// How often each data label was drawn in the current execution.
     draws: BTreeMap<String, u64>,
+    /// Subtrees found at split branch points and not yet taken by the driver.
+    #[serde(default)]
+    pub(super) spawned: Vec<Vec<Choice>>,
 }
 
 impl Exploration {
@@ -202,6 +216,7 @@ impl Exploration {
             phase: Phase::NotStarted,
             position: 0,
             draws: BTreeMap::new(),
+            spawned: Vec::new(),
         }
     }
 
@@ -214,7 +229,10 @@ impl Exploration {
             Phase::Finished => return false,
             Phase::NotStarted => self.phase = Phase::Running,
             Phase::Running => {
-                if matches!(self.last, ExecutionEnd::Nondeterministic(_)) {
+                if matches!(
+                    self.last,
+                    ExecutionEnd::Nondeterministic(_) | ExecutionEnd::Frontier
+                ) {
                     return self.finish();
                 }
                 if self.last == ExecutionEnd::Ran && self.dpor() {
@@ -254,7 +272,9 @@ impl Exploration {
                 branch.active = next;
                 return true;
             }
-            self.stats.pruned += branch.unexplored();
+            if !branch.shared {
+                self.stats.pruned += branch.unexplored();
+            }
             self.path.pop();
         }
         false
@@ -283,19 +303,34 @@ impl Exploration {
             self.position += 1;
             return Ok(branch.active);
         }
-        self.extend(entries).ok_or_else(|| Divergence {
-            decision: ctx.decision,
-            expected: BLOCKED.to_owned(),
-            found: labels(),
+        self.extend(entries).map_err(|stop| {
+            let divergence = Divergence {
+                decision: ctx.decision,
+                expected: match &stop {
+                    Stop::Blocked => BLOCKED.to_owned(),
+                    Stop::Frontier => super::FRONTIER.to_owned(),
+                    Stop::NotFound(choice) => choice.clone(),
+                },
+                found: labels(),
+            };
+            if matches!(stop, Stop::NotFound(_)) {
+                self.last = ExecutionEnd::Nondeterministic(divergence.clone());
+                self.stats.cut = true;
+            }
+            divergence
         })
     }
 
     /// Adds a branch for `entries` at the end of the path and returns the entry to take, or
-    /// `None` if every entry is asleep (the execution is blocked).
-    fn extend(&mut self, entries: Vec<Entry>) -> Option<usize> {
+    /// why the execution stops here: every entry is asleep (blocked), a probe reached the
+    /// split depth, or the subtree's path is not there (nondeterminism).
+    fn extend(&mut self, entries: Vec<Entry>) -> Result<usize, Stop> {
         let j = self.position;
         if self.in_prefix() {
-            self.stats.bounded += entries.len() as u64 - 1;
+            // Every subtree replays the canonical prefix; the root's counts it.
+            if self.config.subtree.is_empty() {
+                self.stats.bounded += entries.len() as u64 - 1;
+            }
             let enabler = self.enablers(&entries);
             if let Some(parent) = j.checked_sub(1) {
                 self.path[parent].before = self.happens_before_step(parent);
@@ -317,10 +352,12 @@ impl Exploration {
                 enabler,
                 before: Vec::new(),
                 fixed: true,
+                split: false,
+                shared: false,
             });
             self.position += 1;
             self.stats.max_depth = self.stats.max_depth.max(self.position);
-            return Some(0);
+            return Ok(0);
         }
         let sleep: Vec<Entry> = match j.checked_sub(1) {
             Some(parent) if self.config.reduction != Reduction::None => self.path[parent]
@@ -340,11 +377,27 @@ impl Exploration {
             }
         }
         let asleep = |e: &Entry| sleep.iter().any(|z| z.same(e));
+        if let Some(split) = self.split_point(&entries, &sleep)? {
+            self.path.push(Branch {
+                entries,
+                status: split.status,
+                active: split.active,
+                sleep,
+                enabler,
+                before: Vec::new(),
+                fixed: false,
+                split: true,
+                shared: split.shared,
+            });
+            self.position += 1;
+            self.stats.max_depth = self.stats.max_depth.max(self.position);
+            return Ok(split.active);
+        }
         let Some(active) = entries.iter().position(|e| !asleep(e)) else {
             self.stats.pruned += entries.len() as u64;
             self.stats.blocked += 1;
             self.last = ExecutionEnd::Blocked;
-            return None;
+            return Err(Stop::Blocked);
         };
         let dpor = self.dpor();
         let status: Vec<Status> = entries
@@ -370,10 +423,12 @@ impl Exploration {
             enabler,
             before: Vec::new(),
             fixed: false,
+            split: false,
+            shared: false,
         });
         self.position += 1;
         self.stats.max_depth = self.stats.max_depth.max(self.position);
-        Some(active)
+        Ok(active)
     }
 
     /// Whether the next decision is still part of the canonical prefix.
