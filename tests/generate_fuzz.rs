@@ -6,7 +6,7 @@ use std::path::Path;
 
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRunner};
 use taintsim_check::{Observed, Schedule, run_schedule};
-use taintsim_generate::strategy::{GenOptions, case};
+use taintsim_generate::arb::{GenOptions, case};
 use taintsim_generate::{self as generate, Case};
 use taintsim_scenario::load::parse;
 use taintsim_scenario::model::Scenario;

@@ -19,7 +19,7 @@ use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestCaseError, TestEr
 use taintsim::plugin::Behavior;
 use taintsim_check::oracle::OracleName;
 use taintsim_check::{ExploreOptions, Observed, RunResult, Schedule, explore, run_schedule};
-use taintsim_generate::strategy::{GenOptions, case};
+use taintsim_generate::arb::{GenOptions, case};
 use taintsim_generate::{self as generate, Case};
 use taintsim_scenario::load::{find_scenarios, load_file, parse};
 use taintsim_scenario::model::Scenario;

@@ -32,7 +32,7 @@ use taintsim::plugin::{Cluster, ControllerPlugin, Due, Reference};
 use taintsim::seam::client::{ApiError, Client, EventRecorder, PodLister};
 use taintsim::seam::runtime::{BoxFuture, ManualRuntime};
 use taintsim::timed_worker_queue::NamespacedObject;
-use taintsim_generate::strategy::{GenOptions, case};
+use taintsim_generate::arb::{GenOptions, case};
 use taintsim_generate::{Case, fixed_behavior, to_scenario};
 use taintsim_scenario::model::{ActorStep, Check, WorldSettings};
 

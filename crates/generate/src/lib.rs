@@ -6,7 +6,7 @@
 //! delete of ResourceSlices, ResourceClaims, Pods and DeviceTaintRules; virtual time advances;
 //! API faults), and the seed of the random schedule. Every field is a small number that names a
 //! slot ("pod 1", "pool 0"), so any value is meaningful: proptest generates cases with
-//! [`strategy::case`], cargo fuzz decodes them from raw bytes with [`arbitrary`], and both end
+//! [`arb::case`], cargo fuzz decodes them from raw bytes with [`arbitrary`], and both end
 //! up in [`to_scenario`], which turns a case into an ordinary [`Scenario`](taintsim_scenario::model::Scenario) file.
 //!
 //! # From a case to a valid scenario
@@ -43,14 +43,14 @@
 //! timer a stale completion orphaned, shared claims, DELETE faults); the tests in
 //! `tests/proptest_generated.rs` switch each back on in turn. Tolerations with an empty
 //! effect are generated only on request
-//! ([`strategy::GenOptions::empty_effect`]): the default `toleration-effect: no-execute-only`
+//! ([`arb::GenOptions::empty_effect`]): the default `toleration-effect: no-execute-only`
 //! ignores them (§6 entry 20) while the `no-early-eviction` oracle honours them.
 
+#[cfg(feature = "proptest")]
+pub mod arb;
 mod convert;
 mod encode;
 pub mod fuzz;
-#[cfg(feature = "proptest")]
-pub mod strategy;
 
 use arbitrary::Arbitrary;
 use serde::{Deserialize, Serialize};
@@ -155,7 +155,7 @@ impl Case {
 
 /// Removes objects and steps from `case` one at a time, and drops `wait_for_sync`, for as long
 /// as `still_fails` says the smaller case still fails: a greedy pass to a fixpoint after
-/// proptest's own shrinking, which cannot split the linked groups of [`strategy::linked`].
+/// proptest's own shrinking, which cannot split the linked groups of [`arb::linked`].
 pub fn minimize(case: &Case, mut still_fails: impl FnMut(&Case) -> bool) -> Case {
     let mut best = case.clone();
     loop {

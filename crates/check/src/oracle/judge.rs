@@ -22,7 +22,7 @@ pub struct Violation {
 pub fn judge_deletion(d: &Deletion) -> Option<Violation> {
     let message = match &d.due {
         Due::Never => format!(
-            "pod {} was deleted at {} although no untolerated NoExecute taint applies to its devices",
+            "pod {} was deleted at {} although its reference says it must never be evicted (no untolerated NoExecute taint applies to it)",
             d.pod, d.at
         ),
         Due::At(t) if *t > d.at => format!(

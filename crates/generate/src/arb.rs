@@ -1,4 +1,4 @@
-//! proptest strategies for [`Case`]s.
+//! `arb`: the proptest strategies (generators, not schedulers) for [`Case`]s.
 //!
 //! Values are drawn from small sets chosen to collide (two taint keys, times an hour ago, just
 //! now or soon, toleration seconds of 0, 5 or 60), so that generated worlds often have a pod
