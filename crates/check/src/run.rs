@@ -119,36 +119,44 @@ impl Judge {
         if self.state.lock().failure.is_some() {
             return Control::Stop("scenario actor failed".into());
         }
+        // A violation is recorded and the run goes on: the scenario's later steps and
+        // assertions still run, and a failed assertion outranks the violation. Stopping here
+        // would let an expectation hold on assertions that never ran.
         let log = self.log.lock();
-        for d in &log.deletions[self.judged..] {
-            if let Some(v) = judge_deletion(d).filter(|v| !self.exempt.contains(&v.oracle)) {
-                self.violation = Some(v);
-                return Control::Stop("oracle violated".into());
-            }
+        if self.violation.is_none() {
+            self.violation = log.deletions[self.judged..]
+                .iter()
+                .filter_map(judge_deletion)
+                .find(|v| !self.exempt.contains(&v.oracle));
         }
         self.judged = log.deletions.len();
         Control::Continue
     }
 
-    /// What the run showed, once it ended with `report`: a panic, the first violation
-    /// [`Judge::after_step`] found, the actor's failure, or at quiescence the remaining
-    /// oracles.
+    /// What the run showed, once it ended with `report`, in the order the scenario format
+    /// documents: a panic; a failed assertion; a failed step; a run that did not end as
+    /// written (step limit, divergence); the first violation [`Judge::after_step`] recorded;
+    /// at quiescence the remaining oracles.
     pub fn observe(&mut self, report: &RunReport, world: &World) -> Observed {
         let failure = self.state.lock().failure.clone();
-        match (&report.outcome, self.violation.take(), failure) {
-            (Outcome::Footprint(f), ..) => Observed::Footprint {
+        let violation = self.violation.take();
+        match (&report.outcome, failure) {
+            (Outcome::Footprint(f), _) => Observed::Footprint {
                 message: f.to_string(),
             },
-            (Outcome::Panic { .. }, ..) => Observed::from_panic(&report.outcome),
-            (_, Some(v), _) => Observed::Violation {
-                oracle: v.oracle,
-                message: v.message,
+            (Outcome::Panic { .. }, _) => Observed::from_panic(&report.outcome),
+            (_, Some(ActorFailure::Assertion(message))) => Observed::AssertionFailure { message },
+            (_, Some(ActorFailure::Step(message))) => Observed::StepFailure { message },
+            (Outcome::StepLimit, _) => Observed::StepLimit {
+                steps: report.steps,
             },
-            (_, None, Some(ActorFailure::Assertion(message))) => {
-                Observed::AssertionFailure { message }
-            }
-            (_, None, Some(ActorFailure::Step(message))) => Observed::StepFailure { message },
-            (Outcome::Quiescent, None, None) => {
+            (Outcome::Divergence(d), _) => Observed::Divergence {
+                message: d.to_string(),
+            },
+            (Outcome::Stopped { message, .. }, _) => Observed::StepFailure {
+                message: message.clone(),
+            },
+            (Outcome::Quiescent, None) => {
                 let done = self.state.lock().completed;
                 if done < self.steps {
                     Observed::StepFailure {
@@ -158,7 +166,7 @@ impl Judge {
                         ),
                     }
                 } else {
-                    match judge_quiescent(world, &self.exempt) {
+                    match violation.or_else(|| judge_quiescent(world, &self.exempt)) {
                         Some(v) => Observed::Violation {
                             oracle: v.oracle,
                             message: v.message,
@@ -167,15 +175,6 @@ impl Judge {
                     }
                 }
             }
-            (Outcome::StepLimit, ..) => Observed::StepLimit {
-                steps: report.steps,
-            },
-            (Outcome::Divergence(d), ..) => Observed::Divergence {
-                message: d.to_string(),
-            },
-            (Outcome::Stopped { message, .. }, ..) => Observed::StepFailure {
-                message: message.clone(),
-            },
         }
     }
 }
