@@ -555,3 +555,85 @@ fn workers_should_take_a_number_in_its_range() {
         );
     }
 }
+
+#[test]
+fn a_file_that_is_not_a_json_object_should_say_what_a_scenario_file_is() {
+    for (text, line, found) in [
+        ("", 1, "found an empty file"),
+        ("  \n", 2, "found an empty file"),
+        ("[1, 2]", 1, "found a JSON array"),
+        ("\n\n  42", 3, "found `4`"),
+    ] {
+        let err = parse_err(text);
+        assert_eq!(err.line, line, "{err}");
+        assert!(err.column >= 1, "columns are 1-based: {err}");
+        assert!(err.field.is_empty(), "{err}");
+        assert!(
+            err.message.contains("a scenario file is one JSON object"),
+            "{err}"
+        );
+        assert!(err.message.contains(found), "{err}");
+    }
+}
+
+#[test]
+fn a_truncated_file_should_name_the_last_known_field_with_a_1_based_column() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/eviction-update.json"),
+    )
+    .expect("readable");
+    let cut = text.find("\"containers\"").expect("a container");
+    let brace = cut + text[cut..].find('{').expect("an object");
+    let err = parse_err(&text[..=brace]);
+    assert!(err.field.ends_with("spec.containers[0]"), "{err}");
+    assert!(!err.field.contains('?'), "{err}");
+    assert!(err.column >= 1 && err.line > 1, "{err}");
+    // Cut right after a newline: serde_json's column there is 0; the error's is 1.
+    let newline = text.find('\n').expect("lines");
+    let err = parse_err(&text[..=newline]);
+    assert_eq!(err.column, 1, "{err}");
+}
+
+#[test]
+fn a_file_that_is_not_utf8_should_name_where_it_stops_being_text() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("binary.json");
+    std::fs::write(&path, b"{\n  \"version\": 1,\n  \"na\xffme\": 2\n}\n").expect("writes");
+    let err = load_file(&path, &taintsim::controllers()).expect_err("not UTF-8");
+    assert_eq!((err.line, err.column), (3, 6), "{err}");
+    assert!(err.message.contains("not UTF-8"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with(&format!("{}:3:6: ", path.display())),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_stale_lister_the_controller_never_reads_should_fail_to_load() {
+    let fault = |informer: &str| {
+        with(&format!(
+            "  \"steps\": [{{\"set-fault\": {{\"name\": \"late\", \"stale-lister\": {{\"informer\": \"{informer}\", \"lag\": 1}}}}}}]"
+        ))
+    };
+    // The 1.33 controller sees slices only through the tracker's notifications.
+    let err = parse_err(&fault("resourceslices"));
+    assert_eq!(
+        err.field, "steps[0].set-fault.stale-lister.informer",
+        "{err}"
+    );
+    assert!(
+        err.message
+            .contains("a stale lister of resourceslices has no effect")
+            && err.message.contains("controller v1.33")
+            && err.message.contains("it reads pods"),
+        "{err}"
+    );
+    // Its pod lister is read, so a stale one is a real fault.
+    parse(
+        &fault("pods"),
+        Path::new("ok.json"),
+        &taintsim::controllers(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+}

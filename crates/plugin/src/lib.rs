@@ -147,6 +147,14 @@ pub trait ControllerPlugin: Send + Sync + 'static {
     /// faults (hidden notifications) can name them.
     fn listeners(&self, behavior: &Behavior) -> Vec<(&'static str, Kind)>;
 
+    /// The kinds whose informer lister it reads (a `Lister` from [`Informers`]). A
+    /// `stale-lister` fault on any other kind would change nothing the controller sees, so a
+    /// scenario that sets one fails to load. The default is none: a controller that does not
+    /// say refuses every stale lister rather than ignoring it silently.
+    fn listed(&self, _behavior: &Behavior) -> Vec<Kind> {
+        Vec::new()
+    }
+
     /// Whether `object` may appear in a scenario for this controller: `Err` says why not
     /// (for example, a Node for the device controller).
     fn accepts(&self, behavior: &Behavior, object: &Object) -> Result<(), String>;

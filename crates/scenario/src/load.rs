@@ -226,15 +226,17 @@ pub fn parse(text: &str, file: &Path, registry: &Registry) -> Result<Scenario, L
         registry: registry.clone(),
         resolved,
     });
+    not_an_object(text, file)?;
     let mut de = serde_json::Deserializer::from_str(text);
     let mut scenario: Scenario = serde_path_to_error::deserialize(&mut de).map_err(|err| {
-        let field = err.path().to_string();
+        let field = known_path(&err.path().to_string());
         let inner = err.into_inner();
         LoadError {
             file: file.to_owned(),
             line: inner.line(),
-            column: inner.column(),
-            field: if field == "." { String::new() } else { field },
+            // serde_json counts the column of an error at a line's start as 0.
+            column: inner.column().max(1),
+            field,
             message: inner
                 .to_string()
                 .split(" at line ")
@@ -246,7 +248,7 @@ pub fn parse(text: &str, file: &Path, registry: &Registry) -> Result<Scenario, L
     de.end().map_err(|e| LoadError {
         file: file.to_owned(),
         line: e.line(),
-        column: e.column(),
+        column: e.column().max(1),
         field: String::new(),
         message: "trailing characters after the scenario object".into(),
     })?;
@@ -257,6 +259,15 @@ pub fn parse(text: &str, file: &Path, registry: &Registry) -> Result<Scenario, L
         field: "behavior".into(),
         message: e.to_string(),
     })?;
+    if let Some(fault) = crate::fault_scope::first_ineffective(&scenario) {
+        return Err(LoadError {
+            file: file.to_owned(),
+            line: 0,
+            column: 0,
+            field: fault.field,
+            message: fault.message,
+        });
+    }
     if let Some(broken) = crate::validate::first_invalid(&scenario) {
         return Err(LoadError {
             file: file.to_owned(),
@@ -269,15 +280,75 @@ pub fn parse(text: &str, file: &Path, registry: &Registry) -> Result<Scenario, L
     Ok(scenario)
 }
 
+/// The path of the field an error is in, without the `?` segments serde_path_to_error gives
+/// where it does not know the key yet (a file cut off after `{`): `containers[0].?` names
+/// `containers[0]`. Empty for the whole file.
+fn known_path(path: &str) -> String {
+    let mut path = path;
+    while let Some(rest) = path.strip_suffix('?') {
+        path = rest.strip_suffix('.').unwrap_or(rest);
+    }
+    if path == "." { "" } else { path }.to_owned()
+}
+
+/// An error if `text` is not a JSON object at its top level: an empty file, an array or a
+/// bare value would otherwise be reported as a type mismatch deep inside serde.
+fn not_an_object(text: &str, file: &Path) -> Result<(), LoadError> {
+    let found = match text.trim_start().chars().next() {
+        Some('{') => return Ok(()),
+        None => "an empty file".to_owned(),
+        Some('[') => "a JSON array".to_owned(),
+        Some(c) => format!("`{c}`"),
+    };
+    let at = text.len() - text.trim_start().len();
+    let (line, column) = position(text, at);
+    Err(LoadError {
+        file: file.to_owned(),
+        line,
+        column,
+        field: String::new(),
+        message: format!(
+            "a scenario file is one JSON object ({{\"version\": 1, \"name\": ..., \"steps\": [...], \"expect\": ...}}, see docs/scenario-format.md); found {found}"
+        ),
+    })
+}
+
+/// The 1-based line and column (in characters) of byte offset `at` of `text`.
+fn position(text: &str, at: usize) -> (usize, usize) {
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[start..].chars().count() + 1)
+}
+
 /// Reads and parses one file, resolving its controller in `registry`.
 pub fn load_file(path: &Path, registry: &Registry) -> Result<Scenario, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|e| LoadError {
+    let unreadable = |message: String| LoadError {
         file: path.to_owned(),
         line: 0,
         column: 0,
         field: String::new(),
-        message: format!("cannot read the file: {e}"),
-    })?;
+        message,
+    };
+    let bytes =
+        std::fs::read(path).map_err(|e| unreadable(format!("cannot read the file: {e}")))?;
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            // Name where the text stops being UTF-8, as a position in the valid text before it.
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let before = String::from_utf8_lossy(&bytes[..valid]);
+            let (line, column) = position(&before, before.len());
+            return Err(LoadError {
+                line,
+                column,
+                ..unreadable(format!(
+                    "the file is not UTF-8 text (byte {valid} starts an invalid sequence); a scenario file is JSON"
+                ))
+            });
+        }
+    };
     parse(&text, path, registry)
 }
 

@@ -172,6 +172,11 @@ impl ControllerPlugin for NodeTaintEviction {
         vec![("pod-handler", Kind::Pod), ("node-handler", Kind::Node)]
     }
 
+    fn listed(&self, _behavior: &Keys) -> Vec<Kind> {
+        // podLister and nodeLister.
+        vec![Kind::Pod, Kind::Node]
+    }
+
     fn accepts(&self, _behavior: &Keys, object: &Object) -> Result<(), String> {
         match object.kind() {
             Kind::Pod | Kind::Node | Kind::Event => Ok(()),

@@ -215,6 +215,16 @@ impl ControllerPlugin for DeviceTaintEviction {
         ]
     }
 
+    fn listed(&self, behavior: &Keys) -> Vec<Kind> {
+        if behavior.controller() == Some(LATEST) {
+            // podLister and ruleLister; claims and slices come from notifications only.
+            return vec![Kind::Pod, Kind::DeviceTaintRule];
+        }
+        // podLister; the slice tracker feeds slices and rules by notification, and claims
+        // are kept from the claim handler's notifications.
+        vec![Kind::Pod]
+    }
+
     fn listeners(&self, behavior: &Keys) -> Vec<(&'static str, Kind)> {
         if behavior.controller() == Some(LATEST) {
             return vec![
