@@ -6,6 +6,7 @@
 //! What happens to a loaded scenario lives in the crates above: `taintsim-world` assembles
 //! it, `taintsim-check` runs, explores and judges it.
 
+pub mod count;
 pub mod duration;
 pub mod fault_scope;
 pub mod load;

@@ -12,6 +12,7 @@ use taintsim_plugin::registry::Resolved;
 use taintsim_plugin::{Behavior, BehaviorError, Registry};
 use taintsim_sim::DecisionLog;
 
+pub use crate::count::Count;
 use crate::duration::ScenarioDuration;
 use crate::object::KubeObject;
 
@@ -251,12 +252,13 @@ pub struct EventCheck {
     /// `involvedObject` must be this pod, `namespace/name`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub involved: Option<String>,
-    /// How many matching Event objects there must be (default: at least one).
+    /// How many matching Event objects there must be, exactly or within bounds (default: at
+    /// least one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub objects: Option<usize>,
-    /// The `count` every matching Event must have.
+    pub objects: Option<Count>,
+    /// The `count` every matching Event must have, exactly or within bounds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<i32>,
+    pub count: Option<Count>,
 }
 
 /// Counts API calls of the controller and its event sink.
@@ -267,9 +269,9 @@ pub struct ApiCallCheck {
     pub verb: ApiVerb,
     /// The kind.
     pub kind: ObjectKind,
-    /// The exact number of calls.
+    /// The number of calls, exactly or within bounds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<u64>,
+    pub count: Option<Count>,
     /// The smallest acceptable number of calls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at_least: Option<u64>,

@@ -70,7 +70,7 @@ impl WorldView {
                 let verb = serde_json::to_value(c.verb).unwrap_or_default();
                 let what = format!("{} {:?} calls", verb.as_str().unwrap_or("?"), c.kind);
                 if let Some(want) = c.count
-                    && n != want
+                    && !want.admits(n)
                 {
                     return Err(format!("{what}: expected {want}, found {n}"));
                 }
@@ -214,7 +214,7 @@ impl WorldView {
             format!("{place}: [{}]", found.join(", "))
         };
         match filter.objects {
-            Some(want) if matching.len() != want => {
+            Some(want) if !want.admits(matching.len() as u64) => {
                 return Err(format!(
                     "expected {want} matching event(s), found {}; {}",
                     matching.len(),
@@ -226,8 +226,10 @@ impl WorldView {
             }
             _ => {}
         }
+        // An Event's `count` is never negative; one that were would fail every bound.
+        let count_of = |e: &&k8s_openapi::api::core::v1::Event| u64::try_from(e.count.unwrap_or(1)).unwrap_or(u64::MAX);
         if let Some(count) = filter.count
-            && let Some(bad) = matching.iter().find(|e| e.count.unwrap_or(1) != count)
+            && let Some(bad) = matching.iter().find(|e| !count.admits(count_of(e)))
         {
             return Err(format!(
                 "expected count {count}, found {}; {}",
