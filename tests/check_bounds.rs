@@ -38,6 +38,9 @@ fn bounds_that_admit_the_run_should_hold_and_others_should_fail() {
     ] {
         let verdict = verdict_with(json!([failing]));
         assert!(!verdict.ok, "{failing}: {verdict}");
-        assert_eq!(verdict.observed, "assertion-failure", "{failing}: {verdict}");
+        assert_eq!(
+            verdict.observed, "assertion-failure",
+            "{failing}: {verdict}"
+        );
     }
 }

@@ -149,6 +149,9 @@ pub enum ActorStep {
     Delete(ObjectRef),
     /// Let virtual time pass.
     Advance(ScenarioDuration),
+    /// Let virtual time pass until this instant (RFC 3339, e.g. `"2025-03-20T12:00:30Z"`); an
+    /// instant the run has already passed is a step failure.
+    AdvanceTo(#[schemars(with = "String")] jiff::Timestamp),
     /// Install a fault; it stays until cleared.
     SetFault(Fault),
     /// Remove a fault installed by `set-fault`, by name.

@@ -54,6 +54,7 @@ pub fn label(step: &ActorStep) -> String {
         ActorStep::UpdateStatus(o) => format!("update-status {}", obj(&o.0)),
         ActorStep::Delete(r) => format!("delete {} {}", Kind::from(r.kind).singular(), key(r)),
         ActorStep::Advance(d) => format!("advance {d}"),
+        ActorStep::AdvanceTo(at) => format!("advance-to {at}"),
         ActorStep::SetFault(f) => format!("set-fault {}", f.name),
         ActorStep::ClearFault(n) => format!("clear-fault {n}"),
         ActorStep::AssertNow(c) => format!("assert-now {}", describe(c)),
@@ -116,7 +117,7 @@ pub fn touches(step: &ActorStep) -> Vec<String> {
             resource::object(r.kind.into(), &key(r)),
             resource::watch_log(r.kind.into()),
         ],
-        ActorStep::Advance(_) => Vec::new(),
+        ActorStep::Advance(_) | ActorStep::AdvanceTo(_) => Vec::new(),
         // The work after the step reads `hasSynced`, set in the `controller` task's step.
         ActorStep::WaitForSync => vec!["controller".to_owned()],
         // The work after the step evaluates the checks once (later evaluations of a blocked
@@ -257,6 +258,16 @@ impl Actor {
                     .map_err(|e| rejected(&label(step), e))?;
             }
             ActorStep::Advance(d) => self.rt.sleep(d.0).await,
+            ActorStep::AdvanceTo(at) => {
+                let now = self.rt.now();
+                let left = at.duration_since(now);
+                if left.is_negative() {
+                    return Err(ActorFailure::Step(format!(
+                        "advance-to {at}: the run is already at {now}"
+                    )));
+                }
+                self.rt.sleep(left.unsigned_abs()).await;
+            }
             ActorStep::SetFault(f) => self.faults.lock().set(f).map_err(ActorFailure::Step)?,
             ActorStep::ClearFault(name) => {
                 self.faults.lock().clear(name);

@@ -227,7 +227,9 @@ impl WorldView {
             _ => {}
         }
         // An Event's `count` is never negative; one that were would fail every bound.
-        let count_of = |e: &&k8s_openapi::api::core::v1::Event| u64::try_from(e.count.unwrap_or(1)).unwrap_or(u64::MAX);
+        let count_of = |e: &&k8s_openapi::api::core::v1::Event| {
+            u64::try_from(e.count.unwrap_or(1)).unwrap_or(u64::MAX)
+        };
         if let Some(count) = filter.count
             && let Some(bad) = matching.iter().find(|e| !count.admits(count_of(e)))
         {
