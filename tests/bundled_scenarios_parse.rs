@@ -165,7 +165,7 @@ fn the_target_scenarios_should_expect_what_the_races_produce() {
     assert_eq!(panic.behavior.get("queue"), Some("v2"));
     assert!(matches!(
         &panic.expect,
-        Expectation::Panic { message_contains } if message_contains == "UpdateWork"
+        Expectation::Panic { message_contains, .. } if message_contains == "UpdateWork"
     ));
     let fixed = load("updatework-fixed.json");
     assert_eq!(fixed.behavior.get("queue"), Some("v3"));

@@ -166,6 +166,8 @@ pub fn explore_scenario(
     let started = Instant::now();
     let mut options = ExploreOptions::from(&scenario.explore);
     options.seeds = seeds;
+    // A claim about every schedule needs every schedule run.
+    options.stop_on_failure &= !scenario.expect.on_every_schedule();
     match strategy {
         Strategy::Random => options.strategy = StrategyName::Random,
         Strategy::Pct { depth } => {
@@ -252,7 +254,8 @@ fn exhaustive_verdict(
 /// fail.
 pub fn search_verdict(file: &Path, scenario: &Scenario, searched: &Searched) -> Verdict {
     let summary = &searched.summary;
-    let proved = summary.complete || !matches!(scenario.expect, Expectation::Pass);
+    let proved = summary.complete
+        || !(matches!(scenario.expect, Expectation::Pass) || scenario.expect.on_every_schedule());
     let mut verdict = base_verdict(file, scenario);
     verdict.ok = summary.ok && proved;
     verdict.schedules = summary.schedules;
@@ -416,17 +419,24 @@ fn explain(summary: &ExploreSummary, scenario: &Scenario, options: &ExploreOptio
 
 /// An expectation in words.
 pub fn describe_expectation(expect: &Expectation) -> String {
-    match expect {
-        Expectation::Pass => "pass".into(),
-        Expectation::Panic { message_contains } => {
-            format!("a panic containing {message_contains:?}")
-        }
-        Expectation::Violation { oracle } => format!("a violation of {oracle}"),
+    let what = match expect {
+        Expectation::Pass => return "pass".into(),
+        Expectation::Panic {
+            message_contains, ..
+        } => format!("a panic containing {message_contains:?}"),
+        Expectation::Violation { oracle, .. } => format!("a violation of {oracle}"),
         Expectation::AssertionFailure {
             message_contains: Some(m),
+            ..
         } => format!("an assertion failure containing {m:?}"),
         Expectation::AssertionFailure {
             message_contains: None,
+            ..
         } => "an assertion failure".into(),
+    };
+    if expect.on_every_schedule() {
+        format!("{what} in every schedule")
+    } else {
+        what
     }
 }

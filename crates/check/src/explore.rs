@@ -168,6 +168,10 @@ impl ExplorePart {
     pub fn summary(self, expect: &Expectation) -> ExploreSummary {
         let ok = match expect {
             Expectation::Pass => self.failures == 0,
+            // Every schedule must show it: found, nothing else, and no schedule passed.
+            e if e.on_every_schedule() => {
+                self.found && !self.unexpected && self.failures == self.schedules
+            }
             _ => self.found && !self.unexpected,
         };
         ExploreSummary {

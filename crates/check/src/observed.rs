@@ -137,14 +137,19 @@ impl Observed {
     pub fn matches(&self, expect: &Expectation) -> bool {
         match (expect, self) {
             (Expectation::Pass, Self::Pass) => true,
-            (Expectation::Panic { message_contains }, Self::Panic { message, .. }) => {
-                message.contains(message_contains.as_str())
-            }
-            (Expectation::Violation { oracle }, Self::Violation { oracle: got, .. }) => {
+            (
+                Expectation::Panic {
+                    message_contains, ..
+                },
+                Self::Panic { message, .. },
+            ) => message.contains(message_contains.as_str()),
+            (Expectation::Violation { oracle, .. }, Self::Violation { oracle: got, .. }) => {
                 oracle == got
             }
             (
-                Expectation::AssertionFailure { message_contains },
+                Expectation::AssertionFailure {
+                    message_contains, ..
+                },
                 Self::AssertionFailure { message },
             ) => message_contains
                 .as_ref()
@@ -159,7 +164,7 @@ pub fn expectation_short(expect: &Expectation) -> String {
     match expect {
         Expectation::Pass => "pass".into(),
         Expectation::Panic { .. } => "panic".into(),
-        Expectation::Violation { oracle } => format!("violation:{oracle}"),
+        Expectation::Violation { oracle, .. } => format!("violation:{oracle}"),
         Expectation::AssertionFailure { .. } => "assertion-failure".into(),
     }
 }

@@ -263,6 +263,11 @@ pub(crate) fn summarise(
         .map(|(_, f)| f);
     summary.ok = match expect {
         Expectation::Pass => summary.failures == 0,
+        // Every schedule must show it: found, nothing else, no schedule passed, and the whole
+        // bounded space searched (a bound hit leaves schedules unseen).
+        e if e.on_every_schedule() => {
+            found && !unexpected && summary.failures == summary.schedules && summary.complete
+        }
         _ => found && !unexpected,
     };
     summary

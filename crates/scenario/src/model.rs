@@ -375,22 +375,64 @@ pub enum Expectation {
     /// Every explored schedule passes every oracle and assertion.
     #[default]
     Pass,
-    /// Some explored schedule panics with a message containing the string.
+    /// Some explored schedule (or every one, with `on`) panics with a message containing the
+    /// string.
     Panic {
         /// A substring of the panic message.
         message_contains: String,
+        /// Whether some schedule or every schedule must show it.
+        #[serde(default, skip_serializing_if = "Quantifier::is_some")]
+        on: Quantifier,
     },
-    /// Some explored schedule violates the named oracle.
+    /// Some explored schedule (or every one, with `on`) violates the named oracle.
     Violation {
         /// The oracle, e.g. `eventual-eviction`.
         oracle: OracleName,
+        /// Whether some schedule or every schedule must show it.
+        #[serde(default, skip_serializing_if = "Quantifier::is_some")]
+        on: Quantifier,
     },
-    /// Some explored schedule fails one of the scenario's own assertions.
+    /// Some explored schedule (or every one, with `on`) fails one of the scenario's own
+    /// assertions.
     AssertionFailure {
         /// A substring of the failure message, if it matters.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         message_contains: Option<String>,
+        /// Whether some schedule or every schedule must show it.
+        #[serde(default, skip_serializing_if = "Quantifier::is_some")]
+        on: Quantifier,
     },
+}
+
+impl Expectation {
+    /// Whether every explored schedule must show the expected failure (`on: every-schedule`).
+    pub fn on_every_schedule(&self) -> bool {
+        match self {
+            Self::Pass => false,
+            Self::Panic { on, .. }
+            | Self::Violation { on, .. }
+            | Self::AssertionFailure { on, .. } => *on == Quantifier::EverySchedule,
+        }
+    }
+}
+
+/// Which explored schedules a failing expectation speaks of.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Quantifier {
+    /// At least one schedule shows it (the default): the bug can happen.
+    #[default]
+    SomeSchedule,
+    /// Every schedule shows it, and a search must not stop at the first: the bug always
+    /// happens. With exhaustive search, the search must also be complete.
+    EverySchedule,
+}
+
+impl Quantifier {
+    /// Whether this is the default, `some-schedule`.
+    pub fn is_some(&self) -> bool {
+        *self == Self::SomeSchedule
+    }
 }
 
 /// Which schedules to explore.

@@ -25,7 +25,7 @@ use taintsim_check::oracle::OracleName;
 use taintsim_check::{
     Observed, RunError, RunResult, Schedule, first_decisive, run_schedule, run_strategy,
 };
-use taintsim_scenario::model::{Expectation, Scenario, SeedRange};
+use taintsim_scenario::model::{Expectation, Quantifier, Scenario, SeedRange};
 
 /// What makes two failures "the same" for shrinking.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -389,10 +389,15 @@ pub fn expectation_for(observed: &Observed) -> Expectation {
     match observed {
         Observed::Panic { message, .. } => Expectation::Panic {
             message_contains: message.split(" (").next().unwrap_or(message).to_owned(),
+            on: Quantifier::SomeSchedule,
         },
-        Observed::Violation { oracle, .. } => Expectation::Violation { oracle: *oracle },
+        Observed::Violation { oracle, .. } => Expectation::Violation {
+            oracle: *oracle,
+            on: Quantifier::SomeSchedule,
+        },
         _ => Expectation::AssertionFailure {
             message_contains: None,
+            on: Quantifier::SomeSchedule,
         },
     }
 }

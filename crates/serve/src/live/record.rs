@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use taintsim_check::{Observed, Schedule, run_schedule};
-use taintsim_scenario::model::{ActorStep, Expectation, Scenario};
+use taintsim_scenario::model::{ActorStep, Expectation, Quantifier, Scenario};
 use taintsim_sim::RunReport;
 
 /// What was written.
@@ -31,10 +31,15 @@ fn expectation_for(observed: &Observed) -> Expectation {
         Observed::Pass => Expectation::Pass,
         Observed::Panic { message, .. } => Expectation::Panic {
             message_contains: message.split(" (").next().unwrap_or(message).to_owned(),
+            on: Quantifier::SomeSchedule,
         },
-        Observed::Violation { oracle, .. } => Expectation::Violation { oracle: *oracle },
+        Observed::Violation { oracle, .. } => Expectation::Violation {
+            oracle: *oracle,
+            on: Quantifier::SomeSchedule,
+        },
         other => Expectation::AssertionFailure {
             message_contains: Some(other.message()),
+            on: Quantifier::SomeSchedule,
         },
     }
 }
