@@ -50,8 +50,13 @@ fn a_failure_in_every_schedule_should_meet_every_schedule_random_and_exhaustive(
     // The 1.33 controller ignores an empty-effect toleration: the pod is deleted at once in
     // every order of events.
     let name = "regressions/toleration-effect-no-execute-only.json";
-    let expect = json!({"outcome": "violation", "oracle": "no-early-eviction", "on": "every-schedule"});
-    let random = verdict(name, json!({"strategy": "random", "seeds": "0..50"}), expect.clone());
+    let expect =
+        json!({"outcome": "violation", "oracle": "no-early-eviction", "on": "every-schedule"});
+    let random = verdict(
+        name,
+        json!({"strategy": "random", "seeds": "0..50"}),
+        expect.clone(),
+    );
     assert!(random.ok, "{random}");
     assert_eq!(random.schedules, 50, "{random}");
     let exhaustive = verdict(name, json!({"strategy": "exhaustive"}), expect.clone());

@@ -319,6 +319,12 @@ pub enum FaultKind {
         kind: ObjectKind,
         /// HTTP status: 500 InternalError, 409 Conflict or 504 Timeout.
         status: u16,
+        /// Only calls on objects in this namespace (default: any).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        namespace: Option<String>,
+        /// Only calls on the object of this name (default: any; lists and watches have none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
         /// Fail only the first `times` matching calls (default: all).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         times: Option<u64>,

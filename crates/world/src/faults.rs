@@ -77,6 +77,8 @@ impl Faults {
                 verb,
                 kind,
                 status,
+                namespace,
+                name: object,
                 times,
                 probability,
             } => {
@@ -86,8 +88,13 @@ impl Faults {
                 let used = Arc::new(AtomicU64::new(0));
                 let rt = self.rt.clone();
                 let name = fault.name.clone();
+                let (namespace, object) = (namespace.clone(), object.clone());
                 let rule = move |req: &Request| {
-                    if req.verb != verb || req.kind != kind {
+                    if req.verb != verb
+                        || req.kind != kind
+                        || namespace.as_ref().is_some_and(|n| *n != req.namespace)
+                        || object.as_ref().is_some_and(|n| *n != req.name)
+                    {
                         return Verdict::Pass;
                     }
                     if let Some(p) = probability {

@@ -430,6 +430,8 @@ pub(super) fn fault(f: &FaultSpec) -> Fault {
                 verb: verb(v),
                 kind: ObjectKind::Pod,
                 status: 500,
+                namespace: None,
+                name: None,
                 times: Some(1 + u64::from(times % 10)),
                 probability: None,
             },
