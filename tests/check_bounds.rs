@@ -1,5 +1,6 @@
 //! Checks accept bounds as well as exact numbers: `{"at-least": N}`, `{"at-most": N}` or both,
-//! for `api-calls` counts and for an `events` filter's `objects` and `count`.
+//! for `api-calls` counts and for an `events` filter's `objects` and `count`; an `events` filter
+//! can name the involved object's UID.
 
 mod common;
 
@@ -43,4 +44,14 @@ fn bounds_that_admit_the_run_should_hold_and_others_should_fail() {
             "{failing}: {verdict}"
         );
     }
+}
+
+#[test]
+fn an_events_filter_should_tell_pods_apart_by_uid() {
+    let eviction = |uid: &str| json!([{"events": {"reason": "DeviceTaintManagerEviction", "involved-uid": uid, "objects": 1}}]);
+    let verdict = verdict_with(eviction("1234"));
+    assert!(verdict.ok, "{verdict}");
+    // The same name with another UID (a replacement pod) has no eviction event.
+    let verdict = verdict_with(eviction("5678"));
+    assert!(!verdict.ok, "{verdict}");
 }

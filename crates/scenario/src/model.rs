@@ -255,6 +255,9 @@ pub struct EventCheck {
     /// `involvedObject` must be this pod, `namespace/name`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub involved: Option<String>,
+    /// `involvedObject.uid` must be this: tells a pod from its same-name replacement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub involved_uid: Option<String>,
     /// How many matching Event objects there must be, exactly or within bounds (default: at
     /// least one).
     #[serde(default, skip_serializing_if = "Option::is_none")]

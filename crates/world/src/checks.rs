@@ -198,6 +198,12 @@ impl WorldView {
                     &got == key
                 })
             })
+            .filter(|e| {
+                filter
+                    .involved_uid
+                    .as_ref()
+                    .is_none_or(|uid| e.involved_object.uid.as_ref() == Some(uid))
+            })
             .collect();
         let describe = || {
             let found: Vec<String> = all
