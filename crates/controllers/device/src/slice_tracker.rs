@@ -60,8 +60,9 @@ impl SliceTracker {
         Self::default()
     }
 
-    /// `ListPatchedResourceSlices`: every effective slice, in name order. A handler registered
-    /// late gets these as Adds (the replay of spec §2.3 step 5).
+    /// `ListPatchedResourceSlices`: every effective slice, here in name order. Upstream lists
+    /// them from a `cache.Store` (a Go map), so the caller that replays them to a handler
+    /// registered late picks the order (`plugin::handlers::TrackerGlue::register`).
     pub fn effective_slices(&self) -> impl Iterator<Item = &Slice> {
         self.effective.values()
     }

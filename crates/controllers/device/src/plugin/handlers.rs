@@ -12,6 +12,7 @@ use taintsim_seam::sync::Mutex;
 
 use crate::behavior::PodUpdateFilter;
 use crate::controller::Controller;
+use crate::go_order::go_map_order;
 use crate::model::{Claim, Slice, TaintRule, pod_claim_statuses, pod_node_name};
 use crate::slice_tracker::{SliceEvent, SliceTracker};
 
@@ -102,6 +103,10 @@ fn mark_pod_update(rt: &dyn Runtime, filter: PodUpdateFilter, old: &Pod, new: &P
     }
 }
 
+/// The label of the data choices that order the tracker's replay of existing slices to a
+/// handler registered late (`AddEventHandler` over `ListPatchedResourceSlices`).
+pub const REPLAY_ORDER: &str = "go map order patchedResourceSlices (AddEventHandler replay)";
+
 /// The shared resource of the tracker's state, as step touches name it.
 pub const TRACKER: &str = "tracker";
 
@@ -167,13 +172,19 @@ impl TrackerGlue {
     }
 
     /// Registers the controller's slice handler: replays every effective slice as an Add and
-    /// returns only when that is done (upstream `Run`: registering replays every slice before it returns). Returns how many slices it replayed.
-    pub fn register(&self) -> usize {
+    /// returns only when that is done (upstream `Run` @ ab3cec07 calls
+    /// `sliceTracker.AddEventHandler` after the sync wait; the tracker enqueues one Add per
+    /// slice of `ListPatchedResourceSlices` and drains them before it returns). That list comes
+    /// from `cache.Store.List`, a range over a Go map, so the replay order is a recorded data
+    /// choice of `rt`: a pool caught between two generations is seen half-replayed in some
+    /// orders and not in others. Returns how many slices it replayed.
+    pub fn register(&self, rt: &dyn Runtime) -> usize {
         let slices: Vec<Slice> = {
             let mut s = self.state.lock();
             s.registered = true;
             s.tracker.effective_slices().cloned().collect()
         };
+        let slices = go_map_order(rt, REPLAY_ORDER, slices);
         for slice in &slices {
             self.controller.handle_slice_change(None, Some(slice));
         }

@@ -20,7 +20,7 @@ use taintsim_timed_worker_queue::Slot;
 
 pub use handlers::{
     MARK_NODE_NAME_CHANGE_DROPPED, MARK_NODE_NAME_CHANGE_HANDLED, MARK_POD_UPDATE_FILTERED,
-    claim_of, on_pod, pod_of, rule_of, slice_of,
+    REPLAY_ORDER, claim_of, on_pod, pod_of, rule_of, slice_of,
 };
 pub use reference_latest::LatestReference;
 

@@ -1,7 +1,7 @@
 //! Upstream's `Run` for the 1.33 controller: register the claim and pod handlers and the
 //! tracker's informer handlers, then, in a `controller` task, wait until every informer and
 //! handler has synced, register the slice handler with the tracker (which replays every slice
-//! as an Add before it returns) and set `hasSynced`.
+//! as an Add, in Go map order, before it returns) and set `hasSynced`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -98,7 +98,7 @@ fn spawn_run(
             sleeper
                 .step(StepLabel::with_touches("register slice handler", touches))
                 .await;
-            let replayed = tracker.register();
+            let replayed = tracker.register(sleeper.as_ref());
             tracing::debug!(replayed, "slice handler registered");
             controller.set_has_synced(true);
         }),
