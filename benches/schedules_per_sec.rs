@@ -2,6 +2,9 @@
 //! (scenarios/eviction-update.json, the fixed controller) per second on one core, each run
 //! a fresh world driven to quiescence by the random strategy (seed = iteration).
 //!
+//! `verdict-run` is the same run without labels (`SimConfig::labels(false)`), as `explore`
+//! runs every seed that passes.
+//!
 //! Baselines measured in the same process, over the same mean number of steps per run:
 //! - `sim-only`: the bare simulator (taintsim-sim) running tasks that do nothing but take
 //!   labelled steps: the executor's own cost per step (labels, enabled set, strategy, trace,
@@ -19,7 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use taintsim_check::{Schedule, run_schedule};
+use taintsim_check::{Schedule, run_schedule, run_strategy_labels};
 use taintsim_sim::{RandomStrategy, Sim, SimConfig, StepLabel};
 
 use support::{Samples, human, result, target};
@@ -101,6 +104,23 @@ fn schedules_per_sec(c: &mut Criterion) {
             full.record(iters, began.elapsed())
         });
     });
+    // What `explore` runs per seed: the same schedule without labels (a failing seed would
+    // run again with them; none fails here).
+    let verdict = Samples::default();
+    let vseed = AtomicU64::new(0);
+    group.bench_function("verdict-run/eviction-update", |b| {
+        b.iter_custom(|iters| {
+            let began = Instant::now();
+            for _ in 0..iters {
+                let s = vseed.fetch_add(1, Ordering::Relaxed);
+                let strategy = Box::new(RandomStrategy::new_from_seed(s));
+                let (r, _) =
+                    run_strategy_labels(&scenario, s, strategy, max_steps, false).expect("runs");
+                black_box(r.report.steps);
+            }
+            verdict.record(iters, began.elapsed())
+        });
+    });
     let sim = Samples::default();
     group.bench_function(format!("sim-only/{steps}-steps"), |b| {
         b.iter_custom(|iters| {
@@ -127,6 +147,18 @@ fn schedules_per_sec(c: &mut Criterion) {
         return;
     };
     let per_sec = 1.0 / full.as_secs_f64();
+    if let Some(verdict) = verdict.mean() {
+        result(
+            BENCH,
+            format!(
+                "verdict run (no labels, as explore runs each seed) {} ({:.0} runs/s); \
+                 full run / verdict run = {:.2}x",
+                human(verdict),
+                1.0 / verdict.as_secs_f64(),
+                full.as_secs_f64() / verdict.as_secs_f64()
+            ),
+        );
+    }
     result(
         BENCH,
         format!(

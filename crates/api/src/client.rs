@@ -117,22 +117,31 @@ impl ApiClient {
             name: name.to_owned(),
             actor: self.actor.clone(),
         };
+        // A run without labels formats neither (see `Runtime::wants_labels`).
         let key = object_key(namespace, name);
-        let mut touches = vec![resource::object(kind, &key)];
-        if matches!(
-            verb,
-            Verb::Create | Verb::Patch | Verb::Delete | Verb::Apply
-        ) {
-            touches.push(resource::watch_log(kind));
+        let mut touches = Vec::new();
+        if self.rt.wants_touches() {
+            touches.push(resource::object(kind, &key));
+            if matches!(
+                verb,
+                Verb::Create | Verb::Patch | Verb::Delete | Verb::Apply
+            ) {
+                touches.push(resource::watch_log(kind));
+            }
+            touches.push(resource::faults(verb, kind));
+            if let Some(extra) = &self.request_touches {
+                touches.extend(extra(&request));
+            }
         }
-        touches.push(resource::faults(verb, kind));
-        if let Some(extra) = &self.request_touches {
-            touches.extend(extra(&request));
-        }
+        let label = if self.rt.wants_labels() {
+            format!("{method} {} {key}{subresource}", kind.singular())
+        } else {
+            String::new()
+        };
         Call {
             request,
             method,
-            label: format!("{method} {} {key}{subresource}", kind.singular()),
+            label,
             touches,
             ok_code,
         }
@@ -153,18 +162,27 @@ impl ApiClient {
                 touches,
                 ok_code,
             } = call;
-            let (kind, key) = (
-                request.kind.singular().to_owned(),
-                object_key(&request.namespace, &request.name),
-            );
-            let detail = StepDetail::Request {
-                method: method.to_owned(),
-                kind: kind.clone(),
-                key: key.clone(),
+            let labels = this.rt.wants_labels();
+            let (kind, key) = if labels {
+                (
+                    request.kind.singular().to_owned(),
+                    object_key(&request.namespace, &request.name),
+                )
+            } else {
+                (String::new(), String::new())
             };
-            this.rt
-                .step(StepLabel::with_touches(label.clone(), touches.clone()).with_detail(detail))
-                .await;
+            let mut first = StepLabel::with_touches(
+                if labels { label.clone() } else { String::new() },
+                touches.clone(),
+            );
+            if labels {
+                first = first.with_detail(StepDetail::Request {
+                    method: method.to_owned(),
+                    kind: kind.clone(),
+                    key: key.clone(),
+                });
+            }
+            this.rt.step(first).await;
             let result = match this.server.check_faults(&request) {
                 Verdict::Fail(err) => Err(err),
                 Verdict::Delay(delay) => {
@@ -173,23 +191,24 @@ impl ApiClient {
                 }
                 Verdict::Pass => op(&this.server),
             };
-            let (code, status) = match &result {
-                Ok(_) => (ok_code, ok_code.to_string()),
-                Err(err) => (err.code, format!("{} {:?}", err.code, err.reason)),
-            };
             let object = touches.into_iter().take(1);
-            let detail = StepDetail::Response {
-                method: method.to_owned(),
-                kind,
-                key,
-                status: code,
-            };
-            this.rt
-                .step(
-                    StepLabel::with_touches(format!("{label} -> {status}"), object)
-                        .with_detail(detail),
+            let second = if labels {
+                let (code, status) = match &result {
+                    Ok(_) => (ok_code, ok_code.to_string()),
+                    Err(err) => (err.code, format!("{} {:?}", err.code, err.reason)),
+                };
+                StepLabel::with_touches(format!("{label} -> {status}"), object).with_detail(
+                    StepDetail::Response {
+                        method: method.to_owned(),
+                        kind,
+                        key,
+                        status: code,
+                    },
                 )
-                .await;
+            } else {
+                StepLabel::with_touches(String::new(), object)
+            };
+            this.rt.step(second).await;
             result
         })
     }

@@ -8,7 +8,7 @@ mod parallel;
 
 use crate::schedule::pct;
 use crate::shard::SeedList;
-use crate::{RunError, RunResult, pct_step_estimate, run_strategy};
+use crate::{RunError, RunResult, pct_step_estimate, run_strategy, run_strategy_labels};
 use taintsim_scenario::model::{Expectation, ExploreSettings, Scenario, SeedRange, StrategyName};
 
 /// How to explore.
@@ -204,12 +204,21 @@ pub fn explore_part(
         StrategyName::Pct => pct_step_estimate(scenario, options.seeds, options.max_steps)?,
         _ => 0,
     };
-    let run = |seed: u64| {
-        let strategy = match options.strategy {
+    let strategy = |seed: u64| -> Box<dyn taintsim_sim::Strategy> {
+        match options.strategy {
             StrategyName::Pct => pct(seed, options.depth, pct_steps),
             _ => Box::new(RandomStrategy::new_from_seed(seed)),
-        };
-        run_strategy(scenario, seed, strategy, options.max_steps).map(|(result, _)| result)
+        }
+    };
+    // Each seed runs without labels (nothing is formatted for a trace that no one reads); a
+    // failing one runs again with them, the same schedule, for its report and decision log.
+    let run = |seed: u64| {
+        let (result, _) =
+            run_strategy_labels(scenario, seed, strategy(seed), options.max_steps, false)?;
+        if result.observed.is_pass() {
+            return Ok(result);
+        }
+        run_strategy(scenario, seed, strategy(seed), options.max_steps).map(|(result, _)| result)
     };
     if jobs <= 1 {
         let mut part = ExplorePart::new();

@@ -99,7 +99,20 @@ pub fn run_strategy(
     strategy: Box<dyn Strategy>,
     max_steps: u64,
 ) -> Result<(RunResult, Box<dyn Strategy>), RunError> {
-    let mut world = build_world(scenario, seed, strategy, max_steps)?;
+    run_strategy_labels(scenario, seed, strategy, max_steps, true)
+}
+
+/// [`run_strategy`], with or without labels ([`taintsim_sim::SimConfig::labels`]): without,
+/// the result's trace is empty and its decision log has no labels, for a search that needs
+/// only the verdict and re-runs a failing schedule with labels.
+pub fn run_strategy_labels(
+    scenario: &Scenario,
+    seed: u64,
+    strategy: Box<dyn Strategy>,
+    max_steps: u64,
+    labels: bool,
+) -> Result<(RunResult, Box<dyn Strategy>), RunError> {
+    let mut world = run::build_world_labels(scenario, seed, strategy, max_steps, labels)?;
     let (actor, state, faults) = actor_of(&world, scenario);
     world.spawn("scenario", actor.run(scenario.steps.clone()));
     let mut judge = Judge::new(&world, scenario, state);

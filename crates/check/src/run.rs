@@ -27,6 +27,17 @@ pub fn build_world(
     strategy: Box<dyn Strategy>,
     max_steps: u64,
 ) -> Result<World, RunError> {
+    build_world_labels(scenario, seed, strategy, max_steps, true)
+}
+
+/// [`build_world`], with or without labels ([`SimConfig::labels`]).
+pub(crate) fn build_world_labels(
+    scenario: &Scenario,
+    seed: u64,
+    strategy: Box<dyn Strategy>,
+    max_steps: u64,
+    labels: bool,
+) -> Result<World, RunError> {
     let w = &scenario.world;
     let start = w
         .start_time
@@ -36,7 +47,8 @@ pub fn build_world(
         .seed(seed)
         .start_time(start)
         .max_steps(max_steps)
-        .time_jumps(w.time_jumps);
+        .time_jumps(w.time_jumps)
+        .labels(labels);
     let resolved = scenario.controller().cloned().ok_or_else(|| {
         RunError::Unsupported(
             "the scenario's controller was not resolved (load it through a registry)".into(),

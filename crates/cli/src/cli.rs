@@ -157,6 +157,18 @@ pub enum Command {
         )
     )]
     Stress(crate::stress::StressArgs),
+    /// Time to the first failure of every failing scenario: simulator against stress.
+    #[command(
+        long_about = "For every scenario under PATH (default scenarios/) whose expectation is \
+            a failure: the time and schedules the simulator takes to find it with random, pct \
+            and exhaustive search, and the time `taintsim stress` takes on real threads, \
+            within --stress-cap seconds. One Markdown row per scenario, then a summary line \
+            (docs/performance.md).",
+        after_help = "Examples:\n  taintsim time-to-bug\n  \
+            taintsim time-to-bug scenarios/node --stress-cap 5\n\n\
+            Exit status: 0 if the simulator found every failure, 1 if not, 2 for a usage error."
+    )]
+    TimeToBug(crate::time_to_bug::TimeToBugArgs),
     /// Minimise a failing run into a scenario file that replays it exactly.
     #[command(
         long_about = "Minimise a failing run into a small scenario file with a recorded decision \
@@ -350,7 +362,7 @@ impl Command {
             Self::Shrink(a) => Some(&a.run.set),
             Self::ImportFuzz(a) => Some(&a.set),
             Self::Serve(a) => Some(&a.run.set),
-            Self::Keys(_) | Self::Merge(_) => None,
+            Self::Keys(_) | Self::Merge(_) | Self::TimeToBug(_) => None,
         }
     }
 }

@@ -36,6 +36,7 @@ mod serve;
 mod shard;
 mod shrink;
 mod stress;
+mod time_to_bug;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -107,6 +108,7 @@ where
         Command::ImportFuzz(args) => import_fuzz::import_fuzz(registry, &args),
         Command::Serve(args) => serve::serve(registry, &args),
         Command::Merge(args) => merge::merge(registry, &args),
+        Command::TimeToBug(args) => time_to_bug::time_to_bug(registry, &args),
     };
     match result {
         Ok(status) => status,

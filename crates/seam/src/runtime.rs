@@ -70,6 +70,19 @@ pub trait Runtime: Send + Sync + 'static {
     /// can record it, explore it and replay it. Callers clamp answers that are out of range.
     fn choose(&self, label: &str, options: usize) -> usize;
 
+    /// Whether a step's action text and detail are wanted. When false, nothing will read
+    /// them (a run that only needs its verdict), and callers may pass an empty action and no
+    /// detail instead of formatting them. Default true.
+    fn wants_labels(&self) -> bool {
+        true
+    }
+
+    /// Whether a step's touches are wanted (see [`Runtime::wants_labels`]). When false,
+    /// callers may pass none. Default true.
+    fn wants_touches(&self) -> bool {
+        true
+    }
+
     /// Records that the code passed a named coverage mark (for example the path of a bug
     /// toggle). Back ends that do not trace ignore it.
     fn mark(&self, _name: &'static str) {}

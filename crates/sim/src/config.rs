@@ -28,6 +28,13 @@ pub struct SimConfig {
     /// strategy, the trace, the footprint check): a deliberately broken footprint, for tests
     /// that the footprint check (see the crate docs) catches one. Default empty.
     pub without_touches: Vec<String>,
+    /// When false, the run keeps no trace and its decision log no labels, and the runtime
+    /// tells the code above the seam that steps' action text, detail and (in release builds)
+    /// touches are not wanted ([`Runtime::wants_labels`](taintsim_seam::Runtime::wants_labels)),
+    /// so nothing is formatted for them. The choices, and so the run, are the same: a search
+    /// that only needs each run's verdict runs without labels and re-runs a failing schedule
+    /// with them. Default true.
+    pub labels: bool,
 }
 
 /// The default start time, 2025-03-20T12:00:00Z, as seconds since the Unix epoch.
@@ -42,6 +49,7 @@ impl Default for SimConfig {
             max_steps: 100_000,
             time_jumps: false,
             without_touches: Vec::new(),
+            labels: true,
         }
     }
 }
@@ -72,6 +80,13 @@ impl SimConfig {
     #[must_use]
     pub fn time_jumps(mut self, time_jumps: bool) -> Self {
         self.time_jumps = time_jumps;
+        self
+    }
+
+    /// Sets [`SimConfig::labels`].
+    #[must_use]
+    pub fn labels(mut self, labels: bool) -> Self {
+        self.labels = labels;
         self
     }
 

@@ -129,6 +129,11 @@ impl SimHandle {
         Step::new(self.shared.clone(), label)
     }
 
+    /// Whether the run keeps labels ([`SimConfig::labels`](crate::SimConfig::labels)).
+    pub fn labels(&self) -> bool {
+        self.shared.lock().labels
+    }
+
     /// Records the coverage mark `name` in the trace entry of the current step.
     pub fn mark(&self, name: &'static str) {
         self.shared.lock().marks.push(name.to_string());

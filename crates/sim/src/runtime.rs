@@ -16,12 +16,15 @@ use crate::{SimHandle, TimerId};
 pub struct SimRuntime {
     handle: SimHandle,
     marks: Arc<Mutex<BTreeSet<&'static str>>>,
+    /// [`SimConfig::labels`](crate::SimConfig::labels), read once.
+    labels: bool,
 }
 
 impl SimRuntime {
     /// Wraps a simulator handle.
     pub fn new(handle: SimHandle) -> Self {
         Self {
+            labels: handle.labels(),
             handle,
             marks: Arc::default(),
         }
@@ -82,6 +85,15 @@ impl Runtime for SimRuntime {
     fn choose(&self, label: &str, options: usize) -> usize {
         let n = u64::try_from(options.max(1)).unwrap_or(u64::MAX);
         usize::try_from(self.handle.random(label, n)).unwrap_or(0)
+    }
+
+    fn wants_labels(&self) -> bool {
+        self.labels
+    }
+
+    fn wants_touches(&self) -> bool {
+        // The footprint check of debug builds compares accesses with the declared touches.
+        self.labels || cfg!(debug_assertions)
     }
 
     fn mark(&self, name: &'static str) {

@@ -48,6 +48,7 @@ impl Sim {
         panic_hook::install();
         let mut inner = Inner::new(config.start_time, strategy);
         inner.without_touches = config.without_touches.clone();
+        inner.labels = config.labels;
         Self {
             shared: Arc::new(Shared::new(inner)),
             config,
@@ -196,7 +197,20 @@ impl Sim {
         }
         let chosen = &enabled[index];
         drop(entered);
-        self.previous = Some(chosen.clone());
+        let labels = self.config.labels;
+        // Without labels nothing reads the texts: the entry and `previous` carry the actor
+        // (which PCT and the shrinker read) and no copies of the rest.
+        self.previous = Some(if labels {
+            chosen.clone()
+        } else {
+            Enabled {
+                actor: chosen.actor.clone(),
+                action: String::new(),
+                touches: Vec::new(),
+                detail: None,
+                kind: chosen.kind,
+            }
+        });
         let entry = {
             let mut inner = self.shared.lock();
             TraceEntry {
@@ -204,9 +218,17 @@ impl Sim {
                 time: inner.now(),
                 elapsed_nanos: inner.elapsed,
                 actor: chosen.actor.clone(),
-                action: chosen.action.clone(),
-                touches: chosen.touches.clone(),
-                detail: chosen.detail.clone(),
+                action: if labels {
+                    chosen.action.clone()
+                } else {
+                    String::new()
+                },
+                touches: if labels {
+                    chosen.touches.clone()
+                } else {
+                    Vec::new()
+                },
+                detail: if labels { chosen.detail.clone() } else { None },
                 marks: std::mem::take(&mut inner.marks),
             }
         };
@@ -271,7 +293,9 @@ impl Sim {
                 });
             }
             let StepReport { entry, enabled, .. } = report;
-            self.trace.entries.push(entry);
+            if self.config.labels {
+                self.trace.entries.push(entry);
+            }
             self.ready.restore(enabled);
         }
     }
@@ -336,7 +360,11 @@ impl Sim {
             let at = crate::clock::timestamp(inner.start, deadline);
             enabled.push(Enabled {
                 actor: "clock".to_string(),
-                action: format!("advance to {at}"),
+                action: if self.config.labels {
+                    format!("advance to {at}")
+                } else {
+                    String::new()
+                },
                 touches: Vec::new(),
                 detail: None,
                 kind: EnabledKind::ClockAdvance,
@@ -360,8 +388,13 @@ impl Sim {
                 found: enabled.iter().map(Enabled::label).collect(),
             });
         };
+        let label = if self.config.labels {
+            chosen.label()
+        } else {
+            String::new()
+        };
         inner.decisions.entries.push(Decision::Schedule {
-            label: chosen.label(),
+            label,
             index,
             enabled: enabled.len(),
         });

@@ -127,6 +127,8 @@ pub(crate) struct Inner {
     pub(crate) ready_ops: Vec<ReadyOp>,
     /// [`SimConfig::without_touches`](crate::SimConfig::without_touches).
     pub(crate) without_touches: Vec<String>,
+    /// [`SimConfig::labels`](crate::SimConfig::labels).
+    pub(crate) labels: bool,
 }
 
 impl Inner {
@@ -147,6 +149,7 @@ impl Inner {
             divergence: None,
             ready_ops: Vec::new(),
             without_touches: Vec::new(),
+            labels: true,
         }
     }
 

@@ -126,16 +126,17 @@ pub(super) async fn run(shared: Arc<Shared>, id: u64, signal: Arc<Signal>) {
             finish(&shared, id, true);
             continue;
         }
-        let label = format!("deliver {}", next.notification);
-        let detail = StepDetail::Deliver {
-            notification: next.notification.event_type().to_owned(),
-            key: next.notification.key(),
-            resource_version: next.notification.resource_version(),
+        let label = if shared.rt.wants_labels() {
+            StepLabel::with_touches(format!("deliver {}", next.notification), next.touches)
+                .with_detail(StepDetail::Deliver {
+                    notification: next.notification.event_type().to_owned(),
+                    key: next.notification.key(),
+                    resource_version: next.notification.resource_version(),
+                })
+        } else {
+            StepLabel::with_touches(String::new(), next.touches)
         };
-        shared
-            .rt
-            .step(StepLabel::with_touches(label, next.touches).with_detail(detail))
-            .await;
+        shared.rt.step(label).await;
         // A listener removed (or an informer stopped) while waiting must not be called.
         let gone = {
             let st = shared.state.lock();

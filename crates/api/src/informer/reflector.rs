@@ -161,7 +161,9 @@ async fn watch(shared: &Shared, from: u64) -> Phase {
 /// One cache-update step: the step, then the cache write and the listener queues.
 async fn apply(shared: &Shared, change: Change) {
     let plural = shared.kind.plural();
-    let touches = {
+    let touches = if !shared.rt.wants_touches() {
+        Vec::new()
+    } else {
         let st = shared.state.lock();
         // `watch/<plural>`: the work after the step reads the watch stream, and, if the
         // server compacted it away, relists the whole kind, which does not commute with a
@@ -178,20 +180,24 @@ async fn apply(shared: &Shared, change: Change) {
         .chain(st.listeners.values().map(|l| resource::listener(&l.name)))
         .collect::<Vec<_>>()
     };
-    let label = format!(
-        "cache-update {plural} {} {} rv={}",
-        change.event_type, change.key, change.resource_version
-    );
-    let detail = StepDetail::CacheUpdate {
-        change: change.event_type.as_str().to_owned(),
-        kind: shared.kind.singular().to_owned(),
-        key: change.key.clone(),
-        resource_version: change.resource_version,
+    let label = if shared.rt.wants_labels() {
+        StepLabel::with_touches(
+            format!(
+                "cache-update {plural} {} {} rv={}",
+                change.event_type, change.key, change.resource_version
+            ),
+            touches,
+        )
+        .with_detail(StepDetail::CacheUpdate {
+            change: change.event_type.as_str().to_owned(),
+            kind: shared.kind.singular().to_owned(),
+            key: change.key.clone(),
+            resource_version: change.resource_version,
+        })
+    } else {
+        StepLabel::with_touches(String::new(), touches)
     };
-    shared
-        .rt
-        .step(StepLabel::with_touches(label, touches).with_detail(detail))
-        .await;
+    shared.rt.step(label).await;
     let signals = {
         let mut st = shared.state.lock();
         record_cache_key(shared.kind, &change.key);
