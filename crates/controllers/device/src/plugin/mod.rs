@@ -5,7 +5,6 @@
 
 mod handlers;
 mod latest;
-mod reference_latest;
 mod run;
 
 use std::sync::Arc;
@@ -22,7 +21,6 @@ pub use handlers::{
     MARK_NODE_NAME_CHANGE_DROPPED, MARK_NODE_NAME_CHANGE_HANDLED, MARK_POD_UPDATE_FILTERED,
     claim_of, on_pod, pod_of, rule_of, slice_of,
 };
-pub use reference_latest::LatestReference;
 
 use crate::behavior::Behavior;
 use crate::controller::{Controller, ControllerDeps};
@@ -294,7 +292,9 @@ impl ControllerPlugin for DeviceTaintEviction {
 
     fn reference(&self, behavior: &Keys) -> Arc<dyn Reference> {
         if behavior.controller() == Some(LATEST) {
-            return Arc::new(LatestReference::new(behavior));
+            return Arc::new(DeviceReference::new(Release::Latest {
+                workload_resource_claims: behavior.get("workload-resource-claims") == Some("on"),
+            }));
         }
         Arc::new(DeviceReference::new(Release::V1_33))
     }
