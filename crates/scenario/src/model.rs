@@ -257,6 +257,13 @@ pub struct EventCheck {
     /// The `count` every matching Event must have.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i32>,
+    /// How many distinct involved objects (`namespace/name`) the matching Events name: with
+    /// "Marking for deletion", how many pods the controller set out to evict.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pods: Option<usize>,
+    /// How many distinct namespaces the matching Events' involved objects are in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespaces: Option<usize>,
 }
 
 /// Counts API calls of the controller and its event sink.

@@ -226,6 +226,35 @@ impl WorldView {
             }
             _ => {}
         }
+        let involved: std::collections::BTreeSet<(&str, &str)> = matching
+            .iter()
+            .map(|e| {
+                let o = &e.involved_object;
+                (
+                    o.namespace.as_deref().unwrap_or_default(),
+                    o.name.as_deref().unwrap_or_default(),
+                )
+            })
+            .collect();
+        let namespaces: std::collections::BTreeSet<&str> =
+            involved.iter().map(|(ns, _)| *ns).collect();
+        let spread = || {
+            format!(
+                "the matching events name {} pod(s) in {} namespace(s)",
+                involved.len(),
+                namespaces.len()
+            )
+        };
+        if let Some(want) = filter.pods
+            && involved.len() != want
+        {
+            return Err(format!("expected {want} pod(s): {}", spread()));
+        }
+        if let Some(want) = filter.namespaces
+            && namespaces.len() != want
+        {
+            return Err(format!("expected {want} namespace(s): {}", spread()));
+        }
         if let Some(count) = filter.count
             && let Some(bad) = matching.iter().find(|e| e.count.unwrap_or(1) != count)
         {

@@ -24,7 +24,9 @@ pub use handlers::{
 
 use crate::behavior::Behavior;
 use crate::controller::{Controller, ControllerDeps};
-use crate::events::{EVENT_REASON, MARKING_FOR_DELETION, TEST_CONTROLLER_NAME};
+use crate::events::{
+    CANCELLING_DELETION, EVENT_REASON, MARKING_FOR_DELETION, TEST_CONTROLLER_NAME,
+};
 use crate::{controller, eviction_time, latest as core, metrics, worker};
 
 /// The `controller` value of the 1.33 generation (the default).
@@ -288,6 +290,13 @@ impl ControllerPlugin for DeviceTaintEviction {
             reason: EVENT_REASON,
             message_prefix: MARKING_FOR_DELETION,
         }
+    }
+
+    fn cancel_event(&self) -> Option<EvictionEvent> {
+        Some(EvictionEvent {
+            reason: EVENT_REASON,
+            message_prefix: CANCELLING_DELETION,
+        })
     }
 
     fn reference(&self, behavior: &Keys) -> Arc<dyn Reference> {
