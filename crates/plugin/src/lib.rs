@@ -174,6 +174,13 @@ pub trait ControllerPlugin: Send + Sync + 'static {
     /// The event it records before each eviction attempt.
     fn eviction_event(&self) -> EvictionEvent;
 
+    /// The event it records when it cancels a pending eviction, if it records one; the
+    /// `cancel-event-truth` oracle holds it to that word. `None` (the default) leaves that
+    /// oracle nothing to judge.
+    fn cancel_event(&self) -> Option<EvictionEvent> {
+        None
+    }
+
     /// The reference model the oracles judge it against, for `behavior`.
     fn reference(&self, behavior: &Behavior) -> Arc<dyn Reference>;
 }

@@ -20,16 +20,20 @@ pub enum OracleName {
     OneEventPerInvocation,
     /// The metrics agree with the deletions.
     MetricsAgree,
+    /// A pod whose deletion the controller said it cancelled is not deleted by the controller
+    /// afterwards unless it first marks the pod for deletion again.
+    CancelEventTruth,
 }
 
 impl OracleName {
     /// Every oracle.
-    pub const ALL: [OracleName; 5] = [
+    pub const ALL: [OracleName; 6] = [
         Self::NoPanic,
         Self::NoEarlyEviction,
         Self::EventualEviction,
         Self::OneEventPerInvocation,
         Self::MetricsAgree,
+        Self::CancelEventTruth,
     ];
 
     /// The kebab-case name.
@@ -40,6 +44,7 @@ impl OracleName {
             Self::EventualEviction => "eventual-eviction",
             Self::OneEventPerInvocation => "one-event-per-invocation",
             Self::MetricsAgree => "metrics-agree",
+            Self::CancelEventTruth => "cancel-event-truth",
         }
     }
 }

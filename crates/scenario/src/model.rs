@@ -265,6 +265,15 @@ pub struct EventCheck {
     /// The `count` every matching Event must have, exactly or within bounds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<Count>,
+    /// How many distinct involved objects (`namespace/name`) the matching Events name, exactly
+    /// or within bounds: with "Marking for deletion", how many pods the controller set out to
+    /// evict.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pods: Option<Count>,
+    /// How many distinct namespaces the matching Events' involved objects are in, exactly or
+    /// within bounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespaces: Option<Count>,
 }
 
 /// Counts API calls of the controller and its event sink.

@@ -395,6 +395,7 @@ fn monitor(
         log: &parts.log,
         reference: parts.reference.as_ref(),
         eviction_event: parts.plugin.eviction_event(),
+        cancel_event: parts.plugin.cancel_event(),
     };
     let verdict = judge_quiescent_view(view, exempt);
     if let Some(p) = shared.first_panic() {

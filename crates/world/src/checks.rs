@@ -232,6 +232,35 @@ impl WorldView {
             }
             _ => {}
         }
+        let involved: std::collections::BTreeSet<(&str, &str)> = matching
+            .iter()
+            .map(|e| {
+                let o = &e.involved_object;
+                (
+                    o.namespace.as_deref().unwrap_or_default(),
+                    o.name.as_deref().unwrap_or_default(),
+                )
+            })
+            .collect();
+        let namespaces: std::collections::BTreeSet<&str> =
+            involved.iter().map(|(ns, _)| *ns).collect();
+        let spread = || {
+            format!(
+                "the matching events name {} pod(s) in {} namespace(s)",
+                involved.len(),
+                namespaces.len()
+            )
+        };
+        if let Some(want) = filter.pods
+            && !want.admits(involved.len() as u64)
+        {
+            return Err(format!("expected {want} pod(s): {}", spread()));
+        }
+        if let Some(want) = filter.namespaces
+            && !want.admits(namespaces.len() as u64)
+        {
+            return Err(format!("expected {want} namespace(s): {}", spread()));
+        }
         // An Event's `count` is never negative; one that were would fail every bound.
         let count_of = |e: &&k8s_openapi::api::core::v1::Event| {
             u64::try_from(e.count.unwrap_or(1)).unwrap_or(u64::MAX)

@@ -38,6 +38,9 @@ pub struct Deletion {
     pub at: Timestamp,
     /// The reference eviction time at that moment.
     pub due: Due,
+    /// How many `eventf` calls came before the server applied the DELETE: orders the
+    /// deletion among [`WorldLog::eventf`].
+    pub events_before: usize,
 }
 
 /// The record the oracles read.
@@ -51,7 +54,7 @@ pub struct WorldLog {
     /// response. Keyed by actor too because two workers may DELETE the same pod concurrently
     /// (a replaced work still running): the second request, judged after the first removed
     /// the pod, must not overwrite the first one's judgement.
-    pending: BTreeMap<(String, String), (Timestamp, Due)>,
+    pending: BTreeMap<(String, String), (Timestamp, Due, usize)>,
 }
 
 /// The shared, lockable log.
@@ -170,7 +173,9 @@ impl RequestObserver for DeletionSpy {
                 _ => Due::Never,
             };
             let key = ((self.actor)(), format!("{}/{}", req.namespace, req.name));
-            self.log.lock().pending.insert(key, (server.now(), due));
+            let mut log = self.log.lock();
+            let events_before = log.eventf.len();
+            log.pending.insert(key, (server.now(), due, events_before));
         }
     }
 }
@@ -222,13 +227,15 @@ impl Client for ObservedClient {
             let mut log = log.lock();
             let judged = log.pending.remove(&(actor.clone(), pod.clone()));
             if result.is_ok() {
-                let (at, due) =
-                    judged.unwrap_or_else(|| (server.now(), Due::Unknown("not judged".into())));
+                let events = log.eventf.len();
+                let (at, due, events_before) = judged
+                    .unwrap_or_else(|| (server.now(), Due::Unknown("not judged".into()), events));
                 log.deletions.push(Deletion {
                     actor,
                     pod,
                     at,
                     due,
+                    events_before,
                 });
             }
             result

@@ -51,6 +51,8 @@ pub struct QuiescentView<'a> {
     pub reference: &'a dyn Reference,
     /// The event the controller records before each eviction attempt.
     pub eviction_event: EvictionEvent,
+    /// The event the controller records when it cancels an eviction, if any.
+    pub cancel_event: Option<EvictionEvent>,
 }
 
 /// An oracle judged at quiescence: `Some(message)` when violated.
@@ -64,16 +66,18 @@ pub fn judge_quiescent(world: &World, exempt: &[OracleName]) -> Option<Violation
         log: &world.log,
         reference: world.reference.as_ref(),
         eviction_event: world.plugin.eviction_event(),
+        cancel_event: world.plugin.cancel_event(),
     };
     judge_quiescent_view(view, exempt)
 }
 
 /// [`judge_quiescent`] over the parts of a world on any runtime.
 pub fn judge_quiescent_view(world: QuiescentView<'_>, exempt: &[OracleName]) -> Option<Violation> {
-    let checks: [(OracleName, QuiescentCheck); 3] = [
+    let checks: [(OracleName, QuiescentCheck); 4] = [
         (OracleName::EventualEviction, eventual_eviction),
         (OracleName::OneEventPerInvocation, one_event_per_invocation),
         (OracleName::MetricsAgree, metrics_agree),
+        (OracleName::CancelEventTruth, cancel_event_truth),
     ];
     checks
         .into_iter()
@@ -127,6 +131,12 @@ fn one_event_per_invocation(world: QuiescentView<'_>) -> Option<String> {
             )
         })
     })
+}
+
+fn cancel_event_truth(world: QuiescentView<'_>) -> Option<String> {
+    let cancel = world.cancel_event?;
+    let log = world.log.lock();
+    super::cancel_event::judge(&log.eventf, &log.deletions, world.eviction_event, cancel)
 }
 
 fn metrics_agree(world: QuiescentView<'_>) -> Option<String> {

@@ -27,6 +27,7 @@
 //!   for every pod.
 
 pub mod devices;
+pub mod latest;
 pub mod objects;
 pub mod toleration;
 
@@ -38,15 +39,21 @@ use devices::Devices;
 use objects::{Claim, NO_EXECUTE, Rule, Slice};
 use toleration::{earliest, taint_due};
 
-/// Which controller generation's documented semantics a reference follows. Later generations
-/// read other API versions and fields (DeviceTaintRules without the slice tracker, pods being
-/// deleted, extended-resource claims); each gets a variant when its controller does.
+/// Which controller generation's documented semantics a reference follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Release {
     /// The 1.33 era (resource.k8s.io v1beta1 and v1, v1alpha3 DeviceTaintRules).
     #[default]
     V1_33,
+    /// The workqueue generation of 1.35 and later (taintsim's `controller: latest`): rules
+    /// matched against allocation results, extended-resource claims, PodGroup reservations
+    /// when `workload_resource_claims` is on, pods being deleted left unjudged ([`latest`]).
+    Latest {
+        /// Whether a claim reserved for the pod's PodGroup counts (the
+        /// `DRAWorkloadResourceClaims` gate, the controller's `workload-resource-claims`).
+        workload_resource_claims: bool,
+    },
 }
 
 /// The device taint eviction reference; see the module docs.
@@ -70,7 +77,7 @@ impl DeviceReference {
 impl Reference for DeviceReference {
     fn inputs(&self) -> &'static [Kind] {
         match self.release {
-            Release::V1_33 => &[
+            Release::V1_33 | Release::Latest { .. } => &[
                 Kind::ResourceClaim,
                 Kind::ResourceSlice,
                 Kind::DeviceTaintRule,
@@ -79,7 +86,12 @@ impl Reference for DeviceReference {
     }
 
     fn view(&self, cluster: &dyn Cluster) -> Box<dyn DueView> {
-        Box::new(DeviceView::read(cluster))
+        match self.release {
+            Release::V1_33 => Box::new(DeviceView::read(cluster)),
+            Release::Latest {
+                workload_resource_claims,
+            } => Box::new(latest::LatestView::read(cluster, workload_resource_claims)),
+        }
     }
 }
 
@@ -196,3 +208,5 @@ fn pod_claims(cluster: &dyn Cluster, pod: &Pod) -> Vec<Claim> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_latest;

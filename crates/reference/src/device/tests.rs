@@ -6,10 +6,10 @@ use taintsim_api::Object;
 
 use super::*;
 
-const ADDED: &str = "2025-03-20T12:00:00Z";
+pub(super) const ADDED: &str = "2025-03-20T12:00:00Z";
 
 /// A cluster of objects held in a list.
-struct Objects(Vec<Object>);
+pub(super) struct Objects(pub(super) Vec<Object>);
 
 impl Cluster for Objects {
     fn list(&self, kind: Kind) -> Vec<Object> {
@@ -28,16 +28,16 @@ impl Cluster for Objects {
     }
 }
 
-fn object(value: Value) -> Object {
+pub(super) fn object(value: Value) -> Object {
     Object::from_value(value).expect("a valid object")
 }
 
-fn at(seconds: i64) -> Due {
+pub(super) fn at(seconds: i64) -> Due {
     let added: Timestamp = ADDED.parse().expect("a time");
     Due::At(added + SignedDuration::from_secs(seconds))
 }
 
-fn slice(api: &str, taints: Value) -> Object {
+pub(super) fn slice(api: &str, taints: Value) -> Object {
     let device = if api == "v1beta1" {
         json!({"name": "dev", "basic": {"taints": taints}})
     } else {
@@ -52,11 +52,16 @@ fn slice(api: &str, taints: Value) -> Object {
     }))
 }
 
-fn no_execute(key: &str) -> Value {
+pub(super) fn no_execute(key: &str) -> Value {
     json!({"key": key, "effect": "NoExecute", "timeAdded": ADDED})
 }
 
-fn claim(name: &str, owner: Option<&str>, tolerations: Value, reserved_for: &[&str]) -> Object {
+pub(super) fn claim(
+    name: &str,
+    owner: Option<&str>,
+    tolerations: Value,
+    reserved_for: &[&str],
+) -> Object {
     let owners: Vec<Value> = owner
         .iter()
         .map(|uid| json!({"apiVersion": "v1", "kind": "Pod", "name": "pod", "uid": uid, "controller": true}))
@@ -78,7 +83,7 @@ fn claim(name: &str, owner: Option<&str>, tolerations: Value, reserved_for: &[&s
     }))
 }
 
-fn pod(claims: Value, statuses: Value) -> Pod {
+pub(super) fn pod(claims: Value, statuses: Value) -> Pod {
     let o = object(json!({
         "apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": "pod", "namespace": "ns", "uid": "pod-uid"},
@@ -91,7 +96,7 @@ fn pod(claims: Value, statuses: Value) -> Pod {
     }
 }
 
-fn direct(claim: &str) -> Value {
+pub(super) fn direct(claim: &str) -> Value {
     json!([{"name": "entry", "resourceClaimName": claim}])
 }
 

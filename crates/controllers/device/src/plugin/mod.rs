@@ -5,7 +5,6 @@
 
 mod handlers;
 mod latest;
-mod reference_latest;
 mod run;
 
 use std::sync::Arc;
@@ -22,11 +21,12 @@ pub use handlers::{
     MARK_NODE_NAME_CHANGE_DROPPED, MARK_NODE_NAME_CHANGE_HANDLED, MARK_POD_UPDATE_FILTERED,
     REPLAY_ORDER, claim_of, on_pod, pod_of, rule_of, slice_of,
 };
-pub use reference_latest::LatestReference;
 
 use crate::behavior::Behavior;
 use crate::controller::{Controller, ControllerDeps};
-use crate::events::{EVENT_REASON, MARKING_FOR_DELETION, TEST_CONTROLLER_NAME};
+use crate::events::{
+    CANCELLING_DELETION, EVENT_REASON, MARKING_FOR_DELETION, TEST_CONTROLLER_NAME,
+};
 use crate::{controller, eviction_time, latest as core, metrics, worker};
 
 /// The `controller` value of the 1.33 generation (the default).
@@ -302,9 +302,18 @@ impl ControllerPlugin for DeviceTaintEviction {
         }
     }
 
+    fn cancel_event(&self) -> Option<EvictionEvent> {
+        Some(EvictionEvent {
+            reason: EVENT_REASON,
+            message_prefix: CANCELLING_DELETION,
+        })
+    }
+
     fn reference(&self, behavior: &Keys) -> Arc<dyn Reference> {
         if behavior.controller() == Some(LATEST) {
-            return Arc::new(LatestReference::new(behavior));
+            return Arc::new(DeviceReference::new(Release::Latest {
+                workload_resource_claims: behavior.get("workload-resource-claims") == Some("on"),
+            }));
         }
         Arc::new(DeviceReference::new(Release::V1_33))
     }
