@@ -30,8 +30,8 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use serde_json::{Value, json};
 use taintsim_check::{Observed, Schedule, run_schedule};
+use taintsim_scenario::format::Scenario;
 use taintsim_scenario::load;
-use taintsim_scenario::model::Scenario;
 
 use support::{Samples, human, result, target};
 

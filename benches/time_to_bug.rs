@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use taintsim_check::{ExploreOptions, explore};
-use taintsim_scenario::model::{Scenario, SeedRange, StrategyName};
+use taintsim_scenario::format::{Scenario, SeedRange, StrategyName};
 use taintsim_stress::{StressOptions, stress_run};
 
 use support::{Samples, human, result, target};

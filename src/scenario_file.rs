@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use taintsim_check::check::Strategy;
 use taintsim_check::{CheckError, Overrides, RunError, Verdict};
 use taintsim_plugin::Registry;
-use taintsim_scenario::model::SeedRange;
+use taintsim_scenario::format::SeedRange;
 
 /// A scenario file, loaded and checked against the controllers of a registry.
 ///
@@ -43,7 +43,7 @@ pub struct Scenario {
     file: PathBuf,
     registry: Registry,
     overrides: Overrides,
-    scenario: taintsim_scenario::model::Scenario,
+    scenario: taintsim_scenario::format::Scenario,
 }
 
 impl Scenario {
@@ -96,7 +96,7 @@ impl Scenario {
     }
 
     /// The file's contents, with the overrides applied.
-    pub fn contents(&self) -> &taintsim_scenario::model::Scenario {
+    pub fn contents(&self) -> &taintsim_scenario::format::Scenario {
         &self.scenario
     }
 

@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use taintsim_scenario::format::{ActorStep, Expectation};
 use taintsim_scenario::load::{LoadError, find_scenarios, load_file, parse};
-use taintsim_scenario::model::{ActorStep, Expectation};
 use taintsim_scenario::object::KubeObject;
 
 /// `scenarios/` at the workspace root.

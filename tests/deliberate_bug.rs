@@ -17,8 +17,8 @@ use std::time::Instant;
 
 use taintsim_check::oracle::OracleName;
 use taintsim_check::{ExploreOptions, Observed, explore};
+use taintsim_scenario::format::{SeedRange, StrategyName};
 use taintsim_scenario::load::load_file;
-use taintsim_scenario::model::{SeedRange, StrategyName};
 
 /// Whether this build carries the deliberate bug.
 const MUTANT: bool = cfg!(taintsim_mutant = "toleration-seconds");

@@ -9,8 +9,8 @@ use taintsim_check::{
     ExhaustiveOptions, ExhaustiveSummary, Observed, Reduction, RunResult, Schedule,
     explore_exhaustive, explore_exhaustive_each, observed_resources, run_schedule, startup_end,
 };
+use taintsim_scenario::format::{ActorStep, Scenario};
 use taintsim_scenario::load::load_file;
-use taintsim_scenario::model::{ActorStep, Scenario};
 use taintsim_sim::Outcome;
 
 fn bundled(name: &str) -> Scenario {

@@ -8,8 +8,8 @@ use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRunner};
 use taintsim_check::{Observed, Schedule, run_schedule};
 use taintsim_generate::arb::{GenOptions, case};
 use taintsim_generate::{self as generate, Case};
+use taintsim_scenario::format::Scenario;
 use taintsim_scenario::load::parse;
-use taintsim_scenario::model::Scenario;
 
 /// The case RNG seed.
 const RNG_SEED: u64 = 0x7a17_5e1d;

@@ -13,8 +13,8 @@ use taintsim_check::{
     exhaustive_shard, explore, explore_exhaustive, explore_exhaustive_jobs, explore_jobs,
     explore_shard,
 };
+use taintsim_scenario::format::{Scenario, SeedRange, StrategyName};
 use taintsim_scenario::load::{find_scenarios, load_file};
-use taintsim_scenario::model::{Scenario, SeedRange, StrategyName};
 
 fn bundled() -> Vec<(PathBuf, Scenario)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");

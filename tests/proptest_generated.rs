@@ -21,8 +21,8 @@ use taintsim_check::oracle::OracleName;
 use taintsim_check::{ExploreOptions, Observed, RunResult, Schedule, explore, run_schedule};
 use taintsim_generate::arb::{GenOptions, case};
 use taintsim_generate::{self as generate, Case};
+use taintsim_scenario::format::{ExploreSettings, Scenario, SeedRange, StrategyName};
 use taintsim_scenario::load::{find_scenarios, load_file, parse};
-use taintsim_scenario::model::{ExploreSettings, Scenario, SeedRange, StrategyName};
 use taintsim_shrink::{ShrinkOptions, shrink};
 
 /// The case RNG seed unless `PROPTEST_RNG_SEED` is set.

@@ -8,8 +8,8 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 use taintsim_check::{Observed, RunResult, Schedule, run_schedule};
 use taintsim_render::{render_html, render_svg};
+use taintsim_scenario::format::Scenario;
 use taintsim_scenario::load::load_file;
-use taintsim_scenario::model::Scenario;
 use taintsim_sim::{DecisionLog, Outcome, RunReport, StepDetail, Trace, TraceEntry};
 
 fn determinism_world() -> Scenario {

@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use taintsim_check::{RunResult, Schedule, run_strategy_labels};
+use taintsim_scenario::format::SeedRange;
 use taintsim_scenario::load;
-use taintsim_scenario::model::SeedRange;
 use taintsim_sim::Decision;
 
 /// The decisions without their labels.

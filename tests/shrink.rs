@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use taintsim_check::{ExploreOptions, Observed, Schedule, explore, run_schedule};
+use taintsim_scenario::format::{ActorStep, Scenario};
 use taintsim_scenario::load::{load_file, parse};
-use taintsim_scenario::model::{ActorStep, Scenario};
 use taintsim_shrink::{FailureKey, ShrinkOptions, shrink, shrink_with_progress};
 
 fn bundled(name: &str) -> Scenario {

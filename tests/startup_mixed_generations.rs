@@ -12,8 +12,8 @@ mod common;
 use taintsim_check::{Schedule, run_schedule};
 use taintsim_controller_device::latest::MARK_OBSOLETE;
 use taintsim_controller_device::plugin::REPLAY_ORDER;
+use taintsim_scenario::format::Scenario;
 use taintsim_scenario::load::load_file;
-use taintsim_scenario::model::Scenario;
 use taintsim_sim::Decision;
 
 /// Seed bases of the 1.33 search (each searches `B*1000..B*1000+1000`).

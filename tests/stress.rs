@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use taintsim_check::Observed;
+use taintsim_scenario::format::Scenario;
 use taintsim_scenario::load;
-use taintsim_scenario::model::Scenario;
 use taintsim_stress::{StressLimit, StressOptions, stress, stress_run};
 
 fn scenario_file(name: &str) -> PathBuf {

@@ -4,8 +4,8 @@
 mod common;
 
 use taintsim_check::{ExploreOptions, Observed, Schedule, explore, run_schedule};
+use taintsim_scenario::format::{Scenario, SeedRange, StrategyName};
 use taintsim_scenario::load::load_file;
-use taintsim_scenario::model::{Scenario, SeedRange, StrategyName};
 
 fn panic_scenario() -> Scenario {
     load_file(

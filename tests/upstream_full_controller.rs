@@ -5,8 +5,8 @@
 mod common;
 
 use taintsim_check::{ExploreOptions, explore};
+use taintsim_scenario::format::{Expectation, SeedRange, StrategyName};
 use taintsim_scenario::load::load_file;
-use taintsim_scenario::model::{Expectation, SeedRange, StrategyName};
 
 const SEEDS: u64 = 1000;
 

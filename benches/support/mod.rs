@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use taintsim_scenario::format::Scenario;
 use taintsim_scenario::load;
-use taintsim_scenario::model::Scenario;
 
 /// The bundled scenario `scenarios/<name>`.
 pub fn scenario(name: &str) -> Scenario {

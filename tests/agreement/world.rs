@@ -10,7 +10,7 @@ use serde_json::Value;
 use taintsim::api::{ApiServer, ApiServerConfig, Kind, Object, Preconditions};
 use taintsim::plugin::Cluster;
 use taintsim_generate::{Case, to_scenario};
-use taintsim_scenario::model::{ActorStep, Check, WorldSettings};
+use taintsim_scenario::format::{ActorStep, Check, WorldSettings};
 
 /// One state of a generated world: every object, by kind.
 #[derive(Clone)]

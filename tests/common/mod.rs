@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use taintsim_check::{Schedule, run_schedule};
+use taintsim_scenario::format::Scenario;
 use taintsim_scenario::load::load_file;
-use taintsim_scenario::model::Scenario;
 
 /// How many seeds the determinism tests run.
 pub const DETERMINISM_SEEDS: u64 = 1000;

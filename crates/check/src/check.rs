@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use taintsim_plugin::Registry;
+use taintsim_scenario::format::{Expectation, ExploreSettings, Scenario, SeedRange, StrategyName};
 use taintsim_scenario::load;
-use taintsim_scenario::model::{Expectation, ExploreSettings, Scenario, SeedRange, StrategyName};
 
 use crate::save::DEFAULT_SAVE_DIR;
 use crate::searched::{Searched, search_exhaustive};

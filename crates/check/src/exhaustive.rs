@@ -35,7 +35,7 @@ pub use taintsim_sim::strategy::Reduction;
 use taintsim_sim::{Control, RandomStrategy};
 
 use crate::{Failure, Progress, RunError, RunResult};
-use taintsim_scenario::model::{ActorStep, Check, ExploreSettings, Scenario};
+use taintsim_scenario::format::{ActorStep, Check, ExploreSettings, Scenario};
 use taintsim_world::actor::check_reads;
 
 /// A prefix label no step has (every label is `actor: action`): the whole run is canonical.

@@ -9,7 +9,7 @@ mod parallel;
 use crate::schedule::pct;
 use crate::shard::SeedList;
 use crate::{RunError, RunResult, pct_step_estimate, run_strategy, run_strategy_labels};
-use taintsim_scenario::model::{Expectation, ExploreSettings, Scenario, SeedRange, StrategyName};
+use taintsim_scenario::format::{Expectation, ExploreSettings, Scenario, SeedRange, StrategyName};
 
 /// How to explore.
 #[derive(Debug, Clone, PartialEq)]

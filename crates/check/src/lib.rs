@@ -17,8 +17,8 @@ pub mod check;
 mod exhaustive;
 mod explore;
 mod jobs;
+mod judged;
 pub mod merge;
-mod observed;
 pub mod oracle;
 mod run;
 mod save;
@@ -45,7 +45,7 @@ pub use explore::{
     explore_part,
 };
 pub use jobs::{available_jobs, first_decisive};
-pub use observed::{Observed, expectation_short};
+pub use judged::{Observed, expectation_short};
 pub use run::{Judge, actor_of, build_world};
 pub use save::{DEFAULT_SAVE_DIR, save_decisions, save_decisions_as};
 pub use schedule::{Schedule, pct_step_estimate, shell_quote};
@@ -55,7 +55,7 @@ pub use sharded::{exhaustive_shard, explore_shard};
 pub use subtrees::{SubtreeCount, SubtreePath};
 pub use verdict::{CheckError, ExpectationFailed, FirstFailure, SaveError, Verdict};
 
-use taintsim_scenario::model::Scenario;
+use taintsim_scenario::format::Scenario;
 
 /// The result of one run.
 #[derive(Debug, Clone)]

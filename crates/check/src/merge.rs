@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use taintsim_plugin::Registry;
-use taintsim_scenario::model::{Scenario, SeedRange, StrategyName};
+use taintsim_scenario::format::{Scenario, SeedRange, StrategyName};
 
 use crate::shard::{Layout, SeedList, Shard};
 use crate::shard_file::{

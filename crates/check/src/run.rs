@@ -7,13 +7,13 @@
 use std::sync::Arc;
 
 use taintsim_plugin::Behavior;
-use taintsim_scenario::model::Scenario;
+use taintsim_scenario::format::Scenario;
 use taintsim_seam::runtime::Runtime;
 use taintsim_seam::sync::Mutex;
 use taintsim_sim::{Control, Outcome, RunReport, SimConfig, Strategy};
 use taintsim_world::World;
 use taintsim_world::actor::{Actor, ActorFailure, ActorState, SharedActor};
-use taintsim_world::checks::WorldView;
+use taintsim_world::assertions::WorldView;
 use taintsim_world::faults::Faults;
 
 use crate::oracle::OracleName;
@@ -102,7 +102,7 @@ pub fn actor_of(world: &World, scenario: &Scenario) -> (Actor, SharedActor, Arc<
 /// not exempt; and how it judges the run at its end ([`Judge::observe`]).
 pub struct Judge {
     state: SharedActor,
-    log: taintsim_world::observe::SharedLog,
+    log: taintsim_world::witness::SharedLog,
     exempt: Vec<OracleName>,
     steps: usize,
     judged: usize,

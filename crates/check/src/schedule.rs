@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use taintsim_scenario::model::{Scenario, SeedRange, StrategyName};
+use taintsim_scenario::format::{Scenario, SeedRange, StrategyName};
 use taintsim_sim::{
     DecisionLog, PctStrategy, RandomStrategy, ReplayStrategy, ReplayThenRandomStrategy, Strategy,
 };

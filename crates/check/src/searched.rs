@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use taintsim_scenario::model::Scenario;
+use taintsim_scenario::format::Scenario;
 
 use crate::check::{Overrides, elapsed_ms, plural, run_error};
 use crate::save::save_decisions_as;

@@ -5,7 +5,7 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use taintsim_scenario::model::SeedRange;
+use taintsim_scenario::format::SeedRange;
 
 /// The environment variable a Kubernetes Indexed Job sets to each pod's index.
 pub const JOB_COMPLETION_INDEX: &str = "JOB_COMPLETION_INDEX";

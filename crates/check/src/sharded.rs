@@ -10,7 +10,7 @@ use crate::shard_file::{
 };
 use crate::subtrees::{probe_subtrees, search_paths};
 use crate::{ExhaustiveOptions, ExploreOptions, Progress, RunError, explore_part, reduction_name};
-use taintsim_scenario::model::{Scenario, StrategyName};
+use taintsim_scenario::format::{Scenario, StrategyName};
 
 /// The trace hash as `taintsim` prints it: 16 hex digits.
 pub(crate) fn hex(hash: u64) -> String {

@@ -29,7 +29,7 @@ use crate::{
     ExhaustiveOptions, ExhaustiveSummary, Failure, Observed, Progress, RunError, RunResult,
     observed_resources, run_strategy,
 };
-use taintsim_scenario::model::{Expectation, Scenario};
+use taintsim_scenario::format::{Expectation, Scenario};
 
 /// A subtree's path: the entry taken at each split branch point above it.
 pub type SubtreePath = Vec<Choice>;

@@ -7,8 +7,8 @@ use std::fmt;
 use std::path::PathBuf;
 
 use taintsim_plugin::BehaviorError;
+use taintsim_scenario::format::Expectation;
 use taintsim_scenario::load::LoadError;
-use taintsim_scenario::model::Expectation;
 
 use crate::{RunError, RunResult, Schedule, expectation_short};
 

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use taintsim_check::Overrides;
-use taintsim_scenario::model::{SeedRange, StrategyName};
+use taintsim_scenario::format::{SeedRange, StrategyName};
 
 /// Deterministic simulation of the Kubernetes DRA device taint eviction controller.
 #[derive(Debug, Parser)]

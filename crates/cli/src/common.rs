@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{Context as _, bail};
 use taintsim_check::{Observed, Schedule};
 use taintsim_plugin::Registry;
-use taintsim_scenario::model::{Scenario, StrategyName};
+use taintsim_scenario::format::{Scenario, StrategyName};
 use taintsim_sim::DecisionLog;
 
 pub use taintsim_check::shell_quote;

@@ -15,7 +15,7 @@ use taintsim_check::{
     ExhaustiveOptions, Reduction, Searched, describe_expectation, expectation_short,
     reduction_name, search_exhaustive,
 };
-use taintsim_scenario::model::Scenario;
+use taintsim_scenario::format::Scenario;
 
 use crate::Status;
 use crate::cli::{ExploreArgs, ReductionArg};

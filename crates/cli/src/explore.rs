@@ -10,7 +10,7 @@ use taintsim_check::{
     ExploreOptions, ExploreSummary, Schedule, describe_expectation, expectation_short,
     explore_jobs, save_decisions,
 };
-use taintsim_scenario::model::{Scenario, StrategyName};
+use taintsim_scenario::format::{Scenario, StrategyName};
 
 use crate::Status;
 use crate::cli::{ExploreArgs, SetArgs};

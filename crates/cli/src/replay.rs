@@ -6,7 +6,7 @@ use taintsim_plugin::Registry;
 use anyhow::{Context as _, bail};
 use serde::Serialize;
 use taintsim_check::{RunResult, Schedule, describe_expectation, run_schedule};
-use taintsim_scenario::model::Scenario;
+use taintsim_scenario::format::Scenario;
 use taintsim_sim::TraceEntry;
 
 use crate::Status;

@@ -13,7 +13,7 @@ use anyhow::Context as _;
 use taintsim_check::shard::JOB_COMPLETION_INDEX;
 use taintsim_check::shard_file::{ScenarioId, ShardFile, ShardResult, content_hash};
 use taintsim_check::{ExhaustiveOptions, ExploreOptions, Shard, exhaustive_shard, explore_shard};
-use taintsim_scenario::model::Scenario;
+use taintsim_scenario::format::Scenario;
 
 use crate::Status;
 use crate::cli::ExploreArgs;

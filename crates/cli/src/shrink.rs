@@ -10,8 +10,8 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use taintsim_check::{Observed, Schedule, run_schedule};
+use taintsim_scenario::format::Scenario;
 use taintsim_scenario::load;
-use taintsim_scenario::model::Scenario;
 use taintsim_shrink::{
     FailureKey, Phase, ShrinkError, ShrinkOptions, ShrinkProgress, Size, shrink_with_progress,
 };

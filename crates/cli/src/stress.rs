@@ -11,7 +11,7 @@ use serde::Serialize;
 use taintsim_check::describe_expectation;
 use taintsim_check::{Progress, expectation_short};
 use taintsim_scenario::duration::ScenarioDuration;
-use taintsim_scenario::model::Expectation;
+use taintsim_scenario::format::Expectation;
 use taintsim_stress::{StressLimit, StressOptions, stress as run_stress};
 
 use crate::Status;

@@ -23,8 +23,8 @@ use taintsim_check::{
     ExhaustiveOptions, ExploreOptions, explore, explore_exhaustive_each, startup_end,
 };
 use taintsim_plugin::Registry;
+use taintsim_scenario::format::{Expectation, Scenario, SeedRange, StrategyName};
 use taintsim_scenario::load;
-use taintsim_scenario::model::{Expectation, Scenario, SeedRange, StrategyName};
 use taintsim_stress::{StressOptions, stress_run};
 
 use crate::Status;

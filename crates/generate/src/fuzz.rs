@@ -11,7 +11,7 @@ use taintsim_plugin::{Behavior, Registry};
 
 use super::{Case, fixed_behavior, to_scenario};
 use taintsim_check::{Observed, RunResult, Schedule, run_schedule};
-use taintsim_scenario::model::{Expectation, Scenario, SeedRange};
+use taintsim_scenario::format::{Expectation, Scenario, SeedRange};
 use taintsim_shrink::{FailureKey, expectation_for};
 
 /// The most initial objects a fuzz input decodes to; the rest is dropped.

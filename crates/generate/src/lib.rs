@@ -7,7 +7,7 @@
 //! API faults), and the seed of the random schedule. Every field is a small number that names a
 //! slot ("pod 1", "pool 0"), so any value is meaningful: proptest generates cases with
 //! [`arb::case`], cargo fuzz decodes them from raw bytes with [`arbitrary`], and both end
-//! up in [`to_scenario`], which turns a case into an ordinary [`Scenario`](taintsim_scenario::model::Scenario) file.
+//! up in [`to_scenario`], which turns a case into an ordinary [`Scenario`](taintsim_scenario::format::Scenario) file.
 //!
 //! # From a case to a valid scenario
 //!

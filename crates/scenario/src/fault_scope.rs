@@ -1,7 +1,7 @@
 //! The load-time check that every fault can affect what the controller reads: a fault that
 //! changes nothing the controller sees would let a scenario pass for the wrong reason.
 
-use crate::model::{ActorStep, FaultKind, Scenario};
+use crate::format::{ActorStep, FaultKind, Scenario};
 
 /// Why a fault cannot take effect: the field and what to use instead.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,4 +1,4 @@
-//! The scenario file format of taintsim: what a scenario says ([`model`]), reading and checking
+//! The scenario file format of taintsim: what a scenario says ([`format`]), reading and checking
 //! files against the controllers of a registry ([`load`]), against the API server's rules
 //! ([`validate`]) and against what the controller reads ([`fault_scope`]), and the format's JSON
 //! Schema ([`schema`]).
@@ -9,8 +9,8 @@
 pub mod count;
 pub mod duration;
 pub mod fault_scope;
+pub mod format;
 pub mod load;
-pub mod model;
 pub mod object;
 pub mod schema;
 pub mod validate;

@@ -21,7 +21,7 @@ use taintsim_api::Object;
 use taintsim_plugin::registry::Resolved;
 use taintsim_plugin::{Behavior, Registry};
 
-use crate::model::Scenario;
+use crate::format::Scenario;
 
 /// What the decoder checks behaviour keys and objects against while [`parse`] runs.
 struct Context {

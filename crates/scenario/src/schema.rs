@@ -4,7 +4,7 @@
 use serde_json::Value;
 use taintsim_plugin::Registry;
 
-use crate::model::Scenario;
+use crate::format::Scenario;
 
 /// The schema of a scenario file whose controllers are those of `registry`.
 pub fn scenario_schema(registry: &Registry) -> schemars::Schema {

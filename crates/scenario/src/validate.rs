@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use taintsim_api::{ApiServer, ApiServerConfig, Preconditions, StatusReason};
 
-use crate::model::{ActorStep, Scenario};
+use crate::format::{ActorStep, Scenario};
 
 /// Why a scenario breaks a rule of the API server: the field (`objects[N]` or `steps[N].verb`)
 /// and the server's answer.

@@ -36,7 +36,7 @@ use std::sync::Arc;
 
 use taintsim_api::Object;
 use taintsim_check::{Schedule, run_schedule};
-use taintsim_scenario::model::{ActorStep, Scenario};
+use taintsim_scenario::format::{ActorStep, Scenario};
 
 use crate::live::{Finished, LiveOptions};
 use crate::run::{Position, run_to};

@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use taintsim_api::ApiServer;
 use taintsim_check::{Judge, RunError, Schedule, actor_of, build_world};
-use taintsim_scenario::model::Scenario;
+use taintsim_scenario::format::Scenario;
 use taintsim_sim::{Control, Outcome, RunReport, Strategy};
 
 /// The seed and the strategy of `schedule` in a run of `scenario`, as `taintsim-check`

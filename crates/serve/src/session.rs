@@ -5,7 +5,7 @@ use std::sync::{Arc, RwLock};
 
 use taintsim_api::ApiServer;
 use taintsim_check::Schedule;
-use taintsim_scenario::model::Scenario;
+use taintsim_scenario::format::Scenario;
 use tokio::sync::watch;
 
 use crate::live::LiveHandle;

@@ -7,7 +7,7 @@ use std::path::Path;
 use taintsim_check::{Schedule, run_schedule};
 use taintsim_serve::run::run_to;
 
-fn schedule(scenario: &taintsim_scenario::model::Scenario) -> Schedule {
+fn schedule(scenario: &taintsim_scenario::format::Scenario) -> Schedule {
     match &scenario.decisions {
         Some(log) => Schedule::Replay(log.clone()),
         None => Schedule::Random(scenario.explore.seeds.start),

@@ -21,7 +21,7 @@ use taintsim_serve::live::LiveOptions;
 use taintsim_serve::{At, ServeOptions, Served};
 
 /// The fixture of the kubectl tests, with a watch window of `window` events per kind.
-fn scenario(window: usize) -> taintsim_scenario::model::Scenario {
+fn scenario(window: usize) -> taintsim_scenario::format::Scenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../cli/tests/fixtures/serve/live.json");
     let mut value: Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("the fixture")).expect("JSON");

@@ -8,7 +8,7 @@ use taintsim_api::Object;
 
 use super::{Current, Phase, Shrinker};
 use taintsim_check::RunError;
-use taintsim_scenario::model::{ActorStep, Scenario};
+use taintsim_scenario::format::{ActorStep, Scenario};
 use taintsim_scenario::object::KubeObject;
 
 /// The list of a scenario that delta debugging cuts.

@@ -25,7 +25,7 @@ use taintsim_check::oracle::OracleName;
 use taintsim_check::{
     Observed, RunError, RunResult, Schedule, first_decisive, run_schedule, run_strategy,
 };
-use taintsim_scenario::model::{Expectation, Quantifier, Scenario, SeedRange};
+use taintsim_scenario::format::{Expectation, Quantifier, Scenario, SeedRange};
 
 /// What makes two failures "the same" for shrinking.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,11 +8,11 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 use crate::clock;
+use crate::executor::{Shared, TaskSlot, TimerEntry};
 use crate::panic_hook;
 use crate::sleep::Sleep;
 use crate::step::Step;
 use crate::waker::task_waker;
-use crate::world::{Shared, TaskSlot, TimerEntry};
 use crate::{Decision, StepLabel, TaskId, TimerId};
 
 /// Resolution of [`SimHandle::chance`]: the roll is a data choice in `0..2^53`.

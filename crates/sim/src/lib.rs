@@ -88,7 +88,7 @@
 //!
 //! # Code map
 //!
-//! - [`sim`](Sim): the executor loop; `world`: its private state; `waker`: std wakers that
+//! - [`sim`](Sim): the executor loop; `executor`: its private state; `waker`: std wakers that
 //!   queue eager polls; `panic_hook`: quiet panic capture.
 //! - [`SimHandle`]: what simulated code calls; [`Step`] and [`Sleep`]: its futures;
 //!   [`SimRuntime`]: the same behind the seam's `Runtime` trait.
@@ -104,6 +104,7 @@ mod config;
 mod decision;
 mod divergence;
 mod error;
+mod executor;
 mod footprint;
 mod handle;
 mod label;
@@ -117,7 +118,6 @@ mod step;
 pub mod strategy;
 mod trace;
 mod waker;
-mod world;
 
 pub use config::SimConfig;
 pub use decision::{Decision, DecisionLog};

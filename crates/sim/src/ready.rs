@@ -1,6 +1,6 @@
 //! The persistent part of the enabled set: the ready tasks, kept across steps.
 
-use crate::world::ReadyOp;
+use crate::executor::ReadyOp;
 use crate::{Enabled, TaskId};
 
 /// Token of an entry withdrawn while applying one batch of operations, removed at its end.

@@ -7,10 +7,10 @@ use std::task::{Context, Poll};
 use jiff::Timestamp;
 use taintsim_seam::access;
 
+use crate::executor::{BoxFuture, Current, Inner, ReadyOp, Shared, TaskSlot, TimerEntry};
 use crate::panic_hook::{self, CaughtPanic};
 use crate::ready::ReadySet;
 use crate::strategy::Spent;
-use crate::world::{BoxFuture, Current, Inner, ReadyOp, Shared, TaskSlot, TimerEntry};
 use crate::{
     ChooseContext, Control, Decision, DecisionLog, Divergence, Enabled, EnabledKind, Footprint,
     Outcome, RunReport, SimConfig, SimHandle, StepReport, Strategy, TaskId, Trace, TraceEntry,

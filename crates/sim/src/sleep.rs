@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::clock;
-use crate::world::{Shared, TimerEntry, TimerKey};
+use crate::executor::{Shared, TimerEntry, TimerKey};
 
 /// Returned by [`SimHandle::sleep`](crate::SimHandle::sleep).
 ///

@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use crate::world::{ReadyOp, ReadyStep, Shared};
+use crate::executor::{ReadyOp, ReadyStep, Shared};
 use crate::{Enabled, EnabledKind, StepLabel, TaskId};
 
 /// Returned by [`SimHandle::step`](crate::SimHandle::step).

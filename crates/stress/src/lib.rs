@@ -42,11 +42,11 @@ use taintsim_seam::sync::Mutex;
 use taintsim_check::oracle::OracleName;
 use taintsim_check::oracle::judge::{QuiescentView, judge_deletion, judge_quiescent_view};
 use taintsim_check::{Observed, RunError};
-use taintsim_scenario::model::{Expectation, Scenario};
+use taintsim_scenario::format::{Expectation, Scenario};
 use taintsim_world::actor::{Actor, ActorFailure, ActorState};
-use taintsim_world::checks::WorldView;
+use taintsim_world::assertions::WorldView;
 use taintsim_world::faults::Faults;
-use taintsim_world::observe::CurrentActor;
+use taintsim_world::witness::CurrentActor;
 use taintsim_world::{Parts, PartsConfig, assemble};
 
 mod runtime;

@@ -11,11 +11,11 @@ use taintsim_api::{Kind, Object, Preconditions, object_key, resource};
 use taintsim_seam::runtime::{BoxFuture, Runtime, StepDetail, StepLabel};
 use taintsim_seam::sync::Mutex;
 
-use taintsim_scenario::model::{ActorStep, Check, Eventually, ObjectRef};
+use taintsim_scenario::format::{ActorStep, Check, Eventually, ObjectRef};
 
 /// The resource that conflicts with every other (see `taintsim_sim::strategy::WORLD`).
 const WORLD: &str = taintsim_sim::strategy::WORLD;
-use crate::checks::WorldView;
+use crate::assertions::WorldView;
 use crate::faults::Faults;
 
 /// How the actor reports that it failed and where it is waiting.

@@ -12,7 +12,7 @@ use taintsim_seam::Runtime;
 
 use taintsim_plugin::Informers;
 
-use taintsim_scenario::model::{Fault, FaultKind, InformerName};
+use taintsim_scenario::format::{Fault, FaultKind, InformerName};
 
 /// Faults installed by name, so `clear-fault` can remove them.
 pub struct Faults {

@@ -7,9 +7,9 @@
 //! spawns its `Run`). A scenario actor spawned with [`World::spawn`] drives the rest.
 
 pub mod actor;
-pub mod checks;
+pub mod assertions;
 pub mod faults;
-pub mod observe;
+pub mod witness;
 
 use std::sync::Arc;
 
@@ -26,7 +26,7 @@ use taintsim_sim::{
     Control, RunReport, Sim, SimConfig, SimHandle, SimRuntime, StepReport, Strategy,
 };
 
-use self::observe::{CurrentActor, DeletionSpy, ObservedClient, ObservedRecorder, SharedLog};
+use self::witness::{CurrentActor, DeletionSpy, ObservedClient, ObservedRecorder, SharedLog};
 
 /// What the world is made of, apart from the executor.
 #[derive(Clone)]
@@ -153,7 +153,7 @@ pub fn assemble(
         },
     );
     let metrics = Arc::new(Metrics::default());
-    let spy_touches = observe::deletion_spy_touches(reference.inputs());
+    let spy_touches = witness::deletion_spy_touches(reference.inputs());
     let client: Arc<dyn Client> = Arc::new(ObservedClient::new(
         ApiClient::new(server.clone(), rt.clone()).with_request_touches(spy_touches),
         log.clone(),

@@ -15,7 +15,7 @@ use super::{ExploreOptions, ExplorePart};
 use crate::jobs::{Batch, run_workers};
 use crate::shard::SeedList;
 use crate::{Observed, Progress, RunError, RunResult};
-use taintsim_scenario::model::Scenario;
+use taintsim_scenario::format::Scenario;
 
 /// [`super::explore_part`] on `jobs` threads; `run` runs one seed.
 pub(super) fn explore_seeds(
@@ -100,7 +100,7 @@ impl ExplorePart {
     pub(crate) fn stopped_at(
         self,
         seeds: &SeedList,
-        expect: &taintsim_scenario::model::Expectation,
+        expect: &taintsim_scenario::format::Expectation,
     ) -> ExplorePart {
         let Some(first) = self.first_failure else {
             return self;
@@ -118,7 +118,7 @@ impl ExplorePart {
     fn add_failure(
         &mut self,
         failure: crate::Failure,
-        expect: &taintsim_scenario::model::Expectation,
+        expect: &taintsim_scenario::format::Expectation,
     ) {
         let observed = &failure.result.observed;
         *self.outcomes.entry(observed.short()).or_default() += 1;

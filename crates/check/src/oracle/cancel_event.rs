@@ -18,7 +18,7 @@
 //! same name is evicted afresh only after a new eviction event, so this loses nothing.
 
 use taintsim_plugin::EvictionEvent;
-use taintsim_world::observe::{Deletion, EventfCall};
+use taintsim_world::witness::{Deletion, EventfCall};
 
 /// The first DELETE that went ahead after its pod's deletion was said to be cancelled, as a
 /// message; `None` when every cancel event told the truth.

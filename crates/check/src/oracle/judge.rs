@@ -7,7 +7,7 @@ use taintsim_plugin::{Due, EvictionEvent, Metrics, Reference};
 
 use super::OracleName;
 use taintsim_world::World;
-use taintsim_world::observe::{Deletion, SharedLog};
+use taintsim_world::witness::{Deletion, SharedLog};
 
 /// A broken invariant.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,7 +17,7 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use super::{SubtreeCount, SubtreePath, search_subtree, summarise};
 use crate::jobs::{Batch, run_workers};
 use crate::{ExhaustiveOptions, ExhaustiveSummary, Failure, Progress, RunError};
-use taintsim_scenario::model::Scenario;
+use taintsim_scenario::format::Scenario;
 use taintsim_sim::{ExhaustiveConfig, ExhaustiveStrategy};
 
 /// The subtrees still to search, being searched, and searched.

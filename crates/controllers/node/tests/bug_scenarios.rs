@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use taintsim_check::{ExploreOptions, explore};
 use taintsim_controller_node::NodeTaintEviction;
 use taintsim_plugin::Registry;
+use taintsim_scenario::format::{Expectation, Scenario, SeedRange, StrategyName};
 use taintsim_scenario::load::load_file;
-use taintsim_scenario::model::{Expectation, Scenario, SeedRange, StrategyName};
 
 /// Each bug scenario with the behaviour keys that fix it.
 const BUGS: &[(&str, &[(&str, &str)])] = &[

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use taintsim_api::{ApiError, ApiServer, Kind, Object, Preconditions, StatusReason};
 use taintsim_scenario::duration::ScenarioDuration;
-use taintsim_scenario::model::{ActorStep, ObjectKind, ObjectRef};
+use taintsim_scenario::format::{ActorStep, ObjectKind, ObjectRef};
 use taintsim_scenario::object::KubeObject;
 use taintsim_seam::runtime::{BoxFuture, StepLabel};
 use taintsim_world::actor::{Actor, ActorFailure, label, touches};

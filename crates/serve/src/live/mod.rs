@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use taintsim_check::{RunError, Schedule};
 use taintsim_scenario::duration::ScenarioDuration;
-use taintsim_scenario::model::Scenario;
+use taintsim_scenario::format::Scenario;
 use taintsim_sim::{ChooseContext, Divergence, Enabled, Strategy};
 use tokio::sync::oneshot;
 

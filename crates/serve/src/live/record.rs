@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use taintsim_check::{Observed, Schedule, run_schedule};
-use taintsim_scenario::model::{ActorStep, Expectation, Quantifier, Scenario};
+use taintsim_scenario::format::{ActorStep, Expectation, Quantifier, Scenario};
 use taintsim_sim::RunReport;
 
 /// What was written.

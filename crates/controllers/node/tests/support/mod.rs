@@ -17,8 +17,8 @@ use serde_json::{Value, json};
 use taintsim_check::{ExploreOptions, explore};
 use taintsim_controller_node::NodeTaintEviction;
 use taintsim_plugin::Registry;
+use taintsim_scenario::format::{Scenario, SeedRange, StrategyName};
 use taintsim_scenario::load::parse;
-use taintsim_scenario::model::{Scenario, SeedRange, StrategyName};
 
 /// Random schedules per upstream case.
 pub const SEEDS: u64 = 200;

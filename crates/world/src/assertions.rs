@@ -1,9 +1,9 @@
-//! Evaluating a scenario's checks against the world, without counting API calls.
+//! Evaluating a scenario's checks (its assertions) against the world, without counting API calls.
 
 use taintsim_api::{Kind, Object};
 
 use crate::World;
-use taintsim_scenario::model::{Check, EventCheck, RuleConditionCheck};
+use taintsim_scenario::format::{Check, EventCheck, RuleConditionCheck};
 
 /// The parts of a [`World`] that checks read; cloneable into the actor task.
 #[derive(Clone)]

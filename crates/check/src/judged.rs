@@ -4,7 +4,7 @@ use serde::Serialize;
 use taintsim_sim::Outcome;
 
 use crate::oracle::OracleName;
-use taintsim_scenario::model::Expectation;
+use taintsim_scenario::format::Expectation;
 
 /// What one run showed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
