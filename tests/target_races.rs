@@ -88,8 +88,8 @@ fn saved_decision_log_should_replay_the_panic_identically() {
     }
 }
 
-/// Some found panic shows spec §4.1 step by step: a handler evicts and leaves a running (nil)
-/// entry; the worker is mid-flight; the pod handler's delayed notification calls UpdateWork;
+/// Some found panic shows the #130940 race step by step: a handler evicts and leaves a running
+/// (nil) entry; the worker is mid-flight; the pod handler's delayed notification calls UpdateWork;
 /// the panic.
 #[test]
 fn a_found_panic_should_show_the_interleaving_of_spec_4_1() {
@@ -124,7 +124,7 @@ fn a_found_panic_should_show_the_interleaving_of_spec_4_1() {
     let seed = (0..2000).find(|s| shows_it(*s));
     assert!(
         seed.is_some(),
-        "no schedule in 0..2000 shows the §4.1 interleaving"
+        "no schedule in 0..2000 shows the #130940 interleaving"
     );
-    println!("seed {} shows spec §4.1", seed.unwrap_or_default());
+    println!("seed {} shows the #130940 race", seed.unwrap_or_default());
 }

@@ -1,6 +1,7 @@
-//! The upstream full-controller tests (spec §5.3) on the simulator with the fixed controller
-//! (queue V3, pod-update filter with nodeName): each bundled scenario asserts what upstream
-//! asserts, and must hold on every one of 1,000 random schedules.
+//! The upstream full-controller tests (`TestEviction` and friends, `device_taint_eviction_test.go`
+//! v1.33) on the simulator with the fixed controller (queue V3, pod-update filter with nodeName):
+//! each bundled scenario asserts what upstream asserts, and must hold on every one of 1,000 random
+//! schedules.
 
 mod common;
 

@@ -2,9 +2,10 @@
 //! taints.
 //!
 //! The real API server sets `timeAdded` on create and update when it is unset, both in
-//! ResourceSlice device taints and in a DeviceTaintRule's taint. The controller computes
-//! eviction times from it, so a taint without a time is only reachable as an injected fault
-//! (spec §6 entry 19), which is why this can be switched off.
+//! ResourceSlice device taints and in a DeviceTaintRule's taint. The controller computes eviction
+//! times from it, so a taint without a time is only reachable as an injected fault
+//! (`claimEvictionTime` @ ab3cec07 dereferences it; see docs/scenario-format.md), which is why this
+//! can be switched off.
 //!
 //! Node taints are stamped by their writers, not by the server: `kubectl taint` and the node
 //! lifecycle controller set `timeAdded` on every NoExecute taint they add and keep it on the

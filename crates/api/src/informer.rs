@@ -14,11 +14,11 @@
 //! `deliver <Add|Update|Delete> <ns/name> rv=<rv>` (plus ` (tombstone)` for tombstones)
 //!
 //! touching the registration's touches and `notify/<listener>`, then calls the handler. (For a
-//! relist's tombstone, the cache-update label shows the list's revision and the deliver label
-//! the last cached resourceVersion.) The gap
-//! between the two steps is what lets a lister run ahead of a handler, which both target races
-//! of spec §4 need. A relist's differences are applied the same way, one step per object, with
-//! a [`DeletedFinalStateUnknown`] tombstone for objects it no longer finds.
+//! relist's tombstone, the cache-update label shows the list's revision and the deliver label the
+//! last cached resourceVersion.) The gap between the two steps is what lets a lister run ahead of a
+//! handler, which both target races (#130940 and the event assertion fixed by #130947) need. A
+//! relist's differences are applied the same way, one step per object, with a
+//! [`DeletedFinalStateUnknown`] tombstone for objects it no longer finds.
 //!
 //! Faults, settable while running: a watch delay (the reflector sleeps before applying each
 //! event), a stale lister (answers as of N cache changes ago, at most 64), hidden notifications

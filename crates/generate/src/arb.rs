@@ -20,7 +20,7 @@ use super::{
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GenOptions {
-    /// Whether tolerations may have an empty effect (spec §6 entry 20).
+    /// Whether tolerations may have an empty effect (ignored by `claimEvictionTime` @ ab3cec07).
     pub empty_effect: bool,
     /// Whether the actor installs faults.
     pub faults: bool,

@@ -22,7 +22,7 @@ pub const MAX_FUZZ_STEPS: usize = 24;
 /// Decodes fuzz input exactly as the `event_sequence` target does: a [`Case`] read with
 /// [`arbitrary`] (empty input gives the empty case), cut to [`MAX_FUZZ_OBJECTS`] and
 /// [`MAX_FUZZ_STEPS`], with empty toleration effects read as `NoExecute` (the fixed
-/// controller keeps upstream's "NoExecute only" quirk, spec §6 entry 20).
+/// controller keeps upstream's "NoExecute only" quirk of `claimEvictionTime`).
 pub fn decode(bytes: &[u8]) -> Case {
     let mut case = Case::arbitrary_take_rest(Unstructured::new(bytes)).unwrap_or_default();
     case.objects.truncate(MAX_FUZZ_OBJECTS);

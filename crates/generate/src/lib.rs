@@ -23,28 +23,28 @@
 //! - `reservedFor` and owner references name pods by slot and resolve to the pod's latest
 //!   UID (the next one if the pod was never created), or to a stale UID on request.
 //!
-//! The model also knows which pods the controller may be evicting: a pod is *possibly gone*
-//! once its reference eviction time ([`taintsim_reference::device`]) is within a margin of the
-//! latest moment the actor can be at. Before the actor writes to such a pod, or makes a change
-//! that would postpone or cancel its eviction, the converted scenario first waits until the
-//! pod is absent (`wait-until pod-absent`). That keeps two things out of generated runs that
-//! are not bugs of the controller under test: actor writes rejected because the controller
-//! deleted the pod first, and changes that race with an eviction already in flight (a 1.33
-//! controller does not look again before its DELETE, spec §6 entry 16). The margin grows with
-//! the faults a case installs (latency, watch delays and failed attempts stretch an eviction).
+//! The model also knows which pods the controller may be evicting: a pod is *possibly gone* once
+//! its reference eviction time ([`taintsim_reference::device`]) is within a margin of the latest
+//! moment the actor can be at. Before the actor writes to such a pod, or makes a change that would
+//! postpone or cancel its eviction, the converted scenario first waits until the pod is absent
+//! (`wait-until pod-absent`). That keeps two things out of generated runs that are not bugs of the
+//! controller under test: actor writes rejected because the controller deleted the pod first, and
+//! changes that race with an eviction already in flight (a 1.33 controller does not look again
+//! before its DELETE, like the node controller in #119862). The margin grows with the faults a case
+//! installs (latency, watch delays and failed attempts stretch an eviction).
 //!
 //! # Which controller is "fixed"
 //!
 //! [`fixed_behavior`] is the controller with every catalogued fix switched on: it is
 //! the default 1.33 controller (the pod-update filter that compares `nodeName`) with queue v5
-//! (the replacement token of spec §3.6), `handle-pods: continue` (#135686) and
-//! `retries: durable` (§6 entry 15). The default keeps queue v3 and 1.33's `return`
+//! (the replacement token of `timed_workers.go` @ 132c00c1), `handle-pods: continue` (#135686) and
+//! `retries: durable` (node analogue #140639). The default keeps queue v3 and 1.33's `return`
 //! and fixed retry count, and generated cases find all three (a recreated pod whose eviction
 //! timer a stale completion orphaned, shared claims, DELETE faults); the tests in
 //! `tests/proptest_generated.rs` switch each back on in turn. Tolerations with an empty
 //! effect are generated only on request
 //! ([`arb::GenOptions::empty_effect`]): the default `toleration-effect: no-execute-only`
-//! ignores them (§6 entry 20) while the `no-early-eviction` oracle honours them.
+//! ignores them (as `claimEvictionTime` does) while the `no-early-eviction` oracle honours them.
 
 #[cfg(feature = "proptest")]
 pub mod arb;

@@ -85,7 +85,8 @@ pub struct WorldSettings {
     pub event_queue_size: usize,
     /// How many watch events per kind the API server keeps; older resourceVersions get 410 Gone.
     pub watch_window: usize,
-    /// Whether the API server defaults a device taint's `timeAdded` (spec §6 entry 19 when off).
+    /// Whether the API server defaults a device taint's `timeAdded` (when off, the nil-time hazard
+    /// of `claimEvictionTime` in `device_taint_eviction.go` @ ab3cec07).
     pub default_taint_time_added: bool,
     /// The source component of recorded events (default: the controller's own).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -302,7 +302,7 @@ impl TimedWorkerQueue {
     /// registered worker.
     ///
     /// Older versions had no such shutdown. It is offered on them too, with the wait group but
-    /// without the cancelled flag, so that the flag's effect (spec §3.5) can be isolated.
+    /// without the cancelled flag, so that the flag's effect (#134945) can be isolated.
     pub fn cancel_and_wait(&self) -> impl Future<Output = ()> + Send + 'static {
         access::record(&[QUEUE]);
         {
@@ -329,7 +329,7 @@ impl Inner {
         let token = self.next_token.fetch_add(1, Ordering::SeqCst);
         let delay = fire_at.duration_since(created_at);
         if delay <= SignedDuration::ZERO {
-            // The nil entry of spec §3.4 starts here; traces show where.
+            // The nil entry of `createWorker` (delay <= 0) starts here; traces show where.
             self.rt.mark("queue.work-started-immediately");
             // Go's `wg.Go` registers before the goroutine exists.
             let guard = self.wg.add();
@@ -435,7 +435,7 @@ impl Inner {
         self.complete(&key, token, ok);
     }
 
-    /// The wrapped work function's epilogue, version by version (spec §3.2).
+    /// The wrapped work function's epilogue, version by version (`getWrappedWorkerFunc`).
     fn complete(&self, key: &str, token: u64, ok: bool) {
         record_key(key);
         let mut workers = self.workers.lock();

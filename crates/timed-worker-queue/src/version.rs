@@ -1,4 +1,4 @@
-//! The six historical versions of `TimedWorkerQueue` (spec §3).
+//! The six historical versions of `TimedWorkerQueue` (`timed_workers.go`).
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,4 +1,5 @@
-//! Loom model of spec §3.5 / §6 entry 7: a worker that starts after `CancelAndWait` returned.
+//! Loom model of the race closed by #134945's cancelled flag: a worker that starts after
+//! `CancelAndWait` returned.
 //!
 //! Threads:
 //! - the model thread calls `AddWork(fireAt = now + 10s)`, which arms a timer, then shuts the

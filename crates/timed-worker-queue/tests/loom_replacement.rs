@@ -1,4 +1,5 @@
-//! Loom model of spec §3.6 / §6 entry 5: a stale worker's completion removes its replacement.
+//! Loom model of the race fixed by the token of `timed_workers.go` @ 132c00c1: a stale worker's
+//! completion removes its replacement.
 //!
 //! Both cases of upstream's `TestRunningWorkerCompletionDoesNotRemoveReplacement`:
 //!

@@ -1,4 +1,4 @@
-//! Loom model of spec §6 entry 4 (#125332, fixed by #129577): a stale nil entry, stored again
+//! Loom model of #125332 (fixed by #129577): a stale nil entry, stored again
 //! after `CancelWork`, suppresses later evictions.
 //!
 //! Threads:

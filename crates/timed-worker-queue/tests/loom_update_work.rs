@@ -1,4 +1,4 @@
-//! Loom model of race 1 (spec §4.1, issue #130940): `UpdateWork` against a running worker.
+//! Loom model of race 1 (issue #130940, fixed by #130947): `UpdateWork` against a running worker.
 //!
 //! Threads:
 //! - the model thread calls `UpdateWork(fireAt = now)`, which stores a nil entry

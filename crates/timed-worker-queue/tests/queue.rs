@@ -1,7 +1,7 @@
-//! TimedWorkerQueue: upstream's tests (spec §3.7) and, for each version, the behaviour that
-//! tells it apart from its neighbours. Every version test runs the same body on the version and
-//! on its neighbour and asserts opposite results, so it fails if either one behaves like the
-//! other.
+//! TimedWorkerQueue: upstream's tests (`timed_workers_test.go` @ 132c00c1) and, for each version,
+//! the behaviour that tells it apart from its neighbours. Every version test runs the same body on
+//! the version and on its neighbour and asserts opposite results, so it fails if either one behaves
+//! like the other.
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -200,7 +200,7 @@ fn update_over_running_entry(version: QueueVersion) -> (Option<String>, usize) {
     (message, h.runs_of(&args(0).key()))
 }
 
-/// #130940: V2 dereferences the nil entry; V3 keeps the running work (spec §3.3, §4.1).
+/// #130940: V2 dereferences the nil entry; V3 keeps the running work (`UpdateWork`, #130947).
 #[test]
 fn update_work_over_running_entry_should_panic_on_v2_and_keep_work_on_v3() {
     let (v2, _) = update_over_running_entry(QueueVersion::V2);
@@ -255,7 +255,7 @@ fn cancel_between_fire_and_start(version: QueueVersion) -> usize {
     h.total_runs()
 }
 
-/// #134945: V4's cancelled flag stops a task whose timer fired before the cancel (spec §3.5).
+/// #134945: V4's cancelled flag stops a task whose timer fired before the cancel.
 #[test]
 fn cancelled_flag_should_stop_a_late_start_on_v4_only() {
     assert_eq!(cancel_between_fire_and_start(QueueVersion::V3), 1);
@@ -298,8 +298,8 @@ fn replacement_after_stale_timer_completion(version: QueueVersion) -> (bool, boo
     (present, cancelled, h.runs_of(&args(0).key()))
 }
 
-/// Spec §3.6 and §6 entry 5: V5 keeps the replacement; V4 loses it, so the cancel fails and
-/// the cancelled work runs anyway.
+/// `timed_workers.go` @ 132c00c1 (`TestRunningWorkerCompletionDoesNotRemoveReplacement`): V5 keeps
+/// the replacement; V4 loses it, so the cancel fails and the cancelled work runs anyway.
 #[test]
 fn stale_completion_should_not_remove_replacement_on_v5() {
     assert_eq!(

@@ -1,4 +1,5 @@
-//! The controller's behaviour switches: one key per historical bug of the 1.33 era (spec §6).
+//! The controller's behaviour switches: one key per historical bug of the 1.33 era
+//! (docs/scenario-format.md, "Keys of `v1.33`").
 //!
 //! [`Behavior::default()`] is the fixed 1.33 controller: queue V3, the pod-update filter that
 //! also compares `nodeName`, and otherwise the upstream code as released. Each non-default
@@ -14,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use taintsim_plugin::{BehaviorKey, OracleName};
 use taintsim_timed_worker_queue::QueueVersion;
 
-/// Which changes of a pod update make `handlePodChange` look at the pod again (spec §2.7, §6
-/// entry 3).
+/// Which changes of a pod update make `handlePodChange` look at the pod again
+/// (`device_taint_eviction.go` @ ab3cec07; the nodeName comparison is in later upstream code).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, schemars::JsonSchema,
 )]
@@ -23,19 +24,19 @@ use taintsim_timed_worker_queue::QueueVersion;
 pub enum PodUpdateFilter {
     /// The ab3cec07 filter: only a change of `status.resourceClaimStatuses` counts.
     ///
-    /// Reproduces §6 entry 3 ("a pod scheduled after claim and slice processing is never
-    /// evicted"): the update that only sets `spec.nodeName` is dropped. Breaks the
-    /// "eventual eviction" oracle.
+    /// Reproduces the bug (inferred, no upstream report) "a pod scheduled after claim and slice
+    /// processing is never evicted": the update that only sets `spec.nodeName` is dropped. Breaks
+    /// the "eventual eviction" oracle.
     ClaimStatuses,
     /// The later filter: `status.resourceClaimStatuses` or `spec.nodeName` ("...or they got
     /// scheduled"). The fixed behaviour, and the one that lets a second `evictPod` reach the V2
-    /// queue inside the vulnerable window (§4.1).
+    /// queue inside the vulnerable window (#130940, fixed by #130947).
     #[default]
     ClaimStatusesAndNodeName,
 }
 
 /// What `handlePods` does with a `reservedFor` pod consumer that the lister does not have, or
-/// whose UID differs (spec §2.7, §6 entry 9).
+/// whose UID differs (`handlePods` in `device_taint_eviction.go` @ ab3cec07; #135686).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, schemars::JsonSchema,
 )]
@@ -52,7 +53,8 @@ pub enum HandlePods {
     Continue,
 }
 
-/// How the work function retries a failed eviction (spec §2.9, §6 entry 15).
+/// How the work function retries a failed eviction (`deletePodHandler` in
+/// `device_taint_eviction.go` @ ab3cec07).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, schemars::JsonSchema,
 )]
@@ -60,7 +62,7 @@ pub enum HandlePods {
 pub enum Retries {
     /// 1.33: 5 attempts 10 ms apart, then the error is returned and the eviction abandoned.
     ///
-    /// Reproduces §6 entry 15 (node controller analogue #140639): a persistently denied
+    /// Reproduces the fixed retry count (node controller analogue #140639): a persistently denied
     /// DELETE leaves the pod running on a tainted device until some informer event evicts it
     /// again. Breaks the "eventual eviction" oracle.
     #[default]
@@ -71,7 +73,8 @@ pub enum Retries {
     Durable,
 }
 
-/// Which tolerations `claimEvictionTime` takes into account (spec §1.1, §6 entry 20).
+/// Which tolerations `claimEvictionTime` takes into account (`device_taint_eviction.go` @
+/// ab3cec07).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, schemars::JsonSchema,
 )]
@@ -81,8 +84,9 @@ pub enum TolerationEffect {
     /// toleration with an empty effect (which matches every effect for scheduling) neither
     /// delays nor prevents eviction.
     ///
-    /// Reproduces §6 entry 20, a divergence from node tolerations. Breaks the "no early
-    /// eviction" oracle when that oracle reads tolerations the way the scheduler does.
+    /// Reproduces this upstream quirk (no upstream report), a divergence from node tolerations.
+    /// Breaks the "no early eviction" oracle when that oracle reads tolerations the way the
+    /// scheduler does.
     #[default]
     NoExecuteOnly,
     /// A toleration with an empty effect counts too, as `ToleratesTaint` alone would decide.
@@ -96,9 +100,9 @@ pub enum TolerationEffect {
 #[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
 pub struct Behavior {
     /// `queue`: the `TimedWorkerQueue` version (default `v3`). `v2` reproduces the
-    /// `UpdateWork` nil dereference (#130940, §6 entry 1, "no panic" oracle); `v0` the stale
-    /// nil entry (§6 entry 4, "eventual eviction"); `v1`–`v4` the stale completion that removes
-    /// its replacement (§6 entry 5, "cancellation").
+    /// `UpdateWork` nil dereference (#130940, "no panic" oracle); `v0` the stale nil entry
+    /// (#125332, "eventual eviction"); `v1`–`v4` the stale completion that removes its
+    /// replacement (fixed by the token of `timed_workers.go` @ 132c00c1, "cancellation").
     pub queue: QueueVersion,
     /// `pod-update-filter`: see [`PodUpdateFilter`].
     pub pod_update_filter: PodUpdateFilter,
@@ -115,7 +119,7 @@ const KEYS: [BehaviorKey; 5] = [
         name: "queue",
         values: &["v0", "v1", "v2", "v3", "v4", "v5"],
         default: "v3",
-        doc: "TimedWorkerQueue version (spec §3); v2 panics in UpdateWork on a running entry (§6 entry 1)",
+        doc: "TimedWorkerQueue version (timed_workers.go); v2 panics in UpdateWork on a running entry (#130940)",
         breaks: Some(OracleName::NoPanic),
         range: None,
     },
@@ -123,7 +127,7 @@ const KEYS: [BehaviorKey; 5] = [
         name: "pod-update-filter",
         values: &["claim-statuses", "claim-statuses-and-node-name"],
         default: "claim-statuses-and-node-name",
-        doc: "which pod updates are handled; claim-statuses never evicts a pod scheduled late (§6 entry 3)",
+        doc: "which pod updates are handled; claim-statuses never evicts a pod scheduled late (handlePodChange @ ab3cec07)",
         breaks: Some(OracleName::EventualEviction),
         range: None,
     },
@@ -131,7 +135,7 @@ const KEYS: [BehaviorKey; 5] = [
         name: "handle-pods",
         values: &["return", "continue"],
         default: "return",
-        doc: "on a stale reservedFor consumer; return abandons the remaining consumers (§6 entry 9)",
+        doc: "on a stale reservedFor consumer; return abandons the remaining consumers (#135686)",
         breaks: Some(OracleName::EventualEviction),
         range: None,
     },
@@ -139,7 +143,7 @@ const KEYS: [BehaviorKey; 5] = [
         name: "retries",
         values: &["fixed", "durable"],
         default: "fixed",
-        doc: "fixed gives up after 5 attempts 10 ms apart (§6 entry 15); durable backs off up to 1 s",
+        doc: "fixed gives up after 5 attempts 10 ms apart (deletePodHandler @ ab3cec07); durable backs off up to 1 s",
         breaks: Some(OracleName::EventualEviction),
         range: None,
     },
@@ -147,7 +151,7 @@ const KEYS: [BehaviorKey; 5] = [
         name: "toleration-effect",
         values: &["no-execute-only", "any"],
         default: "no-execute-only",
-        doc: "no-execute-only ignores tolerations with an empty effect for eviction (§6 entry 20)",
+        doc: "no-execute-only ignores tolerations with an empty effect for eviction (claimEvictionTime @ ab3cec07)",
         breaks: Some(OracleName::NoEarlyEviction),
         range: None,
     },

@@ -1,4 +1,5 @@
-//! The two Events the controller records (spec §2.10), with their exact strings.
+//! The two Events the controller records (`deletePodHandler` and `cancelWorkWithEvent` in
+//! `device_taint_eviction.go` @ ab3cec07), with their exact strings.
 
 use k8s_openapi::api::core::v1::ObjectReference;
 

@@ -1,4 +1,5 @@
-//! `claimEvictionTime` (spec §2.6): when the consumers of an allocated claim must be evicted.
+//! `claimEvictionTime` (`device_taint_eviction.go` @ ab3cec07): when the consumers of an allocated
+//! claim must be evicted.
 //!
 //! For every allocated device (looked up in the slices at its pool's maxGeneration; unknown
 //! devices and devices of unknown type are skipped) and every NoExecute taint on it:
@@ -15,7 +16,9 @@ use crate::pools::Pools;
 use crate::toleration::tolerates_taint;
 
 /// The start of the panic message for a NoExecute taint without `timeAdded` that a finite
-/// toleration matches: upstream dereferences the nil `*metav1.Time` (§2.6, §6 entry 19).
+/// toleration matches: upstream dereferences the nil `*metav1.Time` (`claimEvictionTime` @
+/// ab3cec07; not reported upstream, see the `eviction-time.nil-time-added-*` marks in
+/// docs/scenario-format.md).
 pub const NIL_TIME_ADDED_PANIC: &str = "runtime error: invalid memory address or nil pointer dereference in claimEvictionTime: taint.TimeAdded is nil";
 
 /// Coverage mark: a toleration with an empty effect would tolerate the taint but is ignored

@@ -6,15 +6,15 @@
 //!
 //! The 1.33 controller, and what both generations share (the object model, `ToleratesTaint`,
 //! the events and metrics):
-//! - [`behavior`]: the 1.33 behaviour keys, one per historical bug (spec §6).
+//! - [`behavior`]: the 1.33 behaviour keys, one per historical bug (docs/scenario-format.md).
 //! - [`model`]: claims, slices, taints, tolerations and rules, from v1beta1 or v1 objects.
-//! - [`toleration`]: `ToleratesTaint` (spec §1.1).
-//! - [`eviction_time`]: `claimEvictionTime` (spec §2.6).
-//! - [`pools`]: slices by pool, maxGeneration and the modified-devices walk (spec §2.5).
+//! - [`toleration`]: `ToleratesTaint` (devicetoleration.go @ 030880a5).
+//! - [`eviction_time`]: `claimEvictionTime`.
+//! - [`pools`]: slices by pool, maxGeneration and the modified-devices walk (`handleSliceChange`).
 //! - [`slice_tracker`]: the resourceslicetracker's merging of DeviceTaintRules into slices.
-//! - [`controller`]: the handlers and their state (spec §2.1 to §2.8).
-//! - [`worker`]: `deletePodHandler`, the queue's work function (spec §2.9).
-//! - [`events`]: the two Events and their exact strings (spec §2.10).
+//! - [`controller`]: the handlers and their state (`handle*Change`, `evictPod`, `cancelEvict`).
+//! - [`worker`]: `deletePodHandler`, the queue's work function.
+//! - [`events`]: the two Events and their exact strings.
 //! - [`metrics`]: the two controller metrics.
 //! - [`latest`]: the controller of 1.35 and later (workqueue, `deletePodAt`, N workers,
 //!   DeviceTaintRule status), the plug-in's `latest` generation.

@@ -1,4 +1,5 @@
-//! The controller's index of slices by pool (spec §2.1, §2.5 steps 1 to 4).
+//! The controller's index of slices by pool (the `pools` state and `handleSliceChange` in
+//! `device_taint_eviction.go` @ ab3cec07).
 //!
 //! Upstream keeps `map[poolID]pool` with a set of slice *pointers*; here a pool holds its slices
 //! by name, which is the same thing for informer events (the old object of an update is the one

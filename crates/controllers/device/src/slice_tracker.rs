@@ -1,6 +1,7 @@
 //! The 1.33/1.34 `resourceslicetracker` with taints enabled: it merges the taint of every
 //! DeviceTaintRule into the devices the rule selects and hands the controller *effective*
-//! (patched) slices as synthetic slice events (spec §1.1).
+//! (patched) slices as synthetic slice events (upstream `resourceslicetracker`, as
+//! `device_taint_eviction.go` @ ab3cec07 uses it).
 //!
 //! Matching: a `None` selector matches nothing, `{}` matches every device of every driver
 //! (#141422), and every criterion that is set (driver, pool, device) must match. A rule's taint

@@ -1,4 +1,4 @@
-//! `resourceclaim.ToleratesTaint` (devicetoleration.go @ 030880a5, spec §1.1), which behaves
+//! `resourceclaim.ToleratesTaint` (devicetoleration.go @ 030880a5), which behaves
 //! exactly like core/v1 node tolerations.
 //!
 //! The controller's own extra condition, that only `NoExecute` tolerations count for eviction,

@@ -1,4 +1,4 @@
-//! `deletePodHandler`, the queue's work function (spec §2.9).
+//! `deletePodHandler`, the queue's work function (`device_taint_eviction.go` @ ab3cec07).
 //!
 //! One invocation makes attempts until the pod is deleted or gone: GET the pod; a different
 //! UID is a synthetic NotFound (the pod was replaced under the same name), which ends the work
@@ -11,7 +11,7 @@
 //! exponential backoff.
 //!
 //! Every API call and the event are preceded by a runtime [`Step`], so the simulator can let
-//! handler events land between them (spec §8, "worker API calls").
+//! handler events land between them (the window of #130940).
 
 use std::sync::Arc;
 use std::time::Duration;

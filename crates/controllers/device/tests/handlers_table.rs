@@ -1,7 +1,8 @@
-//! Upstream's `TestHandlers` (spec §5.2): the 34 handler cases, each run in every order of its
-//! top-level events. A unit of several pairs stays in order. Every order must end in the state
-//! the spec gives: the pods being evicted with their fire times, the allocated claims with
-//! their eviction times, the pools with their slices and maxGeneration, and the events.
+//! Upstream's `TestHandlers` (`device_taint_eviction_test.go`, v1.33): the 34 handler cases, each
+//! run in every order of its top-level events. A unit of several pairs stays in order. Every order
+//! must end in the state upstream's case gives: the pods being evicted with their fire times, the
+//! allocated claims with their eviction times, the pools with their slices and maxGeneration, and
+//! the events.
 
 mod support;
 
@@ -667,7 +668,7 @@ fn run(case: &Case, order: &[usize]) -> Outcome {
 #[test]
 fn handlers_should_reach_the_same_state_in_every_event_order() {
     let cases = cases();
-    assert_eq!(cases.len(), 34, "spec §5.2 has 34 cases");
+    assert_eq!(cases.len(), 34, "upstream TestHandlers has 34 cases");
     let mut total = 0;
     let mut failures = Vec::new();
     for case in &cases {

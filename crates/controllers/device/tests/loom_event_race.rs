@@ -1,4 +1,4 @@
-//! Loom model of race 2 (spec §4.2, fixed by #130947): the test asserted on Events before the
+//! Loom model of race 2 (`TestEviction`, fixed by #130947): the test asserted on Events before the
 //! asynchronous event sink had written them.
 //!
 //! This model drives the controller's real work function, `worker::delete_pod_handler`, as a

@@ -1,4 +1,4 @@
-//! The `retries` toggle (spec §2.9, §6 entry 15) on the hand-driven runtime: with DELETE
+//! The `retries` toggle (`deletePodHandler` @ ab3cec07) on the hand-driven runtime: with DELETE
 //! always failing, `fixed` gives up after 5 GETs and 5 DELETEs and abandons the eviction;
 //! `durable` keeps going until the DELETE succeeds. Both record exactly one event.
 

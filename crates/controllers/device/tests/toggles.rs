@@ -1,6 +1,6 @@
 //! The handler-side behaviour toggles, each shown to take its path and to change the outcome:
-//! `handle-pods` (spec §6 entry 9), `pod-update-filter` (§6 entry 3) and, through the real
-//! queue, the `UpdateWork` panic that the nodeName filter exposes on queue V2 (§4.1).
+//! `handle-pods` (#135686), `pod-update-filter` (`handlePodChange` @ ab3cec07) and, through the
+//! real queue, the `UpdateWork` panic that the nodeName filter exposes on queue V2 (#130940).
 
 mod support;
 
@@ -175,7 +175,7 @@ fn claim_statuses_filter_should_never_evict_a_pod_scheduled_late() {
     assert_eq!(
         h.evicting(),
         vec![],
-        "§6 entry 3: the nodeName update is dropped"
+        "pod-update-filter claim-statuses: the nodeName update is dropped"
     );
     assert!(h.marked(MARK_NODE_NAME_CHANGE_DROPPED));
 }
@@ -216,9 +216,9 @@ fn both_filters_should_drop_updates_that_change_neither_claims_nor_node() {
     }
 }
 
-/// §4.1 "update" on the real queue: the claim handler starts the eviction at once (the lister
-/// already shows the pod scheduled), then the lagging pod update, which the nodeName filter
-/// lets through, calls `UpdateWork` again while the work is running.
+/// #130940 (`TestEviction/update`) on the real queue: the claim handler starts the eviction at once
+/// (the lister already shows the pod scheduled), then the lagging pod update, which the nodeName
+/// filter lets through, calls `UpdateWork` again while the work is running.
 fn second_evict_while_running(queue: QueueVersion) -> (ManualRuntime, std::thread::Result<()>) {
     let rt = ManualRuntime::new(taint_time());
     let pods = Arc::new(MemPods::default());

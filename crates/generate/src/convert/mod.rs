@@ -337,12 +337,12 @@ impl Model {
         what_if
     }
 
-    /// Applies `writes`. A write that may postpone or cancel an eviction is isolated in
-    /// time: it comes at least a margin after the previous write, and the next write at least
-    /// a margin after it, so the controller never combines it with a view of other changes
-    /// that is older or newer than the server's (an eviction from such a mixed view is spec
-    /// §6 entry 16, not a bug of the fixed controller). Before it, the actor also waits for
-    /// every possibly evicted pod whose eviction it would postpone or cancel.
+    /// Applies `writes`. A write that may postpone or cancel an eviction is isolated in time: it
+    /// comes at least a margin after the previous write, and the next write at least a margin after
+    /// it, so the controller never combines it with a view of other changes that is older or newer
+    /// than the server's (an eviction from such a mixed view is the DRA analogue of #119862 and
+    /// #139992, not a bug of the fixed controller). Before it, the actor also waits for every
+    /// possibly evicted pod whose eviction it would postpone or cancel.
     fn commit(&mut self, writes: Vec<ActorStep>) {
         if writes.is_empty() {
             return;

@@ -1,4 +1,4 @@
-//! `handleClaimChange` (spec §2.4).
+//! `handleClaimChange` (`device_taint_eviction.go` @ ab3cec07).
 
 use tracing::debug;
 

@@ -1,4 +1,5 @@
-//! `evictPod` and `cancelEvict` (spec §2.1, §2.8): the controller's only way to act.
+//! `evictPod` and `cancelEvict` (closures of `Run`, `device_taint_eviction.go` @ ab3cec07): the
+//! controller's only way to act.
 
 use std::sync::Arc;
 

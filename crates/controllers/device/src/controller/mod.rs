@@ -1,8 +1,9 @@
-//! The device taint eviction controller of the 1.33 era (spec §2.1 to §2.8).
+//! The device taint eviction controller of the 1.33 era (`device_taint_eviction.go`
+//! @ ab3cec07).
 //!
 //! All logic that decides which pods to evict runs in the `handle_*` methods, each under the
 //! one handler mutex, and never blocks: the blocking work happens in the queue's worker
-//! ([`crate::worker`]). The informer plumbing (`Run`, §2.3) belongs to the caller: it calls the
+//! ([`crate::worker`]). The informer plumbing (upstream `Run`) belongs to the caller: it calls the
 //! handlers in the order its listeners deliver, keeps the [`PodLister`] ahead of the pod
 //! handler, and sets [`Controller::set_has_synced`] once the initial replay is done.
 //!
@@ -39,7 +40,7 @@ use taintsim_seam::runtime::Runtime;
 use taintsim_seam::sync::{AtomicBool, Mutex, MutexGuard, Ordering};
 use taintsim_timed_worker_queue::TimedWorkerQueue;
 
-/// Coverage mark: `handle-pods: return` stopped at a stale consumer (§6 entry 9).
+/// Coverage mark: `handle-pods: return` stopped at a stale consumer (#135686).
 pub const MARK_HANDLE_PODS_RETURN: &str = "controller.handle-pods.stale-consumer-return";
 /// Coverage mark: `handle-pods: return` stopped at a stale consumer and left later pod
 /// consumers unhandled.

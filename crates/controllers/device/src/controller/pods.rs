@@ -1,4 +1,5 @@
-//! `handlePodChange`, `handlePods`, `handlePod` and `cancelWorkWithEvent` (spec §2.7).
+//! `handlePodChange`, `handlePods`, `handlePod` and `cancelWorkWithEvent`
+//! (`device_taint_eviction.go` @ ab3cec07).
 
 use k8s_openapi::api::core::v1::{Pod, PodResourceClaim};
 use tracing::debug;

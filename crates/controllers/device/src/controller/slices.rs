@@ -1,4 +1,4 @@
-//! `handleSliceChange` (spec §2.5).
+//! `handleSliceChange` (`device_taint_eviction.go` @ ab3cec07).
 
 use std::collections::BTreeSet;
 

@@ -1,4 +1,5 @@
-//! The handler-side state (spec §2.1), guarded by the one handler mutex, and its snapshot.
+//! The handler-side state of `device_taint_eviction.go` @ ab3cec07, guarded by the one handler
+//! mutex, and its snapshot.
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,4 @@
-//! The controller's internal model of the objects it reads (spec §1.1).
+//! The controller's internal model of the objects `device_taint_eviction.go` @ ab3cec07 reads.
 //!
 //! The 1.33 controller consumed `resource.k8s.io/v1beta1`; from 1.34 on it is `v1`. Both
 //! convert into these types with `From`, so the handlers are written once. Go's empty string

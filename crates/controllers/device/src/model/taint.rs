@@ -27,7 +27,8 @@ pub struct Taint {
     pub value: String,
     /// `effect`: `NoSchedule`, `NoExecute` or `None`.
     pub effect: String,
-    /// `timeAdded`. The API server defaults it; `None` is the latent hazard of spec §2.6.
+    /// `timeAdded`. The API server defaults it; `None` is the latent hazard of
+    /// `claimEvictionTime` (`device_taint_eviction.go` @ ab3cec07).
     pub time_added: Option<Timestamp>,
 }
 

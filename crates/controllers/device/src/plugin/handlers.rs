@@ -71,7 +71,8 @@ pub fn on_claim(controller: &Controller, n: &Notification) {
 /// Coverage mark: the pod-update filter dropped an update.
 pub const MARK_POD_UPDATE_FILTERED: &str = "controller.pod-update-filter.dropped";
 /// Coverage mark: `pod-update-filter: claim-statuses` dropped an update that changed
-/// `spec.nodeName` (§6 entry 3).
+/// `spec.nodeName` (`handlePodChange` @ ab3cec07; see docs/scenario-format.md,
+/// `pod-update-filter`).
 pub const MARK_NODE_NAME_CHANGE_DROPPED: &str =
     "controller.pod-update-filter.node-name-change-dropped";
 /// Coverage mark: `pod-update-filter: claim-statuses-and-node-name` let an update through

@@ -1,4 +1,5 @@
-//! The spec §5.1 fixtures as real `resource.k8s.io/v1beta1` and core/v1 objects.
+//! The fixtures of upstream's v1.33 `device_taint_eviction_test.go` as real
+//! `resource.k8s.io/v1beta1` and core/v1 objects.
 //!
 //! `taint_time()` is a fixed instant (later upstream versions use a fixed date too); the
 //! handler tests never compare it with a clock.

@@ -1,4 +1,5 @@
-//! Test doubles and the spec §5.1 fixtures, shared by the controller's integration tests.
+//! Test doubles and the fixtures of upstream's v1.33 `device_taint_eviction_test.go`, shared by the
+//! controller's integration tests.
 //!
 //! Each test binary uses a different subset, hence the `dead_code` allowance.
 #![allow(dead_code)]
