@@ -92,7 +92,7 @@ fn saved_decision_log_should_replay_the_panic_identically() {
 /// (nil) entry; the worker is mid-flight; the pod handler's delayed notification calls UpdateWork;
 /// the panic.
 #[test]
-fn a_found_panic_should_show_the_interleaving_of_spec_4_1() {
+fn a_found_panic_should_show_the_update_work_interleaving_of_130940() {
     let scenario = panic_scenario();
     let shows_it = |seed: u64| {
         let r = run_schedule(&scenario, Schedule::Random(seed), 20_000).expect("runs");

@@ -9,7 +9,7 @@
 //! - [`behavior`]: the 1.33 behaviour keys, one per historical bug (docs/scenario-format.md).
 //! - [`model`]: claims, slices, taints, tolerations and rules, from v1beta1 or v1 objects.
 //! - [`toleration`]: `ToleratesTaint` (devicetoleration.go @ 030880a5).
-//! - [`eviction_time`]: `claimEvictionTime`.
+//! - [`eviction_time`]: upstream's `claimEvictionTime`.
 //! - [`pools`]: slices by pool, maxGeneration and the modified-devices walk (`handleSliceChange`).
 //! - [`slice_tracker`]: the resourceslicetracker's merging of DeviceTaintRules into slices.
 //! - [`controller`]: the handlers and their state (`handle*Change`, `evictPod`, `cancelEvict`).
