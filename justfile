@@ -34,7 +34,7 @@ loom:
 # seconds off by one: an oracle must catch it, as the plain build's run of the same test shows
 # it catching nothing. Its own target directory, so the cfg does not rebuild target/debug.
 mutant:
-    CARGO_TARGET_DIR=target/mutant RUSTFLAGS='--cfg taintsim_mutant="toleration-seconds"' cargo test -p taintsim --test deliberate_bug -- --nocapture
+    cargo test -p taintsim --features mutant-toleration-seconds --test deliberate_bug -- --nocapture
 
 # The fixed-controller proptest properties with 10 000 generated cases (`cargo test` runs 256).
 proptest-long CASES="10000":
@@ -57,7 +57,7 @@ fuzz-smoke SECONDS="60":
     just fuzz scenario_file {{SECONDS}}
 
 # What .ci/run runs.
-ci: lint test loom mutant run fuzz-smoke
+ci: lint test loom mutant run (fuzz-smoke "30")
 
 # The criterion benchmarks (benches/, see docs/performance.md) with short settings; each prints
 # `RESULT` and `TARGET` lines with its ratio against a baseline measured in the same run. Not in CI.

@@ -1,7 +1,7 @@
 //! Proof that the oracles can catch a bug in the controller's own toleration code (issue 17:
 //! "The oracles judge the controller with the controller's own code").
 //!
-//! `just mutant` builds the device controller with `--cfg taintsim_mutant="toleration-seconds"`:
+//! `just mutant` builds the device controller with the feature `mutant-toleration-seconds`:
 //! `claimEvictionTime` then ends every finite toleration one second early
 //! (crates/controllers/device/src/eviction_time.rs). The oracles' reference
 //! (crates/reference) computes eviction times without the controller's code, so exploring the
@@ -21,7 +21,7 @@ use taintsim_scenario::format::{SeedRange, StrategyName};
 use taintsim_scenario::load::load_file;
 
 /// Whether this build carries the deliberate bug.
-const MUTANT: bool = cfg!(taintsim_mutant = "toleration-seconds");
+const MUTANT: bool = cfg!(feature = "mutant-toleration-seconds");
 
 /// Schedules explored per strategy.
 const SEEDS: u64 = 50;

@@ -139,7 +139,7 @@ fn taint_eviction_time(
             };
             // A deliberate bug for `just mutant` (tests/deliberate_bug.rs): the toleration
             // ends one second early. Only a build with this cfg has it.
-            #[cfg(taintsim_mutant = "toleration-seconds")]
+            #[cfg(feature = "mutant-toleration-seconds")]
             let seconds = seconds - 1;
             Some(add_go_seconds(added, seconds, mark))
         }
