@@ -114,7 +114,10 @@ pub fn run_strategy_labels(
 ) -> Result<(RunResult, Box<dyn Strategy>), RunError> {
     let mut world = run::build_world_labels(scenario, seed, strategy, max_steps, labels)?;
     let (actor, state, faults) = actor_of(&world, scenario);
-    world.spawn("scenario", actor.run(scenario.steps.clone()));
+    world.spawn(
+        taintsim_world::actor::ACTOR_NAME,
+        actor.run(scenario.steps.clone()),
+    );
     let mut judge = Judge::new(&world, scenario, state);
     let report = world.run_with(&mut |_, _| judge.after_step());
     drop(faults);

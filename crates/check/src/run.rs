@@ -48,6 +48,7 @@ pub(crate) fn build_world_labels(
         .start_time(start)
         .max_steps(max_steps)
         .time_jumps(w.time_jumps)
+        .jump_bounded_by(taintsim_world::actor::ACTOR_NAME)
         .labels(labels);
     let resolved = scenario.controller().cloned().ok_or_else(|| {
         RunError::Unsupported(

@@ -83,7 +83,10 @@ pub fn run_to(
     let mut world = build_world(scenario, seed, strategy, max_steps)?;
     let start = world.handle().now();
     let (actor, state, faults) = actor_of(&world, scenario);
-    world.spawn("scenario", actor.run(scenario.steps.clone()));
+    world.spawn(
+        taintsim_world::actor::ACTOR_NAME,
+        actor.run(scenario.steps.clone()),
+    );
     let server = world.server.clone();
     let report = if stop_at == Some(0) {
         RunReport {

@@ -24,6 +24,12 @@ pub struct SimConfig {
     /// future deadline whenever something else is enabled, so a strategy can let a timer fire
     /// before the system is quiescent. Default false.
     pub time_jumps: bool,
+    /// Actors whose own sleeps a time jump never reaches: with [`SimConfig::time_jumps`] on,
+    /// the clock pseudo-step is offered only for a deadline strictly before every pending
+    /// sleep of these actors. A scenario actor's `advance` or the timeout of its wait means
+    /// "let this much time pass while the world runs", so time may reach it only when nothing
+    /// else is enabled, whereas the controller's own timers may fire early. Default empty.
+    pub jump_bounding_actors: Vec<String>,
     /// Resources removed from every step's declared touches before anything sees them (the
     /// strategy, the trace, the footprint check): a deliberately broken footprint, for tests
     /// that the footprint check (see the crate docs) catches one. Default empty.
@@ -48,6 +54,7 @@ impl Default for SimConfig {
                 .unwrap_or(Timestamp::UNIX_EPOCH),
             max_steps: 100_000,
             time_jumps: false,
+            jump_bounding_actors: Vec::new(),
             without_touches: Vec::new(),
             labels: true,
         }
@@ -80,6 +87,13 @@ impl SimConfig {
     #[must_use]
     pub fn time_jumps(mut self, time_jumps: bool) -> Self {
         self.time_jumps = time_jumps;
+        self
+    }
+
+    /// Adds `actor` to [`SimConfig::jump_bounding_actors`].
+    #[must_use]
+    pub fn jump_bounded_by(mut self, actor: impl Into<String>) -> Self {
+        self.jump_bounding_actors.push(actor.into());
         self
     }
 

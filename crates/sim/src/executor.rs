@@ -57,7 +57,9 @@ pub(crate) enum TimerEntry {
     /// Created by `after`: becomes an enabled `"{actor}: fire"` entry once due.
     Callback { actor: String, f: Callback },
     /// Created by a `Sleep` future: wakes its task when time reaches the deadline.
-    Sleep { waker: Waker },
+    /// `bounds_jumps`: the sleeping task's actor is one of
+    /// [`SimConfig::jump_bounding_actors`](crate::SimConfig::jump_bounding_actors).
+    Sleep { waker: Waker, bounds_jumps: bool },
 }
 
 /// Who is running simulated code right now.
@@ -129,6 +131,8 @@ pub(crate) struct Inner {
     pub(crate) without_touches: Vec<String>,
     /// [`SimConfig::labels`](crate::SimConfig::labels).
     pub(crate) labels: bool,
+    /// [`SimConfig::jump_bounding_actors`](crate::SimConfig::jump_bounding_actors).
+    pub(crate) jump_bounding_actors: Vec<String>,
 }
 
 impl Inner {
@@ -150,6 +154,7 @@ impl Inner {
             ready_ops: Vec::new(),
             without_touches: Vec::new(),
             labels: true,
+            jump_bounding_actors: Vec::new(),
         }
     }
 
@@ -173,6 +178,35 @@ impl Inner {
             .range((Bound::Excluded(after_now), Bound::Unbounded))
             .next()
             .map(|(k, _)| k.deadline)
+    }
+
+    /// Whether the running task's sleeps bound time jumps (see [`TimerEntry::Sleep`]).
+    pub(crate) fn current_bounds_jumps(&self) -> bool {
+        let Some(current) = &self.current else {
+            return false;
+        };
+        self.jump_bounding_actors
+            .iter()
+            .any(|a| a.as_str() == &*current.actor)
+    }
+
+    /// Whether a time jump to `deadline` would reach a sleep that bounds jumps: one due at
+    /// `deadline` (an earlier one would be the next deadline itself).
+    pub(crate) fn jump_reaches_bound(&self, deadline: u64) -> bool {
+        let from = TimerKey { deadline, seq: 0 };
+        let to = TimerKey {
+            deadline,
+            seq: u64::MAX,
+        };
+        self.timers.range(from..=to).any(|(_, e)| {
+            matches!(
+                e,
+                TimerEntry::Sleep {
+                    bounds_jumps: true,
+                    ..
+                }
+            )
+        })
     }
 
     /// Keys of callback timers that are due now, in (deadline, sequence) order.
@@ -203,7 +237,7 @@ impl Inner {
             .collect();
         due.into_iter()
             .filter_map(|k| match self.timers.remove(&k) {
-                Some(TimerEntry::Sleep { waker }) => Some(waker),
+                Some(TimerEntry::Sleep { waker, .. }) => Some(waker),
                 _ => None,
             })
             .collect()

@@ -52,7 +52,10 @@
 //! With [`SimConfig::time_jumps`] on, whenever something else is enabled and a future
 //! deadline exists, the enabled set also ends with the pseudo-step
 //! `"clock: advance to <RFC 3339 time>"`; choosing it is a step that performs that jump, so a
-//! strategy can let a timer fire before the system is quiescent. A zero-delay sleep completes
+//! strategy can let a timer fire before the system is quiescent. The pseudo-step is never
+//! offered for a deadline at which a sleep of one of [`SimConfig::jump_bounding_actors`] is
+//! due: such a sleep (a scenario's `advance`, the timeout of its wait) is reached only at
+//! quiescence, so a jump never moves a test's own waits. A zero-delay sleep completes
 //! at once; a zero-delay callback timer is due at once.
 //!
 //! **The end.** The run ends with [`Outcome::Quiescent`] when nothing is enabled and no timer

@@ -49,6 +49,7 @@ impl Sim {
         let mut inner = Inner::new(config.start_time, strategy);
         inner.without_touches = config.without_touches.clone();
         inner.labels = config.labels;
+        inner.jump_bounding_actors = config.jump_bounding_actors.clone();
         Self {
             shared: Arc::new(Shared::new(inner)),
             config,
@@ -355,7 +356,9 @@ impl Sim {
             kind: EnabledKind::Timer(crate::TimerId(key.seq)),
         }));
         let next = inner.next_future_deadline();
-        let jump = next.filter(|_| self.config.time_jumps && !enabled.is_empty());
+        let jump = next.filter(|&deadline| {
+            self.config.time_jumps && !enabled.is_empty() && !inner.jump_reaches_bound(deadline)
+        });
         if let Some(deadline) = jump {
             let at = crate::clock::timestamp(inner.start, deadline);
             enabled.push(Enabled {

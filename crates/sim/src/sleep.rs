@@ -60,17 +60,19 @@ impl Future for Sleep {
                     return Poll::Ready(());
                 }
                 let key = inner.next_timer_key(deadline);
+                let bounds_jumps = inner.current_bounds_jumps();
                 inner.timers.insert(
                     key,
                     TimerEntry::Sleep {
                         waker: cx.waker().clone(),
+                        bounds_jumps,
                     },
                 );
                 this.key = Some(key);
                 Poll::Pending
             }
             Some(key) => match inner.timers.get_mut(&key) {
-                Some(TimerEntry::Sleep { waker }) => {
+                Some(TimerEntry::Sleep { waker, .. }) => {
                     if !waker.will_wake(cx.waker()) {
                         let old = std::mem::replace(waker, cx.waker().clone());
                         drop(inner);

@@ -296,7 +296,10 @@ pub fn stress_run(scenario: &Scenario, options: &StressOptions) -> Result<Stress
         faults: faults.clone(),
         state: state.clone(),
     };
-    rt.spawn("scenario".to_owned(), actor.run(scenario.steps.clone()));
+    rt.spawn(
+        taintsim_world::actor::ACTOR_NAME.to_owned(),
+        actor.run(scenario.steps.clone()),
+    );
 
     let exempt: Vec<OracleName> = scenario.exempt.iter().map(|e| e.oracle).collect();
     let observed = monitor(

@@ -18,6 +18,11 @@ const WORLD: &str = taintsim_sim::strategy::WORLD;
 use crate::assertions::WorldView;
 use crate::faults::Faults;
 
+/// The actor's name in the trace and decision log. The simulator is told that a time jump
+/// never reaches this actor's own sleeps (`SimConfig::jump_bounding_actors`): its `advance`
+/// and the timeouts of its waits pass only while nothing else can run.
+pub const ACTOR_NAME: &str = "scenario";
+
 /// How the actor reports that it failed and where it is waiting.
 #[derive(Default)]
 pub struct ActorState {

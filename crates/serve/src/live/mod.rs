@@ -240,7 +240,7 @@ fn drive(
     let (actor, state, faults) = actor_of(&world, scenario);
     let tick = ScenarioDuration(options.tick);
     world.spawn(
-        "scenario",
+        taintsim_world::actor::ACTOR_NAME,
         LiveActor {
             actor,
             server: world.server.clone(),
