@@ -637,3 +637,31 @@ fn a_stale_lister_the_controller_never_reads_should_fail_to_load() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
 }
+
+#[test]
+fn a_top_level_fault_that_cannot_take_effect_should_fail_to_load() {
+    let top = |fault: &str| with(&format!("  \"faults\": [{fault}]"));
+    let err = parse_err(&top(
+        r#"{"name": "late", "stale-lister": {"informer": "resourceslices", "lag": 1}}"#,
+    ));
+    assert_eq!(err.field, "faults[0].stale-lister.informer", "{err}");
+    // The device controller starts no node informer.
+    let err = parse_err(&top(
+        r#"{"name": "slow", "watch-delay": {"informer": "nodes", "delay": "1s"}}"#,
+    ));
+    assert_eq!(err.field, "faults[0].watch-delay.informer", "{err}");
+    assert!(err.message.contains("has no nodes informer"), "{err}");
+    // A listener it never registers.
+    let err = parse_err(&top(
+        r#"{"name": "hide", "hide-notifications": {"listener": "no-such-handler", "count": 1}}"#,
+    ));
+    assert_eq!(err.field, "faults[0].hide-notifications.listener", "{err}");
+    assert!(err.message.contains("pod-handler"), "{err}");
+    // One it does register loads.
+    parse(
+        &top(r#"{"name": "hide", "hide-notifications": {"listener": "pod-handler", "count": 1}}"#),
+        Path::new("ok.json"),
+        &taintsim::controllers(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+}

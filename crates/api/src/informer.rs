@@ -76,6 +76,9 @@ struct State {
     relist_requested: bool,
     watch: Option<WatchId>,
     relists: u64,
+    /// Hidden notifications set for listeners not registered yet, by name: a fault in force
+    /// from the start applies to the listener's very first notifications.
+    pending_hides: BTreeMap<String, HideNotifications>,
 }
 
 impl Shared {
@@ -164,6 +167,9 @@ impl Informer {
             let id = st.next_listener;
             st.next_listener += 1;
             let mut listener = Listener::new(name.clone(), touches, handler, signal.clone());
+            if let Some(hide) = st.pending_hides.remove(&name) {
+                listener.hide = hide;
+            }
             record_cache(self.shared.kind);
             record_listener(&name);
             for obj in st.cache.objects() {
@@ -199,11 +205,20 @@ impl Informer {
     }
 
     /// Sets which notifications the listener named `listener` drops. Returns whether such a
-    /// listener exists.
+    /// listener exists; if not, the setting waits for a listener of that name to register and
+    /// applies from its first notification.
     pub fn set_hidden_notifications(&self, listener: &str, hide: HideNotifications) -> bool {
         let mut st = self.shared.state.lock();
-        let found = st.listeners.values_mut().find(|l| l.name == listener);
-        found.map(|l| l.hide = hide).is_some()
+        match st.listeners.values_mut().find(|l| l.name == listener) {
+            Some(l) => {
+                l.hide = hide;
+                true
+            }
+            None => {
+                st.pending_hides.insert(listener.to_owned(), hide);
+                false
+            }
+        }
     }
 
     /// Drops the current watch and makes the reflector relist (a relist that misses a

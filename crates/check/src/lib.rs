@@ -113,7 +113,7 @@ pub fn run_strategy_labels(
     labels: bool,
 ) -> Result<(RunResult, Box<dyn Strategy>), RunError> {
     let mut world = run::build_world_labels(scenario, seed, strategy, max_steps, labels)?;
-    let (actor, state, faults) = actor_of(&world, scenario);
+    let (actor, state, faults) = actor_of(&world);
     world.spawn(
         taintsim_world::actor::ACTOR_NAME,
         actor.run(scenario.steps.clone()),

@@ -6,15 +6,14 @@
 
 use std::sync::Arc;
 
-use taintsim_plugin::Behavior;
 use taintsim_scenario::format::Scenario;
 use taintsim_seam::runtime::Runtime;
 use taintsim_seam::sync::Mutex;
 use taintsim_sim::{Control, Outcome, RunReport, SimConfig, Strategy};
-use taintsim_world::World;
 use taintsim_world::actor::{Actor, ActorFailure, ActorState, SharedActor};
 use taintsim_world::assertions::WorldView;
 use taintsim_world::faults::Faults;
+use taintsim_world::{AssembleError, World};
 
 use crate::oracle::OracleName;
 use crate::oracle::judge::{Violation, judge_deletion, judge_quiescent};
@@ -57,6 +56,7 @@ pub(crate) fn build_world_labels(
     })?;
     let mut builder = World::builder_for(resolved)
         .objects(scenario.objects.iter().map(|o| o.0.clone()))
+        .faults(scenario.faults.iter().cloned())
         .sim_config(config)
         .strategy(strategy)
         .event_queue_size(w.event_queue_size)
@@ -66,29 +66,18 @@ pub(crate) fn build_world_labels(
     if let Some(component) = &w.component {
         builder = builder.component(component.clone());
     }
-    builder
-        .build()
-        .map_err(|e| RunError::InitialObject(e.to_string()))
-}
-
-/// The scenario's complete behaviour keys (those of its resolved controller).
-fn scenario_behavior(scenario: &Scenario) -> Behavior {
-    scenario
-        .controller()
-        .map_or_else(|| scenario.behavior.clone(), |r| r.behavior.clone())
+    builder.build().map_err(|e| match e {
+        AssembleError::InitialObject(e) => RunError::InitialObject(e.to_string()),
+        fault @ AssembleError::Fault { .. } => RunError::Unsupported(fault.to_string()),
+    })
 }
 
 /// The scenario actor of `world` (not yet spawned), with its shared state and its faults.
 /// The caller keeps the faults for the whole run: installed faults outlive the actor, whose
 /// task ends with its last step.
-pub fn actor_of(world: &World, scenario: &Scenario) -> (Actor, SharedActor, Arc<Mutex<Faults>>) {
+pub fn actor_of(world: &World) -> (Actor, SharedActor, Arc<Mutex<Faults>>) {
     let state: SharedActor = Arc::new(Mutex::new(ActorState::default()));
-    let faults = Arc::new(Mutex::new(Faults::new(
-        world.server.clone(),
-        world.informers.clone(),
-        world.plugin.listeners(&scenario_behavior(scenario)),
-        world.rt.clone(),
-    )));
+    let faults = world.faults.clone();
     let actor = Actor {
         rt: world.rt.clone() as Arc<dyn Runtime>,
         view: WorldView::of(world),

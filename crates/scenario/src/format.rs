@@ -41,6 +41,11 @@ pub struct Scenario {
     /// Objects that exist before the controller starts, as `kubectl get -o json` prints them.
     #[serde(default)]
     pub objects: Vec<KubeObject>,
+    /// Faults in force from the start: installed after the objects are stored and before the
+    /// first informer lists or the controller starts, as if by a `set-fault` at time zero
+    /// (`clear-fault` removes one by name).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<Fault>,
     /// What the scenario actor does, in order, once the controller runs.
     #[serde(default)]
     pub steps: Vec<ActorStep>,

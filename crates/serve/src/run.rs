@@ -82,7 +82,7 @@ pub fn run_to(
     let (seed, strategy) = strategy_of(schedule, scenario, max_steps)?;
     let mut world = build_world(scenario, seed, strategy, max_steps)?;
     let start = world.handle().now();
-    let (actor, state, faults) = actor_of(&world, scenario);
+    let (actor, state, faults) = actor_of(&world);
     world.spawn(
         taintsim_world::actor::ACTOR_NAME,
         actor.run(scenario.steps.clone()),

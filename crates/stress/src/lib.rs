@@ -45,7 +45,6 @@ use taintsim_check::{Observed, RunError};
 use taintsim_scenario::format::{Expectation, Scenario};
 use taintsim_world::actor::{Actor, ActorFailure, ActorState};
 use taintsim_world::assertions::WorldView;
-use taintsim_world::faults::Faults;
 use taintsim_world::witness::CurrentActor;
 use taintsim_world::{Parts, PartsConfig, assemble};
 
@@ -257,7 +256,6 @@ pub fn stress_run(scenario: &Scenario, options: &StressOptions) -> Result<Stress
             "the scenario's controller was not resolved (load it through a registry)".into(),
         ));
     };
-    let listeners = resolved.plugin.listeners(&resolved.behavior);
     let config = PartsConfig {
         objects: scenario.objects.iter().map(|o| o.0.clone()).collect(),
         event_queue_size: w.event_queue_size,
@@ -265,6 +263,7 @@ pub fn stress_run(scenario: &Scenario, options: &StressOptions) -> Result<Stress
         default_taint_time_added: w.default_taint_time_added,
         validation: w.validation.is_on(),
         component: w.component.clone(),
+        faults: scenario.faults.clone(),
         ..PartsConfig::for_controller(resolved)
     };
     let parts = match assemble(rt.clone(), actor_name, config) {
@@ -284,12 +283,7 @@ pub fn stress_run(scenario: &Scenario, options: &StressOptions) -> Result<Stress
         Arc::new(move |name: &str| marks.marks.lock().contains(name)),
         parts.controller.clone(),
     );
-    let faults = Arc::new(Mutex::new(Faults::new(
-        parts.server.clone(),
-        parts.informers.clone(),
-        listeners,
-        rt.clone() as Arc<dyn Runtime>,
-    )));
+    let faults = parts.faults.clone();
     let actor = Actor {
         rt: rt.clone(),
         view,

@@ -63,6 +63,12 @@ impl Faults {
         }
     }
 
+    /// The informers that informer and listener faults act on, once the world has started
+    /// them (API-call faults need none).
+    pub fn attach(&mut self, informers: Informers) {
+        self.informers = informers;
+    }
+
     fn informer(&self, kind: taintsim_api::Kind) -> Result<&taintsim_api::Informer, String> {
         self.informers
             .get(kind)

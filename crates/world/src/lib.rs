@@ -26,7 +26,27 @@ use taintsim_sim::{
     Control, RunReport, Sim, SimConfig, SimHandle, SimRuntime, StepReport, Strategy,
 };
 
+use taintsim_scenario::format::{Fault, FaultKind};
+use taintsim_seam::sync::Mutex;
+
+use self::faults::Faults;
 use self::witness::{CurrentActor, DeletionSpy, ObservedClient, ObservedRecorder, SharedLog};
+
+/// Why a world could not be assembled.
+#[derive(Debug, thiserror::Error)]
+pub enum AssembleError {
+    /// The API server rejected an initial object.
+    #[error("{0}")]
+    InitialObject(#[from] taintsim_api::ApiError),
+    /// A fault in force from the start could not be installed.
+    #[error("fault {name}: {message}")]
+    Fault {
+        /// The fault's name.
+        name: String,
+        /// Why.
+        message: String,
+    },
+}
 
 /// What the world is made of, apart from the executor.
 #[derive(Clone)]
@@ -47,6 +67,8 @@ pub struct PartsConfig {
     pub validation: bool,
     /// The events' source component (`None`: the controller's own).
     pub component: Option<String>,
+    /// Faults in force from the start (a scenario's top-level `faults`).
+    pub faults: Vec<Fault>,
 }
 
 impl PartsConfig {
@@ -72,6 +94,7 @@ impl PartsConfig {
             default_taint_time_added: true,
             validation: true,
             component: None,
+            faults: Vec::new(),
         }
     }
 }
@@ -96,6 +119,9 @@ pub struct Parts {
     pub log: SharedLog,
     /// The handler registrations.
     pub registrations: Vec<Registration>,
+    /// The installed faults, the initial ones first; the scenario actor's `set-fault` and
+    /// `clear-fault` change them.
+    pub faults: Arc<Mutex<Faults>>,
 }
 
 impl Parts {
@@ -105,14 +131,15 @@ impl Parts {
     }
 }
 
-/// Builds [`Parts`] on `rt`: stores the initial objects, starts the informers, the event sink
-/// and the controller (see the module docs). `actor` names the running task for the oracles'
-/// log. Initial objects that the server rejects are returned as an error.
+/// Builds [`Parts`] on `rt`: stores the initial objects, installs the initial faults, starts
+/// the informers, the event sink and the controller (see the module docs). `actor` names the
+/// running task for the oracles' log. Initial objects that the server rejects and initial
+/// faults that cannot be installed are returned as an error.
 pub fn assemble(
     rt: Arc<dyn Runtime>,
     actor: CurrentActor,
     config: PartsConfig,
-) -> Result<Parts, taintsim_api::ApiError> {
+) -> Result<Parts, AssembleError> {
     let plugin = config.controller.clone();
     let server = ApiServer::new(
         rt.clone(),
@@ -134,6 +161,32 @@ pub fn assemble(
         actor.clone(),
     ));
 
+    // Faults on API calls go in before any informer exists, so that they meet the first LIST
+    // on every runtime (on tokio a spawned reflector runs at once). On the simulator nothing
+    // runs before the first step, so the others are in force from the start too; a listener
+    // fault waits in its informer for the listener to register.
+    let mut faults = Faults::new(
+        server.clone(),
+        Informers::default(),
+        plugin.listeners(&config.behavior),
+        rt.clone(),
+    );
+    let (api_faults, informer_faults): (Vec<&Fault>, Vec<&Fault>) =
+        config.faults.iter().partition(|f| {
+            matches!(
+                f.kind,
+                FaultKind::ApiError { .. } | FaultKind::Latency { .. }
+            )
+        });
+    let install = |faults: &mut Faults, list: Vec<&Fault>| {
+        list.into_iter().try_for_each(|f| {
+            faults.set(f).map_err(|message| AssembleError::Fault {
+                name: f.name.clone(),
+                message,
+            })
+        })
+    };
+    install(&mut faults, api_faults)?;
     let informers = Informers::new(
         plugin
             .kinds(&config.behavior)
@@ -141,6 +194,8 @@ pub fn assemble(
             .map(|kind| Informer::start(rt.clone(), server.clone(), kind, kind.plural()))
             .collect(),
     );
+    faults.attach(informers.clone());
+    install(&mut faults, informer_faults)?;
     let component = config
         .component
         .unwrap_or_else(|| plugin.component().to_owned());
@@ -183,6 +238,7 @@ pub fn assemble(
         metrics,
         log,
         registrations,
+        faults: Arc::new(Mutex::new(faults)),
     })
 }
 
@@ -214,6 +270,8 @@ pub struct World {
     pub metrics: Arc<Metrics>,
     /// What the oracles read.
     pub log: SharedLog,
+    /// The installed faults (see [`Parts::faults`]).
+    pub faults: Arc<Mutex<Faults>>,
     registrations: Vec<Registration>,
     _teardown: Teardown,
 }
@@ -348,8 +406,15 @@ impl WorldBuilder {
         self
     }
 
-    /// Assembles the world. Initial objects that the server rejects are returned as an error.
-    pub fn build(self) -> Result<World, taintsim_api::ApiError> {
+    /// Faults in force from the start.
+    pub fn faults(mut self, faults: impl IntoIterator<Item = Fault>) -> Self {
+        self.parts.faults.extend(faults);
+        self
+    }
+
+    /// Assembles the world. Initial objects that the server rejects and initial faults that
+    /// cannot be installed are returned as an error.
+    pub fn build(self) -> Result<World, AssembleError> {
         let strategy = self.strategy.unwrap_or_else(|| {
             Box::new(taintsim_sim::RandomStrategy::new_from_seed(
                 self.config.seed,
@@ -376,6 +441,7 @@ impl WorldBuilder {
             broadcaster: parts.broadcaster,
             metrics: parts.metrics,
             log: parts.log,
+            faults: parts.faults,
             registrations: parts.registrations,
         })
     }

@@ -80,6 +80,7 @@ pub fn to_scenario(case: &Case) -> Scenario {
             ..WorldSettings::default()
         },
         objects: model.objects,
+        faults: Vec::new(),
         steps: model.steps,
         expect: Expectation::Pass,
         explore: ExploreSettings {

@@ -237,7 +237,7 @@ fn drive(
         }
     };
     let start = world.handle().now();
-    let (actor, state, faults) = actor_of(&world, scenario);
+    let (actor, state, faults) = actor_of(&world);
     let tick = ScenarioDuration(options.tick);
     world.spawn(
         taintsim_world::actor::ACTOR_NAME,
