@@ -665,3 +665,22 @@ fn a_top_level_fault_that_cannot_take_effect_should_fail_to_load() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
 }
+
+#[test]
+fn an_atomic_group_that_would_wait_should_fail_to_load() {
+    let err = parse_err(&with(r#"  "steps": [{"atomic": []}]"#));
+    assert_eq!(err.field, "steps[0].atomic", "{err}");
+    let err = parse_err(&with(
+        r#"  "steps": ["wait-for-sync", {"atomic": [{"clear-fault": "x"}, {"advance": "1s"}]}]"#,
+    ));
+    assert_eq!(err.field, "steps[1].atomic[1]", "{err}");
+    assert!(err.message.contains("do not wait"), "{err}");
+    // A fault inside a group is checked like any other.
+    let err = parse_err(&with(
+        r#"  "steps": [{"atomic": [{"set-fault": {"name": "x", "stale-lister": {"informer": "resourceslices", "lag": 1}}}]}]"#,
+    ));
+    assert_eq!(
+        err.field, "steps[0].atomic[0].set-fault.stale-lister.informer",
+        "{err}"
+    );
+}

@@ -31,14 +31,13 @@ pub fn first_ineffective(scenario: &Scenario) -> Option<Ineffective> {
         .iter()
         .enumerate()
         .map(|(i, fault)| (format!("faults[{i}]"), fault));
-    let steps = scenario
-        .steps
-        .iter()
-        .enumerate()
-        .filter_map(|(i, step)| match step {
-            ActorStep::SetFault(fault) => Some((format!("steps[{i}].set-fault"), fault)),
-            _ => None,
-        });
+    let steps =
+        crate::steps::flat_steps(scenario)
+            .into_iter()
+            .filter_map(|(at, step)| match step {
+                ActorStep::SetFault(fault) => Some((format!("{at}.set-fault"), fault)),
+                _ => None,
+            });
     let kinds = resolved.plugin.kinds(&resolved.behavior);
     let listeners = resolved.plugin.listeners(&resolved.behavior);
     initial.chain(steps).find_map(|(at, fault)| {

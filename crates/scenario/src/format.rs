@@ -169,6 +169,10 @@ pub enum ActorStep {
     /// Block until every check holds, like `assert-eventually`, but a timeout is reported as a
     /// failed wait rather than a failed assertion.
     WaitUntil(Eventually),
+    /// Run these steps one after another within one scheduling step, with no step of any other
+    /// task in between, as an upstream test does in one handler call (delete and recreate a
+    /// pod, remove and re-add a slice). Only steps that do not wait may be grouped.
+    Atomic(Vec<ActorStep>),
     /// Cancel the controller's context and wait (at most 30 s) until its `Run` has returned,
     /// as a test does before it ends (or a controller manager that lost its lease). The API
     /// call counters restart from zero when `Run` returns, so that later `api-calls` checks

@@ -1,7 +1,7 @@
 //! The scenario file format of taintsim: what a scenario says ([`format`]), reading and checking
 //! files against the controllers of a registry ([`load`]), against the API server's rules
-//! ([`validate`]) and against what the controller reads ([`fault_scope`]), and the format's JSON
-//! Schema ([`schema`]).
+//! ([`validate`]) and against what the controller reads ([`fault_scope`]), the actor's steps
+//! flattened out of `atomic` groups ([`steps`]), and the format's JSON Schema ([`schema`]).
 //!
 //! What happens to a loaded scenario lives in the crates above: `taintsim-world` assembles
 //! it, `taintsim-check` runs, explores and judges it.
@@ -13,4 +13,5 @@ pub mod format;
 pub mod load;
 pub mod object;
 pub mod schema;
+pub mod steps;
 pub mod validate;

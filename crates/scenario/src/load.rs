@@ -259,6 +259,15 @@ pub fn parse(text: &str, file: &Path, registry: &Registry) -> Result<Scenario, L
         field: "behavior".into(),
         message: e.to_string(),
     })?;
+    if let Some((field, message)) = crate::steps::first_bad_group(&scenario) {
+        return Err(LoadError {
+            file: file.to_owned(),
+            line: 0,
+            column: 0,
+            field,
+            message,
+        });
+    }
     if let Some(fault) = crate::fault_scope::first_ineffective(&scenario) {
         return Err(LoadError {
             file: file.to_owned(),

@@ -50,7 +50,7 @@ pub fn first_invalid(scenario: &Scenario) -> Option<Broken> {
             return broken(format!("objects[{i}]"), e);
         }
     }
-    for (i, step) in scenario.steps.iter().enumerate() {
+    for (at, step) in crate::steps::flat_steps(scenario) {
         let result = match step {
             ActorStep::Create(o) => server.create(o.0.clone()).map(drop),
             ActorStep::Update(o) => server.update(o.0.clone()).map(drop),
@@ -72,7 +72,7 @@ pub fn first_invalid(scenario: &Scenario) -> Option<Broken> {
                 ActorStep::UpdateStatus(_) => "update-status",
                 _ => "delete",
             };
-            if let Some(b) = broken(format!("steps[{i}].{verb}"), e) {
+            if let Some(b) = broken(format!("{at}.{verb}"), e) {
                 return Some(b);
             }
         }

@@ -66,6 +66,10 @@ pub fn label(step: &ActorStep) -> String {
         ActorStep::AssertEventually(e) => format!("assert-eventually {}", describe(&e.checks)),
         ActorStep::WaitUntil(e) => format!("wait-until {}", describe(&e.checks)),
         ActorStep::StopController => "stop-controller".into(),
+        ActorStep::Atomic(group) => {
+            let inner: Vec<String> = group.iter().map(label).collect();
+            format!("atomic [{}]", inner.join("; "))
+        }
     }
 }
 
@@ -139,6 +143,13 @@ pub fn touches(step: &ActorStep) -> Vec<String> {
         // every task it runs.
         ActorStep::SetFault(_) | ActorStep::ClearFault(_) | ActorStep::StopController => {
             vec![WORLD.to_owned()]
+        }
+        // One step does what each of its parts does.
+        ActorStep::Atomic(group) => {
+            let mut all: Vec<String> = group.iter().flat_map(touches).collect();
+            all.sort();
+            all.dedup();
+            all
         }
     }
 }
@@ -221,10 +232,6 @@ impl Actor {
 
     /// Performs one step (after its scheduling step), as [`Actor::run`] does.
     pub async fn perform(&self, step: &ActorStep) -> Result<(), ActorFailure> {
-        let server = &self.view.server;
-        let rejected = |what: &str, e: taintsim_api::ApiError| {
-            ActorFailure::Step(format!("{what} rejected: {e}"))
-        };
         match step {
             ActorStep::WaitForSync => {
                 let view = self.view.clone();
@@ -237,31 +244,6 @@ impl Actor {
                     ));
                 }
             }
-            ActorStep::Create(o) => {
-                server
-                    .create(o.0.clone())
-                    .map_err(|e| rejected(&label(step), e))?;
-            }
-            ActorStep::Update(o) => {
-                server
-                    .update(o.0.clone())
-                    .map_err(|e| rejected(&label(step), e))?;
-            }
-            ActorStep::UpdateStatus(o) => {
-                server
-                    .update_status(o.0.clone())
-                    .map_err(|e| rejected(&label(step), e))?;
-            }
-            ActorStep::Delete(r) => {
-                let pre = Preconditions {
-                    uid: r.uid.clone(),
-                    resource_version: None,
-                };
-                let ns = r.namespace.as_deref().unwrap_or_default();
-                server
-                    .delete(r.kind.into(), ns, &r.name, &pre)
-                    .map_err(|e| rejected(&label(step), e))?;
-            }
             ActorStep::Advance(d) => self.rt.sleep(d.0).await,
             ActorStep::AdvanceTo(at) => {
                 let now = self.rt.now();
@@ -272,15 +254,6 @@ impl Actor {
                     )));
                 }
                 self.rt.sleep(left.unsigned_abs()).await;
-            }
-            ActorStep::SetFault(f) => self.faults.lock().set(f).map_err(ActorFailure::Step)?,
-            ActorStep::ClearFault(name) => {
-                self.faults.lock().clear(name);
-            }
-            ActorStep::AssertNow(checks) => {
-                self.view
-                    .check_all(checks)
-                    .map_err(|e| ActorFailure::Assertion(format!("{}: {e}", label(step))))?;
             }
             ActorStep::AssertEventually(e) | ActorStep::WaitUntil(e) => {
                 self.eventually(step, e).await?;
@@ -297,7 +270,52 @@ impl Actor {
                     ));
                 }
                 // Runs where `Run` returned: the controller's last step touches `world`.
-                server.reset_calls();
+                self.view.server.reset_calls();
+            }
+            // No await between the parts: no other task runs until the group ends.
+            ActorStep::Atomic(group) => group.iter().try_for_each(|s| self.perform_now(s))?,
+            _ => self.perform_now(step)?,
+        }
+        Ok(())
+    }
+
+    /// Performs a step that does not wait: a write, a fault, or `assert-now`.
+    fn perform_now(&self, step: &ActorStep) -> Result<(), ActorFailure> {
+        let server = &self.view.server;
+        let rejected = |e: taintsim_api::ApiError| {
+            ActorFailure::Step(format!("{} rejected: {e}", label(step)))
+        };
+        match step {
+            ActorStep::Create(o) => drop(server.create(o.0.clone()).map_err(rejected)?),
+            ActorStep::Update(o) => drop(server.update(o.0.clone()).map_err(rejected)?),
+            ActorStep::UpdateStatus(o) => {
+                drop(server.update_status(o.0.clone()).map_err(rejected)?);
+            }
+            ActorStep::Delete(r) => {
+                let pre = Preconditions {
+                    uid: r.uid.clone(),
+                    resource_version: None,
+                };
+                let ns = r.namespace.as_deref().unwrap_or_default();
+                server
+                    .delete(r.kind.into(), ns, &r.name, &pre)
+                    .map_err(rejected)?;
+            }
+            ActorStep::SetFault(f) => self.faults.lock().set(f).map_err(ActorFailure::Step)?,
+            ActorStep::ClearFault(name) => {
+                self.faults.lock().clear(name);
+            }
+            ActorStep::AssertNow(checks) => {
+                self.view
+                    .check_all(checks)
+                    .map_err(|e| ActorFailure::Assertion(format!("{}: {e}", label(step))))?;
+            }
+            // Loading refuses a group with a step that waits (`taintsim_scenario::steps`).
+            other => {
+                return Err(ActorFailure::Step(format!(
+                    "{} cannot run inside an atomic group: it waits",
+                    label(other)
+                )));
             }
         }
         Ok(())
