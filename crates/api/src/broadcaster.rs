@@ -402,6 +402,7 @@ async fn admit(shared: &Shared, verb: Verb, namespace: &str, name: &str) -> Resu
         namespace: namespace.to_owned(),
         name: name.to_owned(),
         actor: ACTOR.to_owned(),
+        uid: None,
     };
     match shared.server.check_faults(&request) {
         Verdict::Pass => Ok(()),

@@ -116,6 +116,7 @@ impl ApiClient {
             namespace: namespace.to_owned(),
             name: name.to_owned(),
             actor: self.actor.clone(),
+            uid: None,
         };
         // A run without labels formats neither (see `Runtime::wants_labels`).
         let key = object_key(namespace, name);
@@ -230,7 +231,8 @@ impl Client for ApiClient {
         uid: &str,
         conditions: Vec<PodCondition>,
     ) -> BoxFuture<Result<Pod, ApiError>> {
-        let call = self.call("PATCH", Verb::Patch, Kind::Pod, namespace, name, 200);
+        let mut call = self.call("PATCH", Verb::Patch, Kind::Pod, namespace, name, 200);
+        call.request.uid = (!uid.is_empty()).then(|| uid.to_owned());
         let (ns, n, uid) = (namespace.to_owned(), name.to_owned(), uid.to_owned());
         self.run(call, move |server| {
             server.patch_pod_status_conditions(&ns, &n, &uid, conditions)
@@ -243,7 +245,8 @@ impl Client for ApiClient {
         name: &str,
         preconditions: Preconditions,
     ) -> BoxFuture<Result<(), ApiError>> {
-        let call = self.call("DELETE", Verb::Delete, Kind::Pod, namespace, name, 200);
+        let mut call = self.call("DELETE", Verb::Delete, Kind::Pod, namespace, name, 200);
+        call.request.uid.clone_from(&preconditions.uid);
         let (ns, n) = (namespace.to_owned(), name.to_owned());
         self.run(call, move |server| {
             server

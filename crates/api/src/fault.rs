@@ -32,6 +32,9 @@ pub struct Request {
     pub name: String,
     /// Who makes it: the client's actor, `<informer>-informer` or `event-broadcaster`.
     pub actor: String,
+    /// The UID precondition it carries (a DELETE's `preconditions.uid`, the UID a status PATCH
+    /// tests), if any: what tells a pod from its same-name replacement.
+    pub uid: Option<String>,
 }
 
 /// What a rule decides about a request.
@@ -171,6 +174,7 @@ mod tests {
             namespace: "default".into(),
             name: "p".into(),
             actor: "worker".into(),
+            uid: None,
         }
     }
 

@@ -207,9 +207,13 @@ pub fn observed_resources(steps: &[ActorStep]) -> Vec<String> {
 /// Whether a check, once it holds while the actor waits, keeps holding.
 fn monotone(check: &Check) -> bool {
     match check {
-        Check::PodAbsent(_) | Check::Mark(_) => true,
+        // The log of accepted deletions only grows, and the check reads its first entry.
+        Check::PodAbsent(_) | Check::Mark(_) | Check::Deleted(_) => true,
         Check::ApiCalls(c) => c.count.is_none(),
         Check::Events(e) => e.objects.is_none() && e.count.is_none(),
-        Check::PodPresent(_) | Check::Metrics(_) | Check::RuleCondition(_) => false,
+        Check::PodPresent(_)
+        | Check::Metrics(_)
+        | Check::RuleCondition(_)
+        | Check::PendingEvictions(_) => false,
     }
 }

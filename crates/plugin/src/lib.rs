@@ -125,6 +125,25 @@ pub trait Running: Send + Sync {
     fn stop(&self) -> BoxFuture<()> {
         Box::pin(async {})
     }
+
+    /// The pod evictions it has scheduled and not yet carried out, in pod order, for the
+    /// scenario check `pending-evictions`. `None`, the default, means that the controller does
+    /// not report them, and the check fails rather than pass on nothing.
+    fn pending_evictions(&self) -> Option<Vec<PendingEviction>> {
+        None
+    }
+}
+
+/// One pod eviction a controller has scheduled and not yet carried out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingEviction {
+    /// The pod, `namespace/name`.
+    pub pod: String,
+    /// The pod's UID as the controller knows it (`None` if it does not keep it).
+    pub uid: Option<String>,
+    /// When it is due; `None` if its work is running already (upstream's immediate work,
+    /// which has no timer).
+    pub at: Option<jiff::Timestamp>,
 }
 
 /// A controller that taintsim can run. See the crate docs.

@@ -225,6 +225,54 @@ pub enum Check {
     Mark(String),
     /// A DeviceTaintRule's status condition (the 1.35 controller's `EvictionInProgress`).
     RuleCondition(RuleConditionCheck),
+    /// A controller DELETE of the pod that the server accepted, and when it applied it.
+    Deleted(DeletedCheck),
+    /// The evictions the controller has scheduled and not yet carried out, as it reports them
+    /// through the controller seam (`Running::pending_evictions`).
+    PendingEvictions(PendingEvictionsCheck),
+}
+
+/// A pod DELETE of the controller that the server accepted; unset fields are not checked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DeletedCheck {
+    /// The pod, `namespace/name`.
+    pub pod: String,
+    /// Only a DELETE whose UID precondition is this UID counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+    /// The server applied the DELETE at exactly this instant (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub at: Option<jiff::Timestamp>,
+    /// ... at this instant or later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub not_before: Option<jiff::Timestamp>,
+    /// ... at this instant or earlier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub not_after: Option<jiff::Timestamp>,
+}
+
+/// The controller's pending evictions that match the filter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PendingEvictionsCheck {
+    /// Only evictions of this pod, `namespace/name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod: Option<String>,
+    /// Only evictions of the pod with this UID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+    /// Every matching eviction is due at exactly this instant (RFC 3339); one that is running
+    /// already has no due time and does not match it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub at: Option<jiff::Timestamp>,
+    /// How many match, exactly or within bounds (default: at least one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<Count>,
 }
 
 /// The condition of one type in a DeviceTaintRule's `status.conditions`; unset fields are not
@@ -294,6 +342,13 @@ pub struct ApiCallCheck {
     pub verb: ApiVerb,
     /// The kind.
     pub kind: ObjectKind,
+    /// Only calls on this object: `namespace/name`, or `name` for a cluster-scoped kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Only calls that carry this UID precondition (a DELETE's `preconditions.uid`, the UID a
+    /// status PATCH tests): tells a pod from its same-name replacement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
     /// The number of calls, exactly or within bounds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<Count>,
@@ -312,6 +367,13 @@ pub struct MetricsCheck {
     /// Observation count of `..._pod_deletion_duration_seconds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deletion_duration_count: Option<u64>,
+    /// Sum of the observed deletion durations, in seconds (to within a nanosecond).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletion_duration_sum: Option<f64>,
+    /// Cumulative bucket counts of the histogram, by upper bound in seconds as Prometheus
+    /// writes `le` (`"0.005"`, `"1"`, `"+Inf"`); bounds not listed are not checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletion_duration_buckets: Option<std::collections::BTreeMap<String, u64>>,
 }
 
 /// A fault to inject, with a name for `clear-fault`.

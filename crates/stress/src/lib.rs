@@ -282,6 +282,7 @@ pub fn stress_run(scenario: &Scenario, options: &StressOptions) -> Result<Stress
         parts.metrics.clone(),
         Arc::new(move |name: &str| marks.marks.lock().contains(name)),
         parts.controller.clone(),
+        parts.log.clone(),
     );
     let faults = parts.faults.clone();
     let actor = Actor {

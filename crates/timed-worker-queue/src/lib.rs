@@ -153,6 +153,17 @@ struct Inner {
     wg: WaitGroup,
 }
 
+/// One entry of [`TimedWorkerQueue::pending`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingWork {
+    /// `namespace/name`.
+    pub key: String,
+    /// The pod's UID, if the entry knows it.
+    pub uid: Option<String>,
+    /// When the work is due; `None` if it is running.
+    pub fire_at: Option<Timestamp>,
+}
+
 /// The queue. Cloning gives another handle to the same queue.
 #[derive(Clone)]
 pub struct TimedWorkerQueue {
@@ -290,6 +301,28 @@ impl TimedWorkerQueue {
             .lock()
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// The work that has not finished, in key order: each pod, its UID (unknown for work
+    /// that started at once, upstream's nil entry, and for work arguments without one, as
+    /// the node controller's) and when it is due (`None`: running).
+    pub fn pending(&self) -> Vec<PendingWork> {
+        self.entries()
+            .into_iter()
+            .filter_map(|(key, slot)| match slot {
+                Slot::Finished => None,
+                Slot::Running { .. } => Some(PendingWork {
+                    key,
+                    uid: None,
+                    fire_at: None,
+                }),
+                Slot::Scheduled(w) => Some(PendingWork {
+                    key,
+                    uid: Some(w.args.object.uid.clone()).filter(|u| !u.is_empty()),
+                    fire_at: Some(w.fire_at),
+                }),
+            })
             .collect()
     }
 

@@ -100,6 +100,8 @@ fn describe(checks: &[Check]) -> String {
             Check::Metrics(_) => "metrics".into(),
             Check::Mark(m) => format!("mark {m}"),
             Check::RuleCondition(r) => format!("rule-condition {} {}", r.rule, r.type_),
+            Check::Deleted(d) => format!("deleted {}", d.pod),
+            Check::PendingEvictions(_) => "pending-evictions".into(),
         })
         .collect();
     parts.join(", ")
@@ -177,7 +179,8 @@ fn written(o: &Object) -> String {
 ///   `event` without `involved`);
 /// - `metrics` reads the metrics, which change only in the work after a pod DELETE's response
 ///   step, which touches `pod/<ns>/<name>`: so `pod`;
-/// - `api-calls` and `mark` read what nearly any step changes: `world`;
+/// - `deleted` reads `pod/<ns>/<name>` (see below);
+/// - `api-calls`, `mark` and `pending-evictions` read what nearly any step changes: `world`;
 /// - `rule-condition` reads the rule, `devicetaintrule/<name>`.
 pub fn check_reads(check: &Check) -> Vec<String> {
     let pod = |key: &str| {
@@ -194,7 +197,13 @@ pub fn check_reads(check: &Check) -> Vec<String> {
             None => vec![Kind::Event.singular().to_owned()],
         },
         Check::Metrics(_) => vec![Kind::Pod.singular().to_owned()],
-        Check::ApiCalls(_) | Check::Mark(_) => vec![WORLD.to_owned()],
+        // The record of an accepted DELETE is written in the work after its response step,
+        // which touches the pod.
+        Check::Deleted(d) => vec![pod(&d.pod)],
+        // The controller's own state, behind whatever resources the plug-in's steps name.
+        Check::ApiCalls(_) | Check::Mark(_) | Check::PendingEvictions(_) => {
+            vec![WORLD.to_owned()]
+        }
         Check::RuleCondition(r) => {
             vec![format!("{}/{}", Kind::DeviceTaintRule.singular(), r.rule)]
         }
@@ -270,7 +279,7 @@ impl Actor {
                     ));
                 }
                 // Runs where `Run` returned: the controller's last step touches `world`.
-                self.view.server.reset_calls();
+                self.view.reset_calls();
             }
             // No await between the parts: no other task runs until the group ends.
             ActorStep::Atomic(group) => group.iter().try_for_each(|s| self.perform_now(s))?,

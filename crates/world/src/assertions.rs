@@ -1,5 +1,7 @@
 //! Evaluating a scenario's checks (its assertions) against the world, without counting API calls.
 
+mod record;
+
 use taintsim_api::{Kind, Object};
 
 use crate::World;
@@ -13,6 +15,8 @@ pub struct WorldView {
     /// Whether the code passed a coverage mark (the runtime records them).
     pub(crate) has_mark: HasMark,
     pub(crate) controller: std::sync::Arc<dyn taintsim_plugin::Running>,
+    /// What the witnesses recorded: calls and accepted deletions.
+    pub(crate) log: crate::witness::SharedLog,
 }
 
 /// Whether the code passed a named coverage mark.
@@ -27,6 +31,7 @@ impl WorldView {
             world.metrics.clone(),
             std::sync::Arc::new(move |name: &str| rt.has_mark(name)),
             world.controller.clone(),
+            world.log.clone(),
         )
     }
 
@@ -37,13 +42,21 @@ impl WorldView {
         metrics: std::sync::Arc<taintsim_plugin::Metrics>,
         has_mark: HasMark,
         controller: std::sync::Arc<dyn taintsim_plugin::Running>,
+        log: crate::witness::SharedLog,
     ) -> Self {
         Self {
             server,
             metrics,
             has_mark,
             controller,
+            log,
         }
+    }
+
+    /// Restarts the API call counts from zero (`stop-controller`, once `Run` has returned).
+    pub fn reset_calls(&self) {
+        self.server.reset_calls();
+        self.log.lock().calls.clear();
     }
 
     /// Whether the controller has synced.
@@ -65,42 +78,10 @@ impl WorldView {
             Check::PodAbsent(key) if self.pod_exists(key) => Err(format!("pod {key} still exists")),
             Check::PodPresent(_) | Check::PodAbsent(_) => Ok(()),
             Check::Events(filter) => self.check_events(filter),
-            Check::ApiCalls(c) => {
-                let n = self.server.calls(c.verb.into(), c.kind.into());
-                let verb = serde_json::to_value(c.verb).unwrap_or_default();
-                let what = format!("{} {:?} calls", verb.as_str().unwrap_or("?"), c.kind);
-                if let Some(want) = c.count
-                    && !want.admits(n)
-                {
-                    return Err(format!("{what}: expected {want}, found {n}"));
-                }
-                if let Some(least) = c.at_least
-                    && n < least
-                {
-                    return Err(format!("{what}: expected at least {least}, found {n}"));
-                }
-                Ok(())
-            }
-            Check::Metrics(m) => {
-                let s = self.metrics.snapshot();
-                if let Some(want) = m.pod_deletions_total
-                    && s.pod_deletions_total != want
-                {
-                    return Err(format!(
-                        "pod_deletions_total: expected {want}, found {}",
-                        s.pod_deletions_total
-                    ));
-                }
-                if let Some(want) = m.deletion_duration_count
-                    && s.deletion_duration_count != want
-                {
-                    return Err(format!(
-                        "pod_deletion_duration_seconds count: expected {want}, found {}",
-                        s.deletion_duration_count
-                    ));
-                }
-                Ok(())
-            }
+            Check::ApiCalls(c) => self.check_api_calls(c),
+            Check::Metrics(m) => self.check_metrics(m),
+            Check::Deleted(d) => self.check_deleted(d),
+            Check::PendingEvictions(p) => self.check_pending(p),
             Check::Mark(name) => {
                 if (self.has_mark)(name) {
                     Ok(())

@@ -30,7 +30,9 @@ use taintsim_scenario::format::{Fault, FaultKind};
 use taintsim_seam::sync::Mutex;
 
 use self::faults::Faults;
-use self::witness::{CurrentActor, DeletionSpy, ObservedClient, ObservedRecorder, SharedLog};
+use self::witness::{
+    CallSpy, CurrentActor, DeletionSpy, ObservedClient, ObservedRecorder, SharedLog,
+};
 
 /// Why a world could not be assembled.
 #[derive(Debug, thiserror::Error)]
@@ -155,6 +157,7 @@ pub fn assemble(
     server.reset_calls();
     let log = SharedLog::default();
     let reference = plugin.reference(&config.behavior);
+    server.observe_requests(CallSpy::new(log.clone()));
     server.observe_requests(DeletionSpy::new(
         reference.clone(),
         log.clone(),

@@ -34,6 +34,8 @@ pub struct Deletion {
     pub actor: String,
     /// `namespace/name`.
     pub pod: String,
+    /// The DELETE's UID precondition, if it had one.
+    pub uid: Option<String>,
     /// When the server applied the DELETE.
     pub at: Timestamp,
     /// The reference eviction time at that moment.
@@ -43,9 +45,26 @@ pub struct Deletion {
     pub events_before: usize,
 }
 
-/// The record the oracles read.
+/// One request of the controller side (its client, its informers, the event sink) as it
+/// reached the server, whether or not a fault answered it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    /// The verb.
+    pub verb: Verb,
+    /// The kind.
+    pub kind: Kind,
+    /// `namespace/name`, `name` for a cluster-scoped object, `""` for a list or watch.
+    pub object: String,
+    /// The UID precondition it carried.
+    pub uid: Option<String>,
+}
+
+/// The record the oracles and the scenario checks read.
 #[derive(Debug, Default)]
 pub struct WorldLog {
+    /// Every request of the controller side since the start, or since `stop-controller`'s
+    /// `Run` returned (like the server's call counters).
+    pub calls: Vec<Call>,
     /// Every `eventf`, in order.
     pub eventf: Vec<EventfCall>,
     /// Every accepted controller DELETE, in order.
@@ -165,6 +184,35 @@ impl DeletionSpy {
     }
 }
 
+/// A request observer of the API server that notes every request of the controller side in
+/// [`WorldLog::calls`], for `api-calls` checks that name an object or a UID precondition.
+pub struct CallSpy {
+    log: SharedLog,
+}
+
+impl CallSpy {
+    /// A spy writing to `log`.
+    pub fn new(log: SharedLog) -> Self {
+        Self { log }
+    }
+}
+
+impl RequestObserver for CallSpy {
+    fn observe(&self, _: &ApiServer, req: &Request) {
+        let object = match (req.namespace.as_str(), req.name.as_str()) {
+            (_, "") => String::new(),
+            ("", name) => name.to_owned(),
+            (ns, name) => format!("{ns}/{name}"),
+        };
+        self.log.lock().calls.push(Call {
+            verb: req.verb,
+            kind: req.kind,
+            object,
+            uid: req.uid.clone(),
+        });
+    }
+}
+
 impl RequestObserver for DeletionSpy {
     fn observe(&self, server: &ApiServer, req: &Request) {
         if req.verb == Verb::Delete && req.kind == Kind::Pod {
@@ -217,6 +265,7 @@ impl Client for ObservedClient {
         name: &str,
         preconditions: Preconditions,
     ) -> BoxFuture<Result<(), ApiError>> {
+        let uid = preconditions.uid.clone();
         let call = self.inner.delete_pod(namespace, name, preconditions);
         let (log, actor) = (self.log.clone(), self.actor.clone());
         let server = self.inner.server().clone();
@@ -233,6 +282,7 @@ impl Client for ObservedClient {
                 log.deletions.push(Deletion {
                     actor,
                     pod,
+                    uid,
                     at,
                     due,
                     events_before,

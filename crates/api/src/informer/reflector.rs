@@ -50,6 +50,7 @@ async fn admit(shared: &Shared, verb: Verb) -> Result<(), StatusReason> {
         namespace: String::new(),
         name: String::new(),
         actor: shared.actor(),
+        uid: None,
     };
     match shared.server.check_faults(&request) {
         Verdict::Pass => Ok(()),

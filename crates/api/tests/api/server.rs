@@ -376,6 +376,7 @@ fn check_faults_should_count_failed_requests_and_guards_should_uninstall() {
         namespace: "default".into(),
         name: "a".into(),
         actor: "worker".into(),
+        uid: None,
     };
     let guard = s.install_fault(|r: &Request| match r.verb {
         Verb::Delete => Verdict::fail(StatusReason::InternalError),
@@ -428,6 +429,7 @@ fn observers_should_see_every_request_before_the_rules_and_not_change_its_answer
         namespace: "default".into(),
         name: "a".into(),
         actor: "worker".into(),
+        uid: None,
     };
     assert!(matches!(
         s.check_faults(&request(Verb::Delete)),

@@ -81,6 +81,7 @@ mod tests {
         Deletion {
             actor: "worker".into(),
             pod: pod.into(),
+            uid: None,
             at: jiff::Timestamp::UNIX_EPOCH,
             due: Due::Never,
             events_before,

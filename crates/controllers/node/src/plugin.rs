@@ -8,7 +8,7 @@ use k8s_openapi::api::core::v1::{Node, Pod};
 use taintsim_api::{Kind, Notification, Object, Registration};
 use taintsim_plugin::{
     Behavior as Keys, BehaviorKey, ControllerPlugin, Env, EvictionEvent, Generation, MarkDoc,
-    MetricNames, Reference, Running,
+    MetricNames, PendingEviction, Reference, Running,
 };
 use taintsim_reference::node::NodeReference;
 use taintsim_seam::runtime::BoxFuture;
@@ -130,6 +130,20 @@ impl Running for NodeRunning {
 
     fn stop(&self) -> BoxFuture<()> {
         self.run.stop()
+    }
+
+    fn pending_evictions(&self) -> Option<Vec<PendingEviction>> {
+        let pending = self.run.controller.queue().pending();
+        Some(
+            pending
+                .into_iter()
+                .map(|w| PendingEviction {
+                    pod: w.key,
+                    uid: w.uid,
+                    at: w.fire_at,
+                })
+                .collect(),
+        )
     }
 }
 

@@ -242,6 +242,20 @@ impl Controller {
         self.has_synced.store(synced, Ordering::SeqCst);
     }
 
+    /// `deletePodAt` as the harness's pending evictions, in pod order.
+    pub fn pending_evictions(&self) -> Vec<taintsim_plugin::PendingEviction> {
+        self.state
+            .lock()
+            .delete_pod_at
+            .iter()
+            .map(|(pod, eviction)| taintsim_plugin::PendingEviction {
+                pod: format!("{}/{}", pod.namespace, pod.name),
+                uid: Some(pod.uid.clone()),
+                at: Some(eviction.when),
+            })
+            .collect()
+    }
+
     /// A copy of the state (for tests and checks).
     pub fn snapshot(&self) -> State {
         self.state.lock().clone()

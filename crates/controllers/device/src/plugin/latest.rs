@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use taintsim_api::{Informer, Kind, Notification, Registration};
-use taintsim_plugin::{Env, Informers, Running};
+use taintsim_plugin::{Env, Informers, PendingEviction, Running};
 use taintsim_seam::runtime::{Runtime, StepLabel};
 
 use super::handlers::{claim_of, pod_of, slice_of};
@@ -34,6 +34,11 @@ impl Running for LatestRunning {
 
     fn idle(&self) -> bool {
         self.controller.queue().is_idle()
+    }
+
+    /// `deletePodAt`, the source of truth of what is to be evicted and when.
+    fn pending_evictions(&self) -> Option<Vec<PendingEviction>> {
+        Some(self.controller.pending_evictions())
     }
 }
 

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use taintsim_api::{Kind, Object, Registration};
 use taintsim_plugin::{
     Behavior as Keys, BehaviorKey, ControllerPlugin, Env, EvictionEvent, Generation, MarkDoc,
-    MetricNames, Reference, Running,
+    MetricNames, PendingEviction, Reference, Running,
 };
 use taintsim_reference::device::{DeviceReference, Release};
 use taintsim_timed_worker_queue::Slot;
@@ -186,6 +186,21 @@ impl Running for DeviceRunning {
                     .iter()
                     .all(|(_, slot)| matches!(slot, Slot::Finished))
         })
+    }
+
+    fn pending_evictions(&self) -> Option<Vec<PendingEviction>> {
+        let queue = self.controller.queue()?;
+        Some(
+            queue
+                .pending()
+                .into_iter()
+                .map(|w| PendingEviction {
+                    pod: w.key,
+                    uid: w.uid,
+                    at: w.fire_at,
+                })
+                .collect(),
+        )
     }
 }
 
