@@ -67,6 +67,17 @@ pub fn explore(registry: &Registry, args: &ExploreArgs) -> anyhow::Result<Status
     if args.no_stop_on_failure {
         options.stop_on_failure = false;
     }
+    // A claim about every schedule needs every schedule run: stopping at the first failure
+    // would let the verdict rest on schedules that never ran.
+    if scenario.expect.on_every_schedule() && options.stop_on_failure {
+        if args.stop_on_failure {
+            eprintln!(
+                "note: {} expects its failure on every schedule, so the search runs every seed (--stop-on-failure ignored)",
+                args.file.display()
+            );
+        }
+        options.stop_on_failure = false;
+    }
     if options.strategy == StrategyName::Exhaustive {
         return crate::exhaustive::explore(args, &scenario);
     }
