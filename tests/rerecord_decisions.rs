@@ -9,11 +9,21 @@
 //!
 //! Files whose log already covers the whole run are left alone. `tests/scenarios.rs` checks
 //! every recorded log against its file's expectation on every test run.
+//!
+//! A second tool rewrites the labels of every recorded log after a change of label text only
+//! (for example the UIDs that step labels now carry): it replays each log by index, checking
+//! that every enabled set has the recorded size and every data choice the recorded range, and
+//! writes back the same choices under today's labels.
+//!
+//! ```sh
+//! TAINTSIM_RELABEL=1 cargo test -p taintsim --test rerecord_decisions -- --ignored
+//! ```
 
 mod common;
 
-use taintsim_check::{Schedule, run_schedule};
+use taintsim_check::{Schedule, run_schedule, run_strategy};
 use taintsim_scenario::load::{find_scenarios, load_file};
+use taintsim_sim::{ChooseContext, Decision, DecisionLog, Divergence, Enabled, Strategy};
 
 #[test]
 #[ignore = "rewrites bundled scenario files; run with TAINTSIM_RERECORD=1"]
@@ -66,4 +76,84 @@ fn with_decisions(text: &str, log: &taintsim_sim::DecisionLog) -> String {
     let pretty = serde_json::to_string_pretty(log).expect("serialises");
     let indented = pretty.replace('\n', "\n  ");
     format!("{}\n  \"decisions\": {indented}\n}}\n", &text[..at])
+}
+
+#[test]
+#[ignore = "rewrites bundled scenario files; run with TAINTSIM_RELABEL=1"]
+fn relabel_decision_logs() {
+    if std::env::var_os("TAINTSIM_RELABEL").is_none() {
+        eprintln!("set TAINTSIM_RELABEL=1 to rewrite the bundled files");
+        return;
+    }
+    let registry = taintsim::controllers();
+    let files = find_scenarios(&common::bundled("")).expect("bundled scenarios");
+    for path in files {
+        let scenario = load_file(&path, &registry).expect("loads");
+        let Some(log) = scenario.decisions.clone() else {
+            continue;
+        };
+        let recorded = log.entries.len();
+        let strategy = Box::new(ByIndex { log, position: 0 });
+        let (run, _) =
+            run_strategy(&scenario, 0, strategy, scenario.explore.max_steps).expect("runs");
+        assert!(
+            run.observed.matches(&scenario.expect),
+            "{}: the relabelled run shows {:?}, not what the file expects",
+            path.display(),
+            run.observed
+        );
+        assert_eq!(
+            run.report.decisions.entries.len(),
+            recorded,
+            "{}",
+            path.display()
+        );
+        let text = std::fs::read_to_string(&path).expect("readable");
+        std::fs::write(&path, with_decisions(&text, &run.report.decisions)).expect("writes");
+        eprintln!("{}: {recorded} decisions relabelled", path.display());
+    }
+}
+
+/// Follows a log by index alone, whatever the labels say now.
+struct ByIndex {
+    log: DecisionLog,
+    position: usize,
+}
+
+impl ByIndex {
+    fn diverged(&self, found: Vec<String>) -> Divergence {
+        Divergence {
+            decision: self.position,
+            expected: self
+                .log
+                .entries
+                .get(self.position)
+                .map_or_else(|| "<end of log>".into(), Decision::describe),
+            found,
+        }
+    }
+}
+
+impl Strategy for ByIndex {
+    fn choose(&mut self, enabled: &[Enabled], _: &ChooseContext) -> Result<usize, Divergence> {
+        match self.log.entries.get(self.position) {
+            Some(Decision::Schedule {
+                index, enabled: n, ..
+            }) if *n == enabled.len() => {
+                self.position += 1;
+                Ok(*index)
+            }
+            _ => Err(self.diverged(enabled.iter().map(Enabled::label).collect())),
+        }
+    }
+
+    fn random(&mut self, label: &str, n: u64) -> Result<u64, Divergence> {
+        match self.log.entries.get(self.position) {
+            Some(Decision::Data { n: m, value, .. }) if *m == n => {
+                self.position += 1;
+                Ok(*value)
+            }
+            _ => Err(self.diverged(vec![label.to_owned()])),
+        }
+    }
 }

@@ -96,15 +96,23 @@ impl ApiClient {
         &self.server
     }
 
+    /// The request `verb` on `kind` `namespace/name`, with the UID precondition `uid`.
     fn call(
         &self,
-        method: &'static str,
         verb: Verb,
         kind: Kind,
         namespace: &str,
         name: &str,
-        ok_code: u16,
+        uid: Option<String>,
     ) -> Call {
+        let (method, ok_code) = match verb {
+            Verb::Create => ("POST", 201),
+            Verb::Update | Verb::UpdateStatus => ("PUT", 200),
+            Verb::Patch => ("PATCH", 200),
+            Verb::Delete => ("DELETE", 200),
+            Verb::Apply => ("APPLY", 200),
+            Verb::Get | Verb::List | Verb::Watch => ("GET", 200),
+        };
         let subresource = if (verb == Verb::Patch && kind == Kind::Pod) || verb == Verb::Apply {
             " status"
         } else {
@@ -116,7 +124,7 @@ impl ApiClient {
             namespace: namespace.to_owned(),
             name: name.to_owned(),
             actor: self.actor.clone(),
-            uid: None,
+            uid,
         };
         // A run without labels formats neither (see `Runtime::wants_labels`).
         let key = object_key(namespace, name);
@@ -134,8 +142,12 @@ impl ApiClient {
                 touches.extend(extra(&request));
             }
         }
+        // The UID precondition tells a pod from its same-name replacement in the trace.
         let label = if self.rt.wants_labels() {
-            format!("{method} {} {key}{subresource}", kind.singular())
+            match &request.uid {
+                Some(uid) => format!("{method} {} {key}{subresource} uid={uid}", kind.singular()),
+                None => format!("{method} {} {key}{subresource}", kind.singular()),
+            }
         } else {
             String::new()
         };
@@ -217,7 +229,7 @@ impl ApiClient {
 
 impl Client for ApiClient {
     fn get_pod(&self, namespace: &str, name: &str) -> BoxFuture<Result<Pod, ApiError>> {
-        let call = self.call("GET", Verb::Get, Kind::Pod, namespace, name, 200);
+        let call = self.call(Verb::Get, Kind::Pod, namespace, name, None);
         let (ns, n) = (namespace.to_owned(), name.to_owned());
         self.run(call, move |server| {
             server.get(Kind::Pod, &ns, &n).and_then(into_pod)
@@ -231,8 +243,8 @@ impl Client for ApiClient {
         uid: &str,
         conditions: Vec<PodCondition>,
     ) -> BoxFuture<Result<Pod, ApiError>> {
-        let mut call = self.call("PATCH", Verb::Patch, Kind::Pod, namespace, name, 200);
-        call.request.uid = (!uid.is_empty()).then(|| uid.to_owned());
+        let precondition = (!uid.is_empty()).then(|| uid.to_owned());
+        let call = self.call(Verb::Patch, Kind::Pod, namespace, name, precondition);
         let (ns, n, uid) = (namespace.to_owned(), name.to_owned(), uid.to_owned());
         self.run(call, move |server| {
             server.patch_pod_status_conditions(&ns, &n, &uid, conditions)
@@ -245,8 +257,13 @@ impl Client for ApiClient {
         name: &str,
         preconditions: Preconditions,
     ) -> BoxFuture<Result<(), ApiError>> {
-        let mut call = self.call("DELETE", Verb::Delete, Kind::Pod, namespace, name, 200);
-        call.request.uid.clone_from(&preconditions.uid);
+        let call = self.call(
+            Verb::Delete,
+            Kind::Pod,
+            namespace,
+            name,
+            preconditions.uid.clone(),
+        );
         let (ns, n) = (namespace.to_owned(), name.to_owned());
         self.run(call, move |server| {
             server
@@ -260,12 +277,11 @@ impl Client for ApiClient {
         apply: RuleStatusApply,
     ) -> BoxFuture<Result<(), ApiError>> {
         let call = self.call(
-            "APPLY",
             Verb::Apply,
             Kind::DeviceTaintRule,
             "",
             &apply.name,
-            200,
+            apply.uid.clone(),
         );
         self.run(call, move |server| {
             server.apply_device_taint_rule_status(&apply).map(|_| ())
@@ -279,7 +295,7 @@ impl Client for ApiClient {
             .clone()
             .unwrap_or_else(|| "default".to_owned());
         let name = event.metadata.name.clone().unwrap_or_default();
-        let call = self.call("POST", Verb::Create, Kind::Event, &namespace, &name, 201);
+        let call = self.call(Verb::Create, Kind::Event, &namespace, &name, None);
         self.run(call, move |server| {
             server
                 .create(Object::Event(event))?
@@ -291,7 +307,7 @@ impl Client for ApiClient {
     }
 
     fn get_node(&self, name: &str) -> BoxFuture<Result<Node, ApiError>> {
-        let call = self.call("GET", Verb::Get, Kind::Node, "", name, 200);
+        let call = self.call(Verb::Get, Kind::Node, "", name, None);
         let n = name.to_owned();
         self.run(call, move |server| {
             server

@@ -836,3 +836,44 @@ fn rust_log_should_print_each_step_with_its_virtual_time_and_actor() {
         "{logs}"
     );
 }
+
+#[test]
+fn explore_should_run_every_seed_for_an_every_schedule_expectation() {
+    // The 1.33 controller deletes this pod early in every order: the file claims it for every
+    // schedule, so `explore` must not stop at the first failing seed, even when asked to.
+    let text = std::fs::read_to_string(bundled(
+        "regressions/toleration-effect-no-execute-only.json",
+    ))
+    .expect("readable");
+    let mut value: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let object = value.as_object_mut().expect("an object");
+    object.remove("decisions");
+    object.insert(
+        "expect".into(),
+        serde_json::json!({"outcome": "violation", "oracle": "no-early-eviction", "on": "every-schedule"}),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("every.json");
+    std::fs::write(&file, value.to_string()).expect("writes");
+    let path = file.to_str().expect("UTF-8 path");
+    let out = taintsim_in(
+        dir.path(),
+        &[
+            "explore",
+            path,
+            "--seeds",
+            "0..20",
+            "--stop-on-failure",
+            "--json",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(json["schedules"], 20, "{json}");
+    assert_eq!(json["failures"], 20, "{json}");
+    assert!(
+        stderr(&out).contains("--stop-on-failure ignored"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -169,9 +169,13 @@ fn frozen_run_at_the_updatework_panic_should_show_the_pod_being_updated() {
         .split_once("deliver Update ")
         .map(|(_, rest)| rest)
         .unwrap_or_else(|| panic!("the panic is in a pod update delivery, not {label:?}"));
-    let (key, rv) = update
+    let (key, rest) = update
         .split_once(" rv=")
         .expect("a key and a resourceVersion");
+    // `4 uid=1234`: the label also names the pod's UID.
+    let (rv, uid) = rest
+        .split_once(" uid=")
+        .expect("a resourceVersion and a UID");
     let (_, name) = key.split_once('/').expect("namespace/name");
     let table = served.ok(&["get", "pods", "-o", "wide"]);
     assert!(
@@ -185,6 +189,7 @@ fn frozen_run_at_the_updatework_panic_should_show_the_pod_being_updated() {
         pod["metadata"]["resourceVersion"], rv,
         "the update being delivered"
     );
+    assert_eq!(pod["metadata"]["uid"], uid, "the pod being updated");
     assert_eq!(pod["spec"]["nodeName"], "worker");
 
     // `get -o json` equals the frozen world's objects.

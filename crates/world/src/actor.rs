@@ -51,13 +51,24 @@ const SYNC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The label of a step in the decision log and trace.
 pub fn label(step: &ActorStep) -> String {
-    let obj = |o: &Object| format!("{} {}", o.kind().singular(), o.key());
+    // The UID, where the file gives one, tells an object from its same-name replacement.
+    let obj = |o: &Object| match o.metadata().uid.as_deref() {
+        Some(uid) => format!("{} {} uid={uid}", o.kind().singular(), o.key()),
+        None => format!("{} {}", o.kind().singular(), o.key()),
+    };
     match step {
         ActorStep::WaitForSync => "wait-for-sync".into(),
         ActorStep::Create(o) => format!("create {}", obj(&o.0)),
         ActorStep::Update(o) => format!("update {}", obj(&o.0)),
         ActorStep::UpdateStatus(o) => format!("update-status {}", obj(&o.0)),
-        ActorStep::Delete(r) => format!("delete {} {}", Kind::from(r.kind).singular(), key(r)),
+        ActorStep::Delete(r) => match &r.uid {
+            Some(uid) => format!(
+                "delete {} {} uid={uid}",
+                Kind::from(r.kind).singular(),
+                key(r)
+            ),
+            None => format!("delete {} {}", Kind::from(r.kind).singular(), key(r)),
+        },
         ActorStep::Advance(d) => format!("advance {d}"),
         ActorStep::AdvanceTo(at) => format!("advance-to {at}"),
         ActorStep::SetFault(f) => format!("set-fault {}", f.name),

@@ -127,12 +127,16 @@ pub(super) async fn run(shared: Arc<Shared>, id: u64, signal: Arc<Signal>) {
             continue;
         }
         let label = if shared.rt.wants_labels() {
-            StepLabel::with_touches(format!("deliver {}", next.notification), next.touches)
-                .with_detail(StepDetail::Deliver {
-                    notification: next.notification.event_type().to_owned(),
-                    key: next.notification.key(),
-                    resource_version: next.notification.resource_version(),
-                })
+            // The UID tells an object from its same-name replacement in the trace.
+            let action = match next.notification.object().metadata().uid.as_deref() {
+                Some(uid) => format!("deliver {} uid={uid}", next.notification),
+                None => format!("deliver {}", next.notification),
+            };
+            StepLabel::with_touches(action, next.touches).with_detail(StepDetail::Deliver {
+                notification: next.notification.event_type().to_owned(),
+                key: next.notification.key(),
+                resource_version: next.notification.resource_version(),
+            })
         } else {
             StepLabel::with_touches(String::new(), next.touches)
         };

@@ -135,8 +135,8 @@ fn client_apply_should_take_a_request_and_a_response_step() {
     assert_eq!(
         rt.steps(),
         [
-            "APPLY devicetaintrule evict status",
-            "APPLY devicetaintrule evict status -> 200"
+            format!("APPLY devicetaintrule evict status uid={uid}"),
+            format!("APPLY devicetaintrule evict status uid={uid} -> 200")
         ]
     );
 }

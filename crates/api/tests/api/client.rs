@@ -95,8 +95,8 @@ fn delay_verdict_should_hold_the_request_in_virtual_time() {
     assert_eq!(
         rt.steps(),
         [
-            "PATCH pod default/my-pod status",
-            "PATCH pod default/my-pod status -> 200"
+            "PATCH pod default/my-pod status uid=uid-1",
+            "PATCH pod default/my-pod status uid=uid-1 -> 200"
         ]
     );
 }
@@ -123,7 +123,7 @@ fn delete_pod_should_honour_the_uid_precondition() {
     assert!(take(&second).is_some_and(|r| r.is_ok()));
     assert!(
         rt.steps()
-            .contains(&"DELETE pod default/my-pod -> 409 Conflict".to_owned())
+            .contains(&"DELETE pod default/my-pod uid=old -> 409 Conflict".to_owned())
     );
 }
 

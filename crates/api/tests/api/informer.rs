@@ -94,16 +94,19 @@ fn informer_should_list_then_watch_in_separate_cache_and_deliver_steps() {
     assert_eq!(
         steps_matching(&f.rt, "deliver"),
         [
-            "deliver Add default/a rv=1",
-            "deliver Update default/a rv=2",
-            "deliver Delete default/a rv=3",
+            "deliver Add default/a rv=1 uid=uid-1",
+            "deliver Update default/a rv=2 uid=uid-1",
+            "deliver Delete default/a rv=3 uid=uid-1",
         ]
     );
+    // The handler saw what the deliver steps name (their labels add the object's UID).
     assert_eq!(
         entries(&log),
         steps_matching(&f.rt, "deliver")
             .iter()
-            .map(|s| s["deliver ".len()..].to_owned())
+            .map(|s| s["deliver ".len()..]
+                .trim_end_matches(" uid=uid-1")
+                .to_owned())
             .collect::<Vec<_>>()
     );
     informer.stop();
@@ -211,7 +214,7 @@ fn relist_after_a_dropped_watch_should_deliver_a_tombstone_for_a_missed_deletion
     );
     assert!(
         f.rt.steps()
-            .contains(&"deliver Delete default/a rv=1 (tombstone)".to_owned())
+            .contains(&"deliver Delete default/a rv=1 (tombstone) uid=uid-1".to_owned())
     );
     let seen = seen.lock().expect("not poisoned");
     match seen.last() {
@@ -348,7 +351,7 @@ fn cache_update_steps_should_touch_the_cache_and_every_listener() {
         ]
     )));
     assert!(steps.contains(&(
-        "deliver Add default/p rv=1".to_owned(),
+        "deliver Add default/p rv=1 uid=uid-1".to_owned(),
         vec!["x".into(), "notify/a".into()]
     )));
 }
