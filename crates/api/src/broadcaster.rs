@@ -391,7 +391,7 @@ async fn write(shared: &Shared, event: &Event) -> Result<Written, ApiError> {
     let namespace = event.metadata.namespace.clone().unwrap_or_default();
     let name = event.metadata.name.clone().unwrap_or_default();
     admit(shared, Verb::Create, &namespace, &name).await?;
-    shared.server.create(Object::Event(event.clone()))?;
+    shared.server.create(Object::from(event.clone()))?;
     Ok(Written::Created)
 }
 

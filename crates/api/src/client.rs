@@ -279,7 +279,7 @@ impl Client for ApiClient {
         let call = self.call("POST", Verb::Create, Kind::Event, &namespace, &name, 201);
         self.run(call, move |server| {
             server
-                .create(Object::Event(event))?
+                .create(Object::from(event))?
                 .into_typed()
                 .ok_or_else(|| {
                     ApiError::new(StatusReason::InternalError, "created event changed type")
