@@ -45,7 +45,7 @@ fn pod(i: usize, label: &str) -> Object {
         }
     }))
     .expect("a pod");
-    Object::Pod(pod)
+    Object::from(pod)
 }
 
 fn server() -> ApiServer {

@@ -536,7 +536,7 @@ fn write_mixed_generations_regression() {
         if let taintsim_api::Object::SliceV1beta1(slice) = &mut o.0
             && slice.metadata.name.as_deref() == Some("slice-1")
         {
-            slice.spec.pool.generation = 2;
+            std::sync::Arc::make_mut(slice).spec.pool.generation = 2;
         }
     }
     let seed = (0..1000)

@@ -57,7 +57,7 @@ fn controller_answers(world: &World) -> Result<Vec<Due>, String> {
         .0
         .iter()
         .filter_map(|o| match o {
-            Object::Rule(r) => Some(Arc::new(Rule::from(r))),
+            Object::Rule(r) => Some(Arc::new(Rule::from(&**r))),
             _ => None,
         })
         .filter(|r| r.taint.effect == "NoExecute")

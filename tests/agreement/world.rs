@@ -38,7 +38,7 @@ impl World {
         self.0
             .iter()
             .filter_map(|o| match o {
-                Object::Pod(p) => Some(p.clone()),
+                Object::Pod(p) => Some(Pod::clone(p)),
                 _ => None,
             })
             .collect()

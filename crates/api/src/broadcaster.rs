@@ -297,43 +297,45 @@ async fn sink(shared: Arc<Shared>) {
 }
 
 async fn write_with_retries(shared: &Shared, event: Event) {
-    let namespace = event.metadata.namespace.clone().unwrap_or_default();
-    let label = format!(
-        "write Event {} {} for {}",
-        event.reason.as_deref().unwrap_or(""),
-        event.message.as_deref().unwrap_or(""),
-        reference_text(&event.involved_object)
-    );
+    let namespace = event.metadata.namespace.as_deref().unwrap_or_default();
+    let label = || {
+        format!(
+            "write Event {} {} for {}",
+            event.reason.as_deref().unwrap_or(""),
+            event.message.as_deref().unwrap_or(""),
+            reference_text(&event.involved_object)
+        )
+    };
     let involved = &event.involved_object;
-    let key = object_key(
-        involved.namespace.as_deref().unwrap_or_default(),
-        involved.name.as_deref().unwrap_or_default(),
-    );
+    let key = || {
+        object_key(
+            involved.namespace.as_deref().unwrap_or_default(),
+            involved.name.as_deref().unwrap_or_default(),
+        )
+    };
+    let rt = shared.rt.as_ref();
     let tries = shared.config.max_tries.max(1);
     for attempt in 1..=tries {
-        let action = match attempt {
-            1 => label.clone(),
-            n => format!("{label} (attempt {n})"),
+        let action = || match attempt {
+            1 => label(),
+            n => format!("{} (attempt {n})", label()),
         };
-        let detail = StepDetail::WriteEvent {
-            key: key.clone(),
+        let touches = || {
+            vec![
+                QUEUE.to_owned(),
+                resource::namespace(Kind::Event, namespace),
+                resource::watch_log(Kind::Event),
+                resource::faults(Verb::Patch, Kind::Event),
+                resource::faults(Verb::Create, Kind::Event),
+            ]
+        };
+        let detail = || StepDetail::WriteEvent {
+            key: key(),
             attempt,
         };
         shared
             .rt
-            .step(
-                StepLabel::with_touches(
-                    action,
-                    [
-                        QUEUE.to_owned(),
-                        resource::namespace(Kind::Event, &namespace),
-                        resource::watch_log(Kind::Event),
-                        resource::faults(Verb::Patch, Kind::Event),
-                        resource::faults(Verb::Create, Kind::Event),
-                    ],
-                )
-                .with_detail(detail),
-            )
+            .step(StepLabel::lazy(rt, action, touches).with_lazy_detail(rt, detail))
             .await;
         let result = write(shared, &event).await;
         let retry = {
@@ -391,7 +393,7 @@ async fn write(shared: &Shared, event: &Event) -> Result<Written, ApiError> {
     let namespace = event.metadata.namespace.clone().unwrap_or_default();
     let name = event.metadata.name.clone().unwrap_or_default();
     admit(shared, Verb::Create, &namespace, &name).await?;
-    shared.server.create(Object::Event(event.clone()))?;
+    shared.server.create(Object::from(event.clone()))?;
     Ok(Written::Created)
 }
 

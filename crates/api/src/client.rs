@@ -298,7 +298,7 @@ impl Client for ApiClient {
         let call = self.call(Verb::Create, Kind::Event, &namespace, &name, None);
         self.run(call, move |server| {
             server
-                .create(Object::Event(event))?
+                .create(Object::from(event))?
                 .into_typed()
                 .ok_or_else(|| {
                     ApiError::new(StatusReason::InternalError, "created event changed type")

@@ -60,6 +60,9 @@ pub(crate) struct Shared {
     server: ApiServer,
     kind: Kind,
     name: String,
+    /// The reflector's actor name, `<name>-informer`, built once: every list and watch
+    /// request names it.
+    actor: String,
     state: Mutex<State>,
 }
 
@@ -84,11 +87,6 @@ struct State {
 impl Shared {
     fn stopped(&self) -> bool {
         self.state.lock().stopped
-    }
-
-    /// The reflector's actor name.
-    fn actor(&self) -> String {
-        format!("{}-informer", self.name)
     }
 }
 
@@ -116,16 +114,19 @@ impl Informer {
         kind: Kind,
         name: impl Into<String>,
     ) -> Self {
+        let name = name.into();
         let shared = Arc::new(Shared {
             rt,
             server,
             kind,
-            name: name.into(),
+            actor: format!("{name}-informer"),
+            name,
             state: Mutex::new(State::default()),
         });
-        shared
-            .rt
-            .spawn(shared.actor(), Box::pin(reflector::run(shared.clone())));
+        shared.rt.spawn(
+            shared.actor.clone(),
+            Box::pin(reflector::run(shared.clone())),
+        );
         Self { shared }
     }
 

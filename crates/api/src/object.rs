@@ -5,6 +5,7 @@
 //! scenario file can list objects of several kinds in one array.
 
 use std::fmt;
+use std::sync::Arc;
 
 use k8s_openapi::Resource as _;
 use k8s_openapi::api::core::v1::{Event, Node, Pod};
@@ -16,27 +17,30 @@ use crate::error::{Error, Result};
 use crate::kind::Kind;
 
 /// One stored object. See the module docs.
-// The variants hold the k8s-openapi types unboxed, so that `Object::Pod(pod)` matches
-// directly; objects are small in number and cloned whole anyway.
-#[allow(clippy::large_enum_variant)]
+///
+/// The variants hold the k8s-openapi value behind an [`Arc`], so a clone is a reference
+/// count: the server's store, its watch log, every watch event, the informer caches, their
+/// notifications and their listers share one allocation per object version. Writes are
+/// copy-on-write: [`Object::metadata_mut`] and [`Arc::make_mut`] on a variant copy the value
+/// only if it is shared, so a stored version never changes under its readers.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Object {
     /// `v1` Pod.
-    Pod(Pod),
+    Pod(Arc<Pod>),
     /// `resource.k8s.io/v1beta1` ResourceClaim (the 1.33 controller's version).
-    ClaimV1beta1(v1beta1::ResourceClaim),
+    ClaimV1beta1(Arc<v1beta1::ResourceClaim>),
     /// `resource.k8s.io/v1` ResourceClaim (1.34 and later).
-    ClaimV1(v1::ResourceClaim),
+    ClaimV1(Arc<v1::ResourceClaim>),
     /// `resource.k8s.io/v1beta1` ResourceSlice; taints under `devices[].basic.taints`.
-    SliceV1beta1(v1beta1::ResourceSlice),
+    SliceV1beta1(Arc<v1beta1::ResourceSlice>),
     /// `resource.k8s.io/v1` ResourceSlice; taints under `devices[].taints`.
-    SliceV1(v1::ResourceSlice),
+    SliceV1(Arc<v1::ResourceSlice>),
     /// `resource.k8s.io/v1alpha3` DeviceTaintRule.
-    Rule(v1alpha3::DeviceTaintRule),
+    Rule(Arc<v1alpha3::DeviceTaintRule>),
     /// `v1` Event.
-    Event(Event),
+    Event(Arc<Event>),
     /// `v1` Node; its taints are `spec.taints`.
-    Node(Node),
+    Node(Arc<Node>),
 }
 
 /// Applies `$body` to the inner value of any variant, bound as `$o`.
@@ -103,7 +107,7 @@ impl Object {
         fn of<T: k8s_openapi::Resource>(_: &T) -> &'static str {
             T::API_VERSION
         }
-        each!(self, o => of(o))
+        each!(self, o => of(&**o))
     }
 
     /// `metadata`.
@@ -111,9 +115,9 @@ impl Object {
         each!(self, o => &o.metadata)
     }
 
-    /// `metadata`, mutably.
+    /// `metadata`, mutably; copies the object first if it is shared (copy-on-write).
     pub fn metadata_mut(&mut self) -> &mut ObjectMeta {
-        each!(self, o => &mut o.metadata)
+        each!(self, o => &mut Arc::make_mut(o).metadata)
     }
 
     /// `metadata.namespace`, or `""` for cluster-scoped objects.
@@ -148,7 +152,7 @@ impl Object {
     /// The object as JSON, exactly as `kubectl get -o json` prints it.
     pub fn to_value(&self) -> serde_json::Value {
         // Serializing a k8s-openapi type into a Value cannot fail: every map key is a string.
-        each!(self, o => serde_json::to_value(o).unwrap_or(serde_json::Value::Null))
+        each!(self, o => serde_json::to_value(&**o).unwrap_or(serde_json::Value::Null))
     }
 
     /// Decodes JSON by its `apiVersion` and `kind`.
@@ -170,14 +174,14 @@ impl Object {
                 kind: kind.clone(),
             })?;
         let decoded = match index {
-            0 => serde_json::from_value(value).map(Object::Pod),
-            1 => serde_json::from_value(value).map(Object::ClaimV1beta1),
-            2 => serde_json::from_value(value).map(Object::ClaimV1),
-            3 => serde_json::from_value(value).map(Object::SliceV1beta1),
-            4 => serde_json::from_value(value).map(Object::SliceV1),
-            5 => serde_json::from_value(value).map(Object::Rule),
-            6 => serde_json::from_value(value).map(Object::Event),
-            _ => serde_json::from_value(value).map(Object::Node),
+            0 => serde_json::from_value(value).map(|o| Object::Pod(Arc::new(o))),
+            1 => serde_json::from_value(value).map(|o| Object::ClaimV1beta1(Arc::new(o))),
+            2 => serde_json::from_value(value).map(|o| Object::ClaimV1(Arc::new(o))),
+            3 => serde_json::from_value(value).map(|o| Object::SliceV1beta1(Arc::new(o))),
+            4 => serde_json::from_value(value).map(|o| Object::SliceV1(Arc::new(o))),
+            5 => serde_json::from_value(value).map(|o| Object::Rule(Arc::new(o))),
+            6 => serde_json::from_value(value).map(|o| Object::Event(Arc::new(o))),
+            _ => serde_json::from_value(value).map(|o| Object::Node(Arc::new(o))),
         };
         decoded.map_err(|source| Error::Decode {
             api_version,
@@ -196,8 +200,13 @@ impl Object {
         T::from_object_ref(self)
     }
 
-    /// The inner value, if it is a `T`.
+    /// The inner value, if it is a `T`; copied out unless this was its only handle.
     pub fn into_typed<T: TypedObject>(self) -> Option<T> {
+        T::from_object(self).map(Arc::unwrap_or_clone)
+    }
+
+    /// The shared inner value, if it is a `T`, without copying it.
+    pub fn into_shared<T: TypedObject>(self) -> Option<Arc<T>> {
         T::from_object(self)
     }
 }
@@ -205,10 +214,15 @@ impl Object {
 /// `namespace/name`, or `name` when `namespace` is empty: the key of stores and listers.
 pub fn object_key(namespace: &str, name: &str) -> String {
     if namespace.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{namespace}/{name}")
+        return name.to_owned();
     }
+    // Not `format!`: keys are built for every store, cache and lister access, and the
+    // formatting machinery costs several times what three appends do.
+    let mut key = String::with_capacity(namespace.len() + 1 + name.len());
+    key.push_str(namespace);
+    key.push('/');
+    key.push_str(name);
+    key
 }
 
 impl fmt::Display for Object {
@@ -220,7 +234,7 @@ impl fmt::Display for Object {
 
 impl Serialize for Object {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        each!(self, o => o.serialize(serializer))
+        each!(self, o => (**o).serialize(serializer))
     }
 }
 
@@ -236,8 +250,8 @@ pub trait TypedObject: Clone + Into<Object> + Send + Sync + 'static {
     /// The kind of its objects.
     const OBJECT_KIND: Kind;
 
-    /// The inner value, if `object` holds a `Self`.
-    fn from_object(object: Object) -> Option<Self>;
+    /// The shared inner value, if `object` holds a `Self`.
+    fn from_object(object: Object) -> Option<Arc<Self>>;
 
     /// The inner value, if `object` holds a `Self`.
     fn from_object_ref(object: &Object) -> Option<&Self>;
@@ -247,6 +261,12 @@ macro_rules! typed {
     ($ty:ty, $variant:ident, $kind:ident) => {
         impl From<$ty> for Object {
             fn from(value: $ty) -> Self {
+                Object::$variant(Arc::new(value))
+            }
+        }
+
+        impl From<Arc<$ty>> for Object {
+            fn from(value: Arc<$ty>) -> Self {
                 Object::$variant(value)
             }
         }
@@ -254,7 +274,7 @@ macro_rules! typed {
         impl TypedObject for $ty {
             const OBJECT_KIND: Kind = Kind::$kind;
 
-            fn from_object(object: Object) -> Option<Self> {
+            fn from_object(object: Object) -> Option<Arc<Self>> {
                 match object {
                     Object::$variant(o) => Some(o),
                     _ => None,

@@ -380,8 +380,8 @@ impl ApiServer {
             .ok_or_else(|| not_found(kind, object.name()))?;
         check_write_preconditions(&object, &old)?;
         let mut new = match (verb, kind.has_status_subresource()) {
-            (Verb::UpdateStatus, _) => status::with_status_of(&old, &object)?,
-            (_, true) => status::with_status_of(&object, &old)?,
+            (Verb::UpdateStatus, _) => status::with_status_of(old.clone(), &object)?,
+            (_, true) => status::with_status_of(object, &old)?,
             (_, false) => object,
         };
         let meta = new.metadata_mut();
@@ -430,7 +430,7 @@ impl ApiServer {
         let Object::Pod(mut pod) = old.clone() else {
             return Err(not_found(Kind::Pod, name));
         };
-        let existing = pod
+        let existing = Arc::make_mut(&mut pod)
             .status
             .get_or_insert_default()
             .conditions
@@ -442,7 +442,7 @@ impl ApiServer {
             }
         }
         if Object::Pod(pod.clone()) == old {
-            return Ok(pod);
+            return Ok(Arc::unwrap_or_clone(pod));
         }
         let (stored, wakers) = st.commit(EventType::Modified, Object::Pod(pod));
         drop(st);
@@ -570,13 +570,14 @@ impl ApiServer {
     }
 }
 
+/// Writes (and so copies a shared object) only if the namespace changes.
 fn normalize_namespace(object: &mut Object) {
     let namespaced = object.kind().is_namespaced();
-    let meta = object.metadata_mut();
-    if !namespaced {
-        meta.namespace = None;
-    } else if meta.namespace.as_deref().unwrap_or("").is_empty() {
-        meta.namespace = Some("default".to_owned());
+    let namespace = object.metadata().namespace.as_deref();
+    if !namespaced && namespace.is_some() {
+        object.metadata_mut().namespace = None;
+    } else if namespaced && namespace.unwrap_or("").is_empty() {
+        object.metadata_mut().namespace = Some("default".to_owned());
     }
 }
 

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::detail::StepDetail;
+use crate::runtime::Runtime;
 
 /// What a task is about to do when it takes a step ([`Runtime::step`](crate::Runtime::step)).
 ///
@@ -48,6 +49,44 @@ impl StepLabel {
         }
     }
 
+    /// A label whose action and touches are built only if `rt` wants them
+    /// ([`Runtime::wants_labels`], [`Runtime::wants_touches`]); otherwise they stay empty.
+    /// For steps taken on every run, where formatting what nobody reads would cost more than
+    /// the step itself.
+    pub fn lazy(
+        rt: &dyn Runtime,
+        action: impl FnOnce() -> String,
+        touches: impl FnOnce() -> Vec<String>,
+    ) -> Self {
+        Self {
+            action: if rt.wants_labels() {
+                action()
+            } else {
+                String::new()
+            },
+            touches: if rt.wants_touches() {
+                touches()
+            } else {
+                Vec::new()
+            },
+            detail: None,
+        }
+    }
+
+    /// Sets what the step is about, built only if `rt` wants labels
+    /// ([`Runtime::wants_labels`]).
+    #[must_use]
+    pub fn with_lazy_detail(
+        mut self,
+        rt: &dyn Runtime,
+        detail: impl FnOnce() -> StepDetail,
+    ) -> Self {
+        if rt.wants_labels() {
+            self.detail = Some(detail());
+        }
+        self
+    }
+
     /// Adds one touched resource.
     #[must_use]
     pub fn touching(mut self, resource: impl Into<String>) -> Self {
@@ -65,7 +104,71 @@ impl StepLabel {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+    use crate::runtime::{BoxFuture, TimerHandle, Timestamp};
+
+    /// A runtime that only answers what it wants; nothing here runs tasks.
+    struct Wants {
+        labels: bool,
+        touches: bool,
+    }
+
+    impl Runtime for Wants {
+        fn now(&self) -> Timestamp {
+            Timestamp::UNIX_EPOCH
+        }
+        fn spawn(&self, _: String, _: BoxFuture<()>) {
+            unreachable!("not used")
+        }
+        fn after(
+            &self,
+            _: Duration,
+            _: String,
+            _: Box<dyn FnOnce() + Send>,
+        ) -> Box<dyn TimerHandle> {
+            unreachable!("not used")
+        }
+        fn sleep(&self, _: Duration) -> BoxFuture<()> {
+            unreachable!("not used")
+        }
+        fn step(&self, _: StepLabel) -> BoxFuture<()> {
+            unreachable!("not used")
+        }
+        fn choose(&self, _: &str, _: usize) -> usize {
+            0
+        }
+        fn wants_labels(&self) -> bool {
+            self.labels
+        }
+        fn wants_touches(&self) -> bool {
+            self.touches
+        }
+    }
+
+    #[test]
+    fn lazy_label_should_build_only_what_the_runtime_wants() {
+        let built = |labels, touches| {
+            let rt = Wants { labels, touches };
+            StepLabel::lazy(&rt, || "GET".to_owned(), || vec!["pod/a".to_owned()])
+                .with_lazy_detail(&rt, || StepDetail::RecordEvent { key: "a".into() })
+        };
+        let full = StepLabel::with_touches("GET", ["pod/a".to_owned()])
+            .with_detail(StepDetail::RecordEvent { key: "a".into() });
+        assert_eq!(built(true, true), full);
+        assert_eq!(built(false, false), StepLabel::default());
+        let touches_only = built(false, true);
+        assert_eq!(
+            (touches_only.action.as_str(), touches_only.detail),
+            ("", None)
+        );
+        assert_eq!(touches_only.touches, full.touches);
+        let labels_only = built(true, false);
+        assert_eq!(labels_only.action, "GET");
+        assert_eq!(labels_only.detail, full.detail);
+        assert!(labels_only.touches.is_empty());
+    }
 
     #[test]
     fn step_label_should_collect_touches() {

@@ -421,23 +421,26 @@ impl Inner {
         guard: Option<WaitGroupGuard>,
     ) {
         let key = args.key();
+        let rt = self.rt.as_ref();
         let touches = || vec![queue_resource(&key)];
         let _guard = match guard {
             Some(guard) => guard,
             None => {
                 self.rt
-                    .step(StepLabel::with_touches(
-                        format!("register worker {key}"),
-                        touches(),
+                    .step(StepLabel::lazy(
+                        rt,
+                        || format!("register worker {key}"),
+                        touches,
                     ))
                     .await;
                 self.wg.add()
             }
         };
         self.rt
-            .step(StepLabel::with_touches(
-                format!("start worker {key}"),
-                touches(),
+            .step(StepLabel::lazy(
+                rt,
+                || format!("start worker {key}"),
+                touches,
             ))
             .await;
         let cancelled_before_start = self.version >= QueueVersion::V4
@@ -460,9 +463,10 @@ impl Inner {
             }
         };
         self.rt
-            .step(StepLabel::with_touches(
-                format!("finish worker {key}"),
-                touches(),
+            .step(StepLabel::lazy(
+                rt,
+                || format!("finish worker {key}"),
+                touches,
             ))
             .await;
         self.complete(&key, token, ok);

@@ -238,8 +238,11 @@ impl Actor {
     pub fn run(self, steps: Vec<ActorStep>) -> BoxFuture<()> {
         Box::pin(async move {
             for step in steps {
-                let mut label = StepLabel::with_touches(label(&step), touches(&step));
-                label.detail = detail(&step);
+                let rt = self.rt.as_ref();
+                let mut label = StepLabel::lazy(rt, || label(&step), || touches(&step));
+                if rt.wants_labels() {
+                    label.detail = detail(&step);
+                }
                 self.rt.step(label).await;
                 if let Err(failure) = self.perform(&step).await {
                     self.state.lock().failure = Some(failure);

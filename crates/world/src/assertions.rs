@@ -243,7 +243,7 @@ impl WorldView {
             return Err(format!("expected {want} namespace(s): {}", spread()));
         }
         // An Event's `count` is never negative; one that were would fail every bound.
-        let count_of = |e: &&k8s_openapi::api::core::v1::Event| {
+        let count_of = |e: &k8s_openapi::api::core::v1::Event| {
             u64::try_from(e.count.unwrap_or(1)).unwrap_or(u64::MAX)
         };
         if let Some(count) = filter.count

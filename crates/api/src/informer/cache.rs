@@ -157,7 +157,7 @@ mod tests {
         pod.metadata.namespace = Some("default".into());
         pod.metadata.name = Some(name.into());
         pod.metadata.resource_version = Some(rv.to_string());
-        Object::Pod(pod)
+        Object::from(pod)
     }
 
     fn event(event_type: EventType, obj: Object) -> Change {

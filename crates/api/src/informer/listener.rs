@@ -111,7 +111,7 @@ pub(super) async fn run(shared: Arc<Shared>, id: u64, signal: Arc<Signal>) {
             let Some(listener) = st.listeners.get_mut(&id) else {
                 return;
             };
-            take_next(listener)
+            take_next(listener, shared.rt.wants_touches())
         };
         let Some(next) = next else {
             signal.wait().await;
@@ -154,7 +154,9 @@ pub(super) async fn run(shared: Arc<Shared>, id: u64, signal: Arc<Signal>) {
     }
 }
 
-fn take_next(listener: &mut Listener) -> Option<Next> {
+/// The next notification and what delivering it needs; the touches only if `touches` (a run
+/// that does not want them gets none, see `Runtime::wants_touches`).
+fn take_next(listener: &mut Listener, touches: bool) -> Option<Next> {
     record_listener(&listener.name);
     let notification = listener.queue.pop_front()?;
     let mut hidden_by_count = false;
@@ -172,7 +174,11 @@ fn take_next(listener: &mut Listener) -> Option<Next> {
     }
     Some(Next {
         notification,
-        touches: listener.touches.clone(),
+        touches: if touches {
+            listener.touches.clone()
+        } else {
+            Vec::new()
+        },
         handler: listener.handler.clone(),
         roll,
         hidden_by_count,

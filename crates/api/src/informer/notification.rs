@@ -39,9 +39,8 @@ impl DeletedObject {
     }
 }
 
-/// One handler call, as in client-go's `ResourceEventHandler`.
-// Unboxed for easy matching, like `Object`.
-#[allow(clippy::large_enum_variant)]
+/// One handler call, as in client-go's `ResourceEventHandler`. Its objects share the cache's
+/// allocations ([`Object`] clones are reference counts), so every listener gets its copy cheaply.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Notification {
     /// `OnAdd(obj)`: new to the cache (also every cached object when a listener registers).

@@ -49,7 +49,7 @@ async fn admit(shared: &Shared, verb: Verb) -> Result<(), StatusReason> {
         kind: shared.kind,
         namespace: String::new(),
         name: String::new(),
-        actor: shared.actor(),
+        actor: shared.actor.clone(),
         uid: None,
     };
     match shared.server.check_faults(&request) {

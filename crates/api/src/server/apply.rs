@@ -11,6 +11,8 @@
 //! (the controller), so ownership conflicts, `force` and the removal of entries a manager no
 //! longer applies never arise.
 
+use std::sync::Arc;
+
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use taintsim_seam::client::{ApiError, RuleStatusApply};
 
@@ -39,7 +41,7 @@ impl ApiServer {
         let Object::Rule(mut rule) = old.clone() else {
             return Err(not_found(kind, &apply.name));
         };
-        let conditions = rule
+        let conditions = Arc::make_mut(&mut rule)
             .status
             .get_or_insert_default()
             .conditions

@@ -5,6 +5,8 @@
 //! these methods for that; `find_identical_event` stands for the correlator's local cache and
 //! is therefore not counted as an API call.
 
+use std::sync::Arc;
+
 use k8s_openapi::api::core::v1::{Event, ObjectReference};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use taintsim_seam::client::{ApiError, StatusReason};
@@ -74,8 +76,9 @@ impl ApiServer {
         else {
             return Err(not_found(Kind::Event, name));
         };
-        event.count = Some(event.count.unwrap_or(1).saturating_add(1));
-        event.last_timestamp = Some(last_timestamp);
+        let bumped = Arc::make_mut(&mut event);
+        bumped.count = Some(bumped.count.unwrap_or(1).saturating_add(1));
+        bumped.last_timestamp = Some(last_timestamp);
         let (stored, wakers) = st.commit(EventType::Modified, Object::Event(event));
         drop(st);
         wake_all(wakers);
@@ -95,7 +98,7 @@ impl ApiServer {
                 .unwrap_or_else(|| Time(self.now()));
             return self.bump_event(&namespace, &name, last);
         }
-        self.create(Object::Event(event))?
+        self.create(Object::from(event))?
             .into_typed()
             .ok_or_else(|| ApiError::new(StatusReason::InternalError, "stored event changed type"))
     }

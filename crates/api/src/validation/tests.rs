@@ -204,7 +204,11 @@ fn a_claim_allocation_should_be_immutable_once_set() {
     );
     let mut respec = claim(json!({}));
     if let Object::ClaimV1beta1(c) = &mut respec {
-        c.spec.devices.get_or_insert_default().requests = Some(vec![]);
+        std::sync::Arc::make_mut(c)
+            .spec
+            .devices
+            .get_or_insert_default()
+            .requests = Some(vec![]);
     }
     assert_eq!(
         causes(validate_update(&respec, &none)),

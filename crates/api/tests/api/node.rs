@@ -20,7 +20,7 @@ fn taint(key: &str, value: &str, effect: &str) -> Taint {
 }
 
 fn node(name: &str, taints: Vec<Taint>) -> Object {
-    Object::Node(Node {
+    Object::from(Node {
         metadata: ObjectMeta {
             name: Some(name.into()),
             ..ObjectMeta::default()
@@ -54,7 +54,7 @@ fn node_should_be_cluster_scoped_and_keep_its_status_on_update() {
     );
     let mut with_status = created.clone();
     if let Object::Node(n) = &mut with_status {
-        n.status = Some(NodeStatus {
+        std::sync::Arc::make_mut(n).status = Some(NodeStatus {
             phase: Some("Running".into()),
             ..NodeStatus::default()
         });

@@ -16,7 +16,7 @@ use crate::support::{
 
 fn with_status(mut obj: Object, phase: &str) -> Object {
     if let Object::Pod(p) = &mut obj {
-        p.status = Some(PodStatus {
+        std::sync::Arc::make_mut(p).status = Some(PodStatus {
             phase: Some(phase.to_owned()),
             ..PodStatus::default()
         });

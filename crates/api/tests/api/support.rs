@@ -42,7 +42,7 @@ fn meta(namespace: Option<&str>, name: &str) -> ObjectMeta {
 
 /// Pod `default/<name>` with one container (the least a real server accepts).
 pub fn pod(name: &str) -> Object {
-    Object::Pod(Pod {
+    Object::from(Pod {
         metadata: meta(Some("default"), name),
         spec: Some(PodSpec {
             containers: vec![Container {

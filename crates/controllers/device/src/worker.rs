@@ -153,16 +153,17 @@ impl DeletePodHandler {
             return Err(ApiError::not_found("pods", name));
         }
         if std::mem::take(emit) {
-            let detail = StepDetail::RecordEvent {
-                key: pod_ref.to_string(),
-            };
+            let rt = self.rt.as_ref();
             self.rt
                 .step(
-                    StepLabel::with_touches(
-                        format!("record event {pod_ref}"),
-                        ["events".to_owned()],
+                    StepLabel::lazy(
+                        rt,
+                        || format!("record event {pod_ref}"),
+                        || vec!["events".to_owned()],
                     )
-                    .with_detail(detail),
+                    .with_lazy_detail(rt, || StepDetail::RecordEvent {
+                        key: pod_ref.to_string(),
+                    }),
                 )
                 .await;
             emit_pod_deletion_event(self.recorder.as_ref(), pod_ref);

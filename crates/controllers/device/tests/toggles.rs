@@ -63,7 +63,7 @@ impl Harness {
     /// The pod update as the pod informer delivers it, through the plug-in's handler glue.
     fn update_pod(&self, old: &Pod, new: &Pod) {
         self.pods.put(new);
-        let update = Notification::Update(Object::Pod(old.clone()), Object::Pod(new.clone()));
+        let update = Notification::Update(Object::from(old.clone()), Object::from(new.clone()));
         on_pod(&self.rt, &self.controller, &update);
     }
 

@@ -234,7 +234,7 @@ impl Model {
 
     fn pod(&self, p: u8) -> Option<k8s_openapi::api::core::v1::Pod> {
         match self.server.peek(Kind::Pod, NAMESPACE, &pod_name(p)) {
-            Some(Object::Pod(pod)) => Some(pod),
+            Some(Object::Pod(pod)) => Some(Arc::unwrap_or_clone(pod)),
             _ => None,
         }
     }

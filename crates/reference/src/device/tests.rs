@@ -91,7 +91,7 @@ pub(super) fn pod(claims: Value, statuses: Value) -> Pod {
         "status": {"resourceClaimStatuses": statuses}
     }));
     match o {
-        Object::Pod(p) => p,
+        Object::Pod(p) => std::sync::Arc::unwrap_or_clone(p),
         _ => unreachable!("a pod"),
     }
 }

@@ -28,10 +28,10 @@ fn rule(name: &str, selector: Option<Value>, effect: &str) -> Object {
 }
 
 fn with(pod: &Pod, edit: impl FnOnce(&mut Value)) -> Pod {
-    let mut v = Object::Pod(pod.clone()).to_value();
+    let mut v = Object::from(pod.clone()).to_value();
     edit(&mut v);
     match object(v) {
-        Object::Pod(p) => p,
+        Object::Pod(p) => std::sync::Arc::unwrap_or_clone(p),
         _ => unreachable!("a pod"),
     }
 }

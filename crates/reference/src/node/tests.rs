@@ -36,7 +36,7 @@ fn taint(key: &str, effect: &str, added: Option<i64>) -> Taint {
 }
 
 fn node(name: &str, taints: Vec<Taint>) -> Object {
-    Object::Node(Node {
+    Object::from(Node {
         metadata: ObjectMeta {
             name: Some(name.into()),
             ..ObjectMeta::default()

@@ -4,6 +4,8 @@
 
 pub mod strategic;
 
+use std::sync::Arc;
+
 use k8s_openapi::DeepMerge;
 use serde_json::Value;
 use taintsim_api::Object;
@@ -112,13 +114,23 @@ pub fn applied_object(body: &[u8]) -> Result<Object, Failure> {
 pub fn apply(live: &Object, applied: Object) -> Result<Object, Failure> {
     let mut merged = live.clone();
     match (&mut merged, applied) {
-        (Object::Pod(l), Object::Pod(a)) => l.merge_from(a),
-        (Object::ClaimV1beta1(l), Object::ClaimV1beta1(a)) => l.merge_from(a),
-        (Object::ClaimV1(l), Object::ClaimV1(a)) => l.merge_from(a),
-        (Object::SliceV1beta1(l), Object::SliceV1beta1(a)) => l.merge_from(a),
-        (Object::SliceV1(l), Object::SliceV1(a)) => l.merge_from(a),
-        (Object::Rule(l), Object::Rule(a)) => l.merge_from(a),
-        (Object::Event(l), Object::Event(a)) => l.merge_from(a),
+        (Object::Pod(l), Object::Pod(a)) => Arc::make_mut(l).merge_from(Arc::unwrap_or_clone(a)),
+        (Object::ClaimV1beta1(l), Object::ClaimV1beta1(a)) => {
+            Arc::make_mut(l).merge_from(Arc::unwrap_or_clone(a))
+        }
+        (Object::ClaimV1(l), Object::ClaimV1(a)) => {
+            Arc::make_mut(l).merge_from(Arc::unwrap_or_clone(a))
+        }
+        (Object::SliceV1beta1(l), Object::SliceV1beta1(a)) => {
+            Arc::make_mut(l).merge_from(Arc::unwrap_or_clone(a))
+        }
+        (Object::SliceV1(l), Object::SliceV1(a)) => {
+            Arc::make_mut(l).merge_from(Arc::unwrap_or_clone(a))
+        }
+        (Object::Rule(l), Object::Rule(a)) => Arc::make_mut(l).merge_from(Arc::unwrap_or_clone(a)),
+        (Object::Event(l), Object::Event(a)) => {
+            Arc::make_mut(l).merge_from(Arc::unwrap_or_clone(a))
+        }
         _ => {
             return Err(invalid_patch(
                 "the applied object has another apiVersion or kind",

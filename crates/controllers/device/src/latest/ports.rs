@@ -33,7 +33,7 @@ impl PodStore for Lister {
 impl RuleStore for Lister {
     fn get(&self, name: &str) -> Option<Rule> {
         match self.get_object("", name)? {
-            Object::Rule(r) => Some(Rule::from(&r)),
+            Object::Rule(r) => Some(Rule::from(&*r)),
             _ => None,
         }
     }

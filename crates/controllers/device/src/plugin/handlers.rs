@@ -19,8 +19,8 @@ use crate::slice_tracker::{SliceEvent, SliceTracker};
 /// The claim as the controller sees it, whichever API version it was written in.
 pub fn claim_of(object: &Object) -> Option<Claim> {
     match object {
-        Object::ClaimV1beta1(c) => Some(Claim::from(c)),
-        Object::ClaimV1(c) => Some(Claim::from(c)),
+        Object::ClaimV1beta1(c) => Some(Claim::from(&**c)),
+        Object::ClaimV1(c) => Some(Claim::from(&**c)),
         _ => None,
     }
 }
@@ -28,8 +28,8 @@ pub fn claim_of(object: &Object) -> Option<Claim> {
 /// The slice as the controller sees it, whichever API version it was written in.
 pub fn slice_of(object: &Object) -> Option<Slice> {
     match object {
-        Object::SliceV1beta1(s) => Some(Slice::from(s)),
-        Object::SliceV1(s) => Some(Slice::from(s)),
+        Object::SliceV1beta1(s) => Some(Slice::from(&**s)),
+        Object::SliceV1(s) => Some(Slice::from(&**s)),
         _ => None,
     }
 }
@@ -37,7 +37,7 @@ pub fn slice_of(object: &Object) -> Option<Slice> {
 /// The DeviceTaintRule as the tracker sees it.
 pub fn rule_of(object: &Object) -> Option<TaintRule> {
     match object {
-        Object::Rule(r) => Some(TaintRule::from(r)),
+        Object::Rule(r) => Some(TaintRule::from(&**r)),
         _ => None,
     }
 }

@@ -66,7 +66,7 @@ fn old_new(n: &Notification) -> (Option<&taintsim_api::Object>, Option<&taintsim
 
 fn rule_of(object: &taintsim_api::Object) -> Option<Rule> {
     match object {
-        taintsim_api::Object::Rule(r) => Some(Rule::from(r)),
+        taintsim_api::Object::Rule(r) => Some(Rule::from(&**r)),
         _ => None,
     }
 }

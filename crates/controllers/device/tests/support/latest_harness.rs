@@ -225,7 +225,7 @@ struct ServerPods(ApiServer);
 impl PodStore for ServerPods {
     fn get(&self, namespace: &str, name: &str) -> Option<Pod> {
         match self.0.peek(Kind::Pod, namespace, name)? {
-            Object::Pod(p) => Some(p),
+            Object::Pod(p) => Some(Arc::unwrap_or_clone(p)),
             _ => None,
         }
     }
@@ -234,7 +234,7 @@ impl PodStore for ServerPods {
             .peek_all(Kind::Pod)
             .into_iter()
             .filter_map(|o| match o {
-                Object::Pod(p) => Some(p),
+                Object::Pod(p) => Some(Arc::unwrap_or_clone(p)),
                 _ => None,
             })
             .collect()
@@ -345,11 +345,11 @@ impl Run {
         );
         let rules = Arc::new(MemRules::default());
         for p in &case.initial.pods {
-            server.create(Object::Pod(p.clone())).expect("initial pod");
+            server.create(Object::from(p.clone())).expect("initial pod");
         }
         for r in &case.initial.rules {
             server
-                .create(Object::Rule(r.clone()))
+                .create(Object::from(r.clone()))
                 .expect("initial rule");
             let rule = Rule::from(r);
             rules
@@ -409,15 +409,15 @@ impl Run {
                         let mut p = p.clone();
                         p.metadata.resource_version = None;
                         self.server
-                            .update(Object::Pod(p.clone()))
+                            .update(Object::from(p.clone()))
                             .expect("update pod");
                         self.server
-                            .update_status(Object::Pod(p))
+                            .update_status(Object::from(p))
                             .expect("update pod status");
                     }
                     (_, Some(p)) => {
                         self.server
-                            .create(Object::Pod(p.clone()))
+                            .create(Object::from(p.clone()))
                             .expect("create pod");
                     }
                     (Some(p), None) => {
@@ -433,7 +433,7 @@ impl Run {
             Change::Rule(old, new) => {
                 if let Some(r) = new {
                     self.server
-                        .create(Object::Rule(r.clone()))
+                        .create(Object::from(r.clone()))
                         .expect("create rule");
                     let rule = Rule::from(r);
                     self.rules
