@@ -171,7 +171,49 @@ pub(crate) fn explore_split_jobs(
     jobs: usize,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<ExhaustiveSummary, RunError> {
-    let shared = Shared::new([Vec::new()]);
+    let queue = search_queued(
+        scenario,
+        label,
+        options,
+        Shared::new([Vec::new()]),
+        Split::FromRoot,
+        jobs,
+        on_progress,
+    )?;
+    // Subtrees left out: still queued, or cancelled while running (those done after the
+    // bound are left out by `summarise`).
+    let more = !queue.pending.is_empty() || queue.cancelled;
+    Ok(summarise(
+        queue.done.into_values().collect(),
+        more,
+        options.max_schedules,
+        queue.first_failure,
+        &scenario.expect,
+    ))
+}
+
+/// How [`search_queued`] treats the subtrees it is given.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Split {
+    /// From the root: the searches queue the subtrees they find, and the work stops once the
+    /// settled subtrees reach the bound.
+    FromRoot,
+    /// A given list (a shard's own subtrees): each is searched whole, nothing is added.
+    Given,
+}
+
+/// Searches the subtrees queued in `shared` on `jobs` threads, reporting the schedules and
+/// failures as they come, and hands back the queue at the end (or the first error).
+fn search_queued(
+    scenario: &Scenario,
+    label: &str,
+    options: &ExhaustiveOptions,
+    shared: Shared,
+    split: Split,
+    jobs: usize,
+    on_progress: &mut dyn FnMut(&Progress),
+) -> Result<Queue, RunError> {
+    let from_root = split == Split::FromRoot;
     let worker = |send: &dyn Fn((u64, u64))| {
         let mut batch = Batch::new(send);
         while let Some(path) = shared.take() {
@@ -181,11 +223,15 @@ pub(crate) fn explore_split_jobs(
                 options,
                 &path,
                 &shared.cancel,
-                &mut |found| shared.found(found),
+                &mut |found| {
+                    if from_root {
+                        shared.found(found);
+                    }
+                },
                 &mut |result| batch.add(!result.observed.is_pass()),
             );
             match searched {
-                Ok(searched) => shared.finish(path, searched, options.max_schedules, true),
+                Ok(searched) => shared.finish(path, searched, options.max_schedules, from_root),
                 Err(e) => shared.fail(&path, e),
             }
         }
@@ -200,23 +246,14 @@ pub(crate) fn explore_split_jobs(
             total: options.max_schedules,
         });
     });
-    let queue = shared
+    let mut queue = shared
         .queue
         .into_inner()
         .unwrap_or_else(PoisonError::into_inner);
-    if let Some(e) = queue.error {
-        return Err(e);
+    match queue.error.take() {
+        Some(e) => Err(e),
+        None => Ok(queue),
     }
-    // Subtrees left out: still queued, or cancelled while running (those done after the
-    // bound are left out by `summarise`).
-    let more = !queue.pending.is_empty() || queue.cancelled;
-    Ok(summarise(
-        queue.done.into_values().collect(),
-        more,
-        options.max_schedules,
-        queue.first_failure,
-        &scenario.expect,
-    ))
 }
 
 /// Every subtree of a split search, in depth-first order, found by probes (one shortened
@@ -306,42 +343,14 @@ pub(crate) fn search_paths(
     jobs: usize,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<Counted, RunError> {
-    let shared = Shared::new(paths.iter().cloned());
-    let never = AtomicBool::new(false);
-    let worker = |send: &dyn Fn((u64, u64))| {
-        let mut batch = Batch::new(send);
-        while let Some(path) = shared.take() {
-            let searched = search_subtree(
-                scenario,
-                label,
-                options,
-                &path,
-                &never,
-                &mut |_| {},
-                &mut |result| batch.add(!result.observed.is_pass()),
-            );
-            match searched {
-                Ok(searched) => shared.finish(path, searched, options.max_schedules, false),
-                Err(e) => shared.fail(&path, e),
-            }
-        }
-    };
-    let (mut schedules, mut failures) = (0, 0);
-    run_workers(jobs, &worker, &mut |(done, failed)| {
-        schedules += done;
-        failures += failed;
-        on_progress(&Progress {
-            schedules,
-            failures,
-            total: options.max_schedules,
-        });
-    });
-    let queue = shared
-        .queue
-        .into_inner()
-        .unwrap_or_else(PoisonError::into_inner);
-    if let Some(e) = queue.error {
-        return Err(e);
-    }
+    let queue = search_queued(
+        scenario,
+        label,
+        options,
+        Shared::new(paths.iter().cloned()),
+        Split::Given,
+        jobs,
+        on_progress,
+    )?;
     Ok((queue.done.into_values().collect(), queue.first_failure))
 }
