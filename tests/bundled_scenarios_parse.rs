@@ -645,6 +645,10 @@ fn a_top_level_fault_that_cannot_take_effect_should_fail_to_load() {
         r#"{"name": "late", "stale-lister": {"informer": "resourceslices", "lag": 1}}"#,
     ));
     assert_eq!(err.field, "faults[0].stale-lister.informer", "{err}");
+    let line = top(r#"{"name": "late", "stale-lister": {"informer": "resourceslices", "lag": 1}}"#);
+    let fourth = line.lines().nth(3).expect("a fourth line");
+    let column = fourth.find(r#""resourceslices""#).expect("the value") + 1;
+    assert_eq!((err.line, err.column), (4, column), "{err}");
     // The device controller starts no node informer.
     let err = parse_err(&top(
         r#"{"name": "slow", "watch-delay": {"informer": "nodes", "delay": "1s"}}"#,
@@ -670,11 +674,15 @@ fn a_top_level_fault_that_cannot_take_effect_should_fail_to_load() {
 fn an_atomic_group_that_would_wait_should_fail_to_load() {
     let err = parse_err(&with(r#"  "steps": [{"atomic": []}]"#));
     assert_eq!(err.field, "steps[0].atomic", "{err}");
-    let err = parse_err(&with(
-        r#"  "steps": ["wait-for-sync", {"atomic": [{"clear-fault": "x"}, {"advance": "1s"}]}]"#,
-    ));
+    let body =
+        r#"  "steps": ["wait-for-sync", {"atomic": [{"clear-fault": "x"}, {"advance": "1s"}]}]"#;
+    let err = parse_err(&with(body));
     assert_eq!(err.field, "steps[1].atomic[1]", "{err}");
     assert!(err.message.contains("do not wait"), "{err}");
+    // Found after decoding, the error still points at the step in the file (line 4, where
+    // `with` puts the body).
+    let column = body.find(r#"{"advance""#).expect("in the body") + 1;
+    assert_eq!((err.line, err.column), (4, column), "{err}");
     // A fault inside a group is checked like any other.
     let err = parse_err(&with(
         r#"  "steps": [{"atomic": [{"set-fault": {"name": "x", "stale-lister": {"informer": "resourceslices", "lag": 1}}}]}]"#,

@@ -11,6 +11,7 @@ pub mod duration;
 pub mod fault_scope;
 pub mod format;
 pub mod load;
+pub mod locate;
 pub mod object;
 pub mod schema;
 pub mod steps;

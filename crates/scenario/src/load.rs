@@ -252,39 +252,29 @@ pub fn parse(text: &str, file: &Path, registry: &Registry) -> Result<Scenario, L
         field: String::new(),
         message: "trailing characters after the scenario object".into(),
     })?;
-    scenario.resolve(registry).map_err(|e| LoadError {
-        file: file.to_owned(),
-        line: 0,
-        column: 0,
-        field: "behavior".into(),
-        message: e.to_string(),
-    })?;
-    if let Some((field, message)) = crate::steps::first_bad_group(&scenario) {
-        return Err(LoadError {
+    // Errors found after decoding know their field; `at` finds it in the text.
+    let at = |field: String, message: String| {
+        let (line, column) =
+            crate::locate::offset_of(text, &field).map_or((0, 0), |offset| position(text, offset));
+        LoadError {
             file: file.to_owned(),
-            line: 0,
-            column: 0,
+            line,
+            column,
             field,
             message,
-        });
+        }
+    };
+    scenario
+        .resolve(registry)
+        .map_err(|e| at("behavior".into(), e.to_string()))?;
+    if let Some((field, message)) = crate::steps::first_bad_group(&scenario) {
+        return Err(at(field, message));
     }
     if let Some(fault) = crate::fault_scope::first_ineffective(&scenario) {
-        return Err(LoadError {
-            file: file.to_owned(),
-            line: 0,
-            column: 0,
-            field: fault.field,
-            message: fault.message,
-        });
+        return Err(at(fault.field, fault.message));
     }
     if let Some(broken) = crate::validate::first_invalid(&scenario) {
-        return Err(LoadError {
-            file: file.to_owned(),
-            line: 0,
-            column: 0,
-            field: broken.field,
-            message: broken.message,
-        });
+        return Err(at(broken.field, broken.message));
     }
     Ok(scenario)
 }
