@@ -62,7 +62,8 @@ pub(crate) fn build_world_labels(
         .event_queue_size(w.event_queue_size)
         .watch_window(w.watch_window)
         .default_taint_time_added(w.default_taint_time_added)
-        .validation(w.validation.is_on());
+        .validation(w.validation.is_on())
+        .record_calls(taintsim_scenario::steps::filters_calls(scenario));
     if let Some(component) = &w.component {
         builder = builder.component(component.clone());
     }

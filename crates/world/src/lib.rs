@@ -71,6 +71,10 @@ pub struct PartsConfig {
     pub component: Option<String>,
     /// Faults in force from the start (a scenario's top-level `faults`).
     pub faults: Vec<Fault>,
+    /// Whether [`WorldLog::calls`](witness::WorldLog::calls) records every request of the
+    /// controller side (default on). Only an `api-calls` check with `name` or `uid` reads it,
+    /// so a scenario without one turns it off and saves an allocation per request.
+    pub record_calls: bool,
 }
 
 impl PartsConfig {
@@ -97,6 +101,7 @@ impl PartsConfig {
             validation: true,
             component: None,
             faults: Vec::new(),
+            record_calls: true,
         }
     }
 }
@@ -157,7 +162,9 @@ pub fn assemble(
     server.reset_calls();
     let log = SharedLog::default();
     let reference = plugin.reference(&config.behavior);
-    server.observe_requests(CallSpy::new(log.clone()));
+    if config.record_calls {
+        server.observe_requests(CallSpy::new(log.clone()));
+    }
     server.observe_requests(DeletionSpy::new(
         reference.clone(),
         log.clone(),
@@ -406,6 +413,14 @@ impl WorldBuilder {
     /// The events' source component.
     pub fn component(mut self, component: impl Into<String>) -> Self {
         self.parts.component = Some(component.into());
+        self
+    }
+
+    /// Whether the world records every request of the controller side in
+    /// [`WorldLog::calls`](witness::WorldLog::calls) (default on; see
+    /// [`PartsConfig::record_calls`]).
+    pub fn record_calls(mut self, on: bool) -> Self {
+        self.parts.record_calls = on;
         self
     }
 
