@@ -347,10 +347,7 @@ impl Actor {
     async fn eventually(&self, step: &ActorStep, e: &Eventually) -> Result<(), ActorFailure> {
         let (view, checks) = (self.view.clone(), e.checks.clone());
         let held = self
-            .wait(
-                Box::new(move || view.check_all(&checks).is_ok()),
-                e.within.0,
-            )
+            .wait(Box::new(move || view.holds_all(&checks)), e.within.0)
             .await;
         if held {
             return Ok(());
