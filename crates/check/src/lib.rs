@@ -136,7 +136,7 @@ pub fn run_prepared(
     let (actor, state, faults) = actor_of(&world);
     world.spawn(
         taintsim_world::actor::ACTOR_NAME,
-        actor.run(scenario.steps.clone()),
+        actor.run(prepared.steps(scenario)),
     );
     let mut judge = Judge::new(&world, scenario, state);
     let report = world.run_with(&mut |_, _| judge.after_step());

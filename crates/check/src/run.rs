@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use taintsim_api::ApiServerConfig;
-use taintsim_scenario::format::Scenario;
+use taintsim_scenario::format::{ActorStep, Scenario};
 use taintsim_seam::runtime::Runtime;
 use taintsim_seam::sync::Mutex;
 use taintsim_sim::{Control, Outcome, RunReport, SimConfig, Strategy};
@@ -31,11 +31,13 @@ pub fn build_world(
 }
 
 /// What every run of one scenario starts from and can be built once for all of them: the
-/// initial objects, stored ([`InitialStore`]). A search builds it once and runs every
+/// initial objects, stored ([`InitialStore`]), and the actor's steps. A search builds it once and runs every
 /// schedule from it; a single run does without.
 #[derive(Clone, Default)]
 pub struct Prepared {
     initial: Option<Arc<InitialStore>>,
+    /// The actor's steps, shared by every run instead of copied into each.
+    steps: Option<Arc<[ActorStep]>>,
 }
 
 impl Prepared {
@@ -59,7 +61,15 @@ impl Prepared {
         });
         Self {
             initial: initial.map(Arc::new),
+            steps: Some(scenario.steps.clone().into()),
         }
+    }
+
+    /// The scenario actor's steps: the prepared ones, or a copy of `scenario`'s.
+    pub(crate) fn steps(&self, scenario: &Scenario) -> Arc<[ActorStep]> {
+        self.steps
+            .clone()
+            .unwrap_or_else(|| scenario.steps.clone().into())
     }
 }
 

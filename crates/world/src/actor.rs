@@ -235,16 +235,17 @@ pub struct Actor {
 
 impl Actor {
     /// Runs `steps`; the task to spawn as `scenario`.
-    pub fn run(self, steps: Vec<ActorStep>) -> BoxFuture<()> {
+    pub fn run(self, steps: impl Into<Arc<[ActorStep]>>) -> BoxFuture<()> {
+        let steps: Arc<[ActorStep]> = steps.into();
         Box::pin(async move {
-            for step in steps {
+            for step in steps.iter() {
                 let rt = self.rt.as_ref();
-                let mut label = StepLabel::lazy(rt, || label(&step), || touches(&step));
+                let mut label = StepLabel::lazy(rt, || label(step), || touches(step));
                 if rt.wants_labels() {
-                    label.detail = detail(&step);
+                    label.detail = detail(step);
                 }
                 self.rt.step(label).await;
-                if let Err(failure) = self.perform(&step).await {
+                if let Err(failure) = self.perform(step).await {
                     self.state.lock().failure = Some(failure);
                     return;
                 }
