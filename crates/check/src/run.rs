@@ -31,8 +31,8 @@ pub fn build_world(
 }
 
 /// What every run of one scenario starts from and can be built once for all of them: the
-/// initial objects, stored ([`InitialStore`]), and the actor's steps. A search builds it once and runs every
-/// schedule from it; a single run does without.
+/// initial objects, stored ([`InitialStore`]), and the actor's steps. A search builds it once
+/// and runs every schedule from it; a single run does without.
 #[derive(Clone, Default)]
 pub struct Prepared {
     initial: Option<Arc<InitialStore>>,
@@ -46,7 +46,7 @@ impl Prepared {
         Self::default()
     }
 
-    /// The initial objects of `scenario` stored once. If that fails (an object the server
+    /// The initial objects of `scenario` stored once, and its steps. If storing fails (an object the server
     /// rejects, a start time that is not a time) nothing is prepared, and every run reports
     /// the error as a run without preparation does.
     pub fn of(scenario: &Scenario) -> Self {
