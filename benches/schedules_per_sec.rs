@@ -2,8 +2,10 @@
 //! (scenarios/eviction-update.json, the fixed controller) per second on one core, each run
 //! a fresh world driven to quiescence by the random strategy (seed = iteration).
 //!
-//! `verdict-run` is the same run without labels (`SimConfig::labels(false)`), as `explore`
-//! runs every seed that passes.
+//! `verdict-run` is the same run without labels (`SimConfig::labels(false)`), from the
+//! initial objects and steps prepared once (`taintsim_check::Prepared`), as `explore` runs
+//! every seed that passes. (The bench binary has the system allocator; the `taintsim`
+//! binary has mimalloc.)
 //!
 //! Baselines measured in the same process, over the same mean number of steps per run:
 //! - `sim-only`: the bare simulator (taintsim-sim) running tasks that do nothing but take
@@ -22,7 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use taintsim_check::{Schedule, run_schedule, run_strategy_labels};
+use taintsim_check::{Prepared, Schedule, run_prepared, run_schedule};
 use taintsim_sim::{RandomStrategy, Sim, SimConfig, StepLabel};
 
 use support::{Samples, human, result, target};
@@ -104,8 +106,10 @@ fn schedules_per_sec(c: &mut Criterion) {
             full.record(iters, began.elapsed())
         });
     });
-    // What `explore` runs per seed: the same schedule without labels (a failing seed would
-    // run again with them; none fails here).
+    // What `explore` runs per seed: the same schedule without labels, from the initial
+    // objects and steps prepared once for the search (a failing seed would run again with
+    // labels; none fails here).
+    let prepared = Prepared::of(&scenario);
     let verdict = Samples::default();
     let vseed = AtomicU64::new(0);
     group.bench_function("verdict-run/eviction-update", |b| {
@@ -114,8 +118,8 @@ fn schedules_per_sec(c: &mut Criterion) {
             for _ in 0..iters {
                 let s = vseed.fetch_add(1, Ordering::Relaxed);
                 let strategy = Box::new(RandomStrategy::new_from_seed(s));
-                let (r, _) =
-                    run_strategy_labels(&scenario, s, strategy, max_steps, false).expect("runs");
+                let (r, _) = run_prepared(&scenario, &prepared, s, strategy, max_steps, false)
+                    .expect("runs");
                 black_box(r.report.steps);
             }
             verdict.record(iters, began.elapsed())

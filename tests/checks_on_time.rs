@@ -109,3 +109,16 @@ fn the_node_controller_should_report_its_pending_evictions_too() {
     let v = verdict("node/remove-one-of-two-taints-fixed.json", steps);
     assert!(!v.ok, "{v}");
 }
+
+#[test]
+fn a_filtered_api_calls_check_inside_an_atomic_group_should_see_the_calls() {
+    // The world records each call only for a scenario with a filtered `api-calls` check
+    // (`taintsim_scenario::steps::filters_calls`); one inside a group counts too.
+    let mut steps = eviction_steps(DUE, DUE, 0.0, "1234");
+    steps.pop();
+    steps.push(json!({"atomic": [{"assert-now": [
+        {"api-calls": {"verb": "delete", "kind": "Pod", "name": "default/my-pod", "count": 1}}
+    ]}]}));
+    let v = verdict("cancel-slice-deleted.json", steps);
+    assert!(v.ok, "{v}");
+}

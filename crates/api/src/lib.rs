@@ -50,6 +50,6 @@ pub use informer::{
 pub use kind::{Kind, Verb};
 pub use object::{Object, TypedObject, object_key};
 pub use observer::{ObserverId, RequestObserver};
-pub use server::{ApiServer, ApiServerConfig, Clock, ObjectList};
+pub use server::{ApiServer, ApiServerConfig, Clock, ObjectList, Snapshot};
 pub use taintsim_seam::client::{ApiError, Preconditions, StatusCause, StatusReason};
 pub use watch::{EventType, Watch, WatchEvent, WatchId, WatchItem};

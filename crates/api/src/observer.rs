@@ -37,6 +37,16 @@ pub(crate) struct Observers {
 struct Installed {
     next: u64,
     observers: IndexMap<u64, Arc<dyn RequestObserver>>,
+    /// The observers in install order, rebuilt on every install and removal: every request
+    /// takes this list, and copying it into a new `Vec` per request was an allocation per
+    /// API call.
+    snapshot: Arc<[Arc<dyn RequestObserver>]>,
+}
+
+impl Installed {
+    fn refresh(&mut self) {
+        self.snapshot = self.observers.values().cloned().collect();
+    }
 }
 
 impl Observers {
@@ -45,21 +55,21 @@ impl Observers {
         let id = installed.next;
         installed.next += 1;
         installed.observers.insert(id, observer);
+        installed.refresh();
         ObserverId(id)
     }
 
     pub(crate) fn remove(&self, id: ObserverId) -> bool {
-        self.installed
-            .lock()
-            .observers
-            .shift_remove(&id.0)
-            .is_some()
+        let mut installed = self.installed.lock();
+        let removed = installed.observers.shift_remove(&id.0).is_some();
+        installed.refresh();
+        removed
     }
 
     pub(crate) fn observe(&self, server: &ApiServer, request: &Request) {
         // Observers run outside the lock, so that one may install or remove observers.
-        let observers: Vec<_> = self.installed.lock().observers.values().cloned().collect();
-        for observer in observers {
+        let observers = self.installed.lock().snapshot.clone();
+        for observer in observers.iter() {
             observer.observe(server, request);
         }
     }

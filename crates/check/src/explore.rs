@@ -6,9 +6,10 @@ use taintsim_sim::RandomStrategy;
 
 mod parallel;
 
+use crate::run::Prepared;
 use crate::schedule::pct;
 use crate::shard::SeedList;
-use crate::{RunError, RunResult, pct_step_estimate, run_strategy, run_strategy_labels};
+use crate::{RunError, RunResult, pct_step_estimate, run_prepared};
 use taintsim_scenario::format::{Expectation, ExploreSettings, Scenario, SeedRange, StrategyName};
 
 /// How to explore.
@@ -210,15 +211,17 @@ pub fn explore_part(
             _ => Box::new(RandomStrategy::new_from_seed(seed)),
         }
     };
+    // The initial objects are stored once for every seed.
+    let prepared = Prepared::of(scenario);
     // Each seed runs without labels (nothing is formatted for a trace that no one reads); a
     // failing one runs again with them, the same schedule, for its report and decision log.
     let run = |seed: u64| {
-        let (result, _) =
-            run_strategy_labels(scenario, seed, strategy(seed), options.max_steps, false)?;
+        let max = options.max_steps;
+        let (result, _) = run_prepared(scenario, &prepared, seed, strategy(seed), max, false)?;
         if result.observed.is_pass() {
             return Ok(result);
         }
-        run_strategy(scenario, seed, strategy(seed), options.max_steps).map(|(result, _)| result)
+        run_prepared(scenario, &prepared, seed, strategy(seed), max, true).map(|(r, _)| r)
     };
     if jobs <= 1 {
         let mut part = ExplorePart::new();

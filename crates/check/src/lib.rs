@@ -46,7 +46,7 @@ pub use explore::{
 };
 pub use jobs::{available_jobs, first_decisive};
 pub use judged::{Observed, expectation_short};
-pub use run::{Judge, actor_of, build_world};
+pub use run::{Judge, Prepared, actor_of, build_world};
 pub use save::{DEFAULT_SAVE_DIR, save_decisions, save_decisions_as};
 pub use schedule::{Schedule, pct_step_estimate, shell_quote};
 pub use searched::{Searched, reduction_name, search_exhaustive};
@@ -112,11 +112,31 @@ pub fn run_strategy_labels(
     max_steps: u64,
     labels: bool,
 ) -> Result<(RunResult, Box<dyn Strategy>), RunError> {
-    let mut world = run::build_world_labels(scenario, seed, strategy, max_steps, labels)?;
+    run_prepared(
+        scenario,
+        &run::Prepared::none(),
+        seed,
+        strategy,
+        max_steps,
+        labels,
+    )
+}
+
+/// [`run_strategy_labels`] from what was `prepared` once for `scenario` (a search prepares
+/// once and runs every schedule from it; the run is the same as without).
+pub fn run_prepared(
+    scenario: &Scenario,
+    prepared: &Prepared,
+    seed: u64,
+    strategy: Box<dyn Strategy>,
+    max_steps: u64,
+    labels: bool,
+) -> Result<(RunResult, Box<dyn Strategy>), RunError> {
+    let mut world = run::build_world_labels(scenario, prepared, seed, strategy, max_steps, labels)?;
     let (actor, state, faults) = actor_of(&world);
     world.spawn(
         taintsim_world::actor::ACTOR_NAME,
-        actor.run(scenario.steps.clone()),
+        actor.run(prepared.steps(scenario)),
     );
     let mut judge = Judge::new(&world, scenario, state);
     let report = world.run_with(&mut |_, _| judge.after_step());

@@ -6,14 +6,15 @@
 
 use std::sync::Arc;
 
-use taintsim_scenario::format::Scenario;
+use taintsim_api::ApiServerConfig;
+use taintsim_scenario::format::{ActorStep, Scenario};
 use taintsim_seam::runtime::Runtime;
 use taintsim_seam::sync::Mutex;
 use taintsim_sim::{Control, Outcome, RunReport, SimConfig, Strategy};
 use taintsim_world::actor::{Actor, ActorFailure, ActorState, SharedActor};
 use taintsim_world::assertions::WorldView;
 use taintsim_world::faults::Faults;
-use taintsim_world::{AssembleError, World};
+use taintsim_world::{AssembleError, InitialStore, World};
 
 use crate::oracle::OracleName;
 use crate::oracle::judge::{Violation, judge_deletion, judge_quiescent};
@@ -26,12 +27,67 @@ pub fn build_world(
     strategy: Box<dyn Strategy>,
     max_steps: u64,
 ) -> Result<World, RunError> {
-    build_world_labels(scenario, seed, strategy, max_steps, true)
+    build_world_labels(scenario, &Prepared::none(), seed, strategy, max_steps, true)
 }
 
-/// [`build_world`], with or without labels ([`SimConfig::labels`]).
+/// What every run of one scenario starts from and can be built once for all of them: the
+/// initial objects, stored ([`InitialStore`]), and the actor's steps. A search builds it once
+/// and runs every schedule from it; a single run does without.
+#[derive(Clone, Default)]
+pub struct Prepared {
+    initial: Option<Arc<InitialStore>>,
+    /// The actor's steps, shared by every run instead of copied into each.
+    steps: Option<Arc<[ActorStep]>>,
+}
+
+impl Prepared {
+    /// Nothing prepared: each world stores the objects itself.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// The initial objects of `scenario` stored once, and its steps. If storing fails (an object the server
+    /// rejects, a start time that is not a time) nothing is prepared, and every run reports
+    /// the error as a run without preparation does.
+    pub fn of(scenario: &Scenario) -> Self {
+        let w = &scenario.world;
+        let initial = w.start_time.parse().ok().and_then(|start| {
+            InitialStore::new(
+                scenario.objects.iter().map(|o| o.0.clone()).collect(),
+                server_config(scenario),
+                start,
+            )
+            .ok()
+        });
+        Self {
+            initial: initial.map(Arc::new),
+            steps: Some(scenario.steps.clone().into()),
+        }
+    }
+
+    /// The scenario actor's steps: the prepared ones, or a copy of `scenario`'s.
+    pub(crate) fn steps(&self, scenario: &Scenario) -> Arc<[ActorStep]> {
+        self.steps
+            .clone()
+            .unwrap_or_else(|| scenario.steps.clone().into())
+    }
+}
+
+/// The API server settings of `scenario`'s world.
+fn server_config(scenario: &Scenario) -> ApiServerConfig {
+    let w = &scenario.world;
+    ApiServerConfig {
+        watch_window: w.watch_window,
+        default_taint_time_added: w.default_taint_time_added,
+        validation: w.validation.is_on(),
+    }
+}
+
+/// [`build_world`] from what was `prepared` for `scenario`, with or without labels
+/// ([`SimConfig::labels`]).
 pub(crate) fn build_world_labels(
     scenario: &Scenario,
+    prepared: &Prepared,
     seed: u64,
     strategy: Box<dyn Strategy>,
     max_steps: u64,
@@ -54,15 +110,21 @@ pub(crate) fn build_world_labels(
             "the scenario's controller was not resolved (load it through a registry)".into(),
         )
     })?;
-    let mut builder = World::builder_for(resolved)
-        .objects(scenario.objects.iter().map(|o| o.0.clone()))
+    let server = server_config(scenario);
+    let mut builder = World::builder_for(resolved);
+    builder = match &prepared.initial {
+        Some(initial) => builder.initial(initial.clone()),
+        None => builder.objects(scenario.objects.iter().map(|o| o.0.clone())),
+    };
+    let mut builder = builder
         .faults(scenario.faults.iter().cloned())
         .sim_config(config)
         .strategy(strategy)
         .event_queue_size(w.event_queue_size)
-        .watch_window(w.watch_window)
-        .default_taint_time_added(w.default_taint_time_added)
-        .validation(w.validation.is_on());
+        .watch_window(server.watch_window)
+        .default_taint_time_added(server.default_taint_time_added)
+        .validation(server.validation)
+        .record_calls(taintsim_scenario::steps::filters_calls(scenario));
     if let Some(component) = &w.component {
         builder = builder.component(component.clone());
     }

@@ -27,7 +27,7 @@ use taintsim_sim::{ExhaustiveConfig, ExhaustiveStrategy, Strategy};
 pub(crate) use self::parallel::{explore_split_jobs, probe_subtrees, search_paths};
 use crate::{
     ExhaustiveOptions, ExhaustiveSummary, Failure, Observed, Progress, RunError, RunResult,
-    observed_resources, run_strategy,
+    observed_resources,
 };
 use taintsim_scenario::format::{Expectation, Scenario};
 
@@ -109,6 +109,8 @@ pub(crate) fn search_subtree(
         diverged: false,
     };
     let mut first_failure = None;
+    // The initial objects are stored once for every execution of the subtree.
+    let prepared = crate::run::Prepared::of(scenario);
     loop {
         if cancel.load(Ordering::Relaxed) {
             return Ok(None);
@@ -116,7 +118,8 @@ pub(crate) fn search_subtree(
         if !strategy.begin_execution() {
             break;
         }
-        let (result, back) = run_strategy(scenario, 0, strategy, options.max_steps)?;
+        let (result, back) =
+            crate::run_prepared(scenario, &prepared, 0, strategy, options.max_steps, true)?;
         strategy = back;
         for found in handle.take_subtrees() {
             on_found(found);

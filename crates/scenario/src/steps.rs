@@ -1,7 +1,7 @@
 //! The actor's steps as the checks at load time see them: flattened out of `atomic` groups,
 //! each with its path in the file, and the rule of what a group may hold.
 
-use crate::format::{ActorStep, Scenario};
+use crate::format::{ActorStep, Check, Scenario};
 
 /// Every step of `scenario` in file order, those inside an `atomic` group in place of the
 /// group, each with its path (`steps[3]`, `steps[4].atomic[1]`).
@@ -61,4 +61,21 @@ pub fn first_bad_group(scenario: &Scenario) -> Option<(String, String)> {
             })
         })
     })
+}
+
+/// Whether some `api-calls` check of `scenario` names an object or a UID precondition: only
+/// such a check needs the world's record of every call, the others read the server's counters.
+pub fn filters_calls(scenario: &Scenario) -> bool {
+    fn step_filters(step: &ActorStep) -> bool {
+        let checks = match step {
+            ActorStep::AssertNow(checks) => checks,
+            ActorStep::AssertEventually(e) | ActorStep::WaitUntil(e) => &e.checks,
+            ActorStep::Atomic(group) => return group.iter().any(step_filters),
+            _ => return false,
+        };
+        checks
+            .iter()
+            .any(|c| matches!(c, Check::ApiCalls(a) if a.name.is_some() || a.uid.is_some()))
+    }
+    scenario.steps.iter().any(step_filters)
 }

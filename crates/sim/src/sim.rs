@@ -28,6 +28,10 @@ pub struct Sim {
     steps: u64,
     outcome: Option<Outcome>,
     previous: Option<Enabled>,
+    /// Without labels: the actor name of the last step's trace entry, handed back after the
+    /// observer saw it, so that the next entry copies its actor into this buffer instead of
+    /// allocating one.
+    spare_actor: String,
     jumps_without_step: u64,
     ready: ReadySet,
 }
@@ -57,6 +61,7 @@ impl Sim {
             steps: 0,
             outcome: None,
             previous: None,
+            spare_actor: String::new(),
             jumps_without_step: 0,
             ready: ReadySet::default(),
         }
@@ -200,25 +205,38 @@ impl Sim {
         drop(entered);
         let labels = self.config.labels;
         // Without labels nothing reads the texts: the entry and `previous` carry the actor
-        // (which PCT and the shrinker read) and no copies of the rest.
-        self.previous = Some(if labels {
-            chosen.clone()
-        } else {
-            Enabled {
-                actor: chosen.actor.clone(),
-                action: String::new(),
-                touches: Vec::new(),
-                detail: None,
-                kind: chosen.kind,
+        // (which PCT and the shrinker read) and no copies of the rest, copied into the
+        // buffers of the last step's.
+        match &mut self.previous {
+            Some(previous) if !labels => {
+                previous.actor.clone_from(&chosen.actor);
+                previous.kind = chosen.kind;
             }
-        });
+            previous if labels => *previous = Some(chosen.clone()),
+            previous => {
+                *previous = Some(Enabled {
+                    actor: chosen.actor.clone(),
+                    action: String::new(),
+                    touches: Vec::new(),
+                    detail: None,
+                    kind: chosen.kind,
+                });
+            }
+        }
+        let actor = if labels {
+            chosen.actor.clone()
+        } else {
+            let mut actor = std::mem::take(&mut self.spare_actor);
+            actor.clone_from(&chosen.actor);
+            actor
+        };
         let entry = {
             let mut inner = self.shared.lock();
             TraceEntry {
                 step,
                 time: inner.now(),
                 elapsed_nanos: inner.elapsed,
-                actor: chosen.actor.clone(),
+                actor,
                 action: if labels {
                     chosen.action.clone()
                 } else {
@@ -296,6 +314,8 @@ impl Sim {
             let StepReport { entry, enabled, .. } = report;
             if self.config.labels {
                 self.trace.entries.push(entry);
+            } else {
+                self.spare_actor = entry.actor;
             }
             self.ready.restore(enabled);
         }

@@ -235,16 +235,17 @@ pub struct Actor {
 
 impl Actor {
     /// Runs `steps`; the task to spawn as `scenario`.
-    pub fn run(self, steps: Vec<ActorStep>) -> BoxFuture<()> {
+    pub fn run(self, steps: impl Into<Arc<[ActorStep]>>) -> BoxFuture<()> {
+        let steps: Arc<[ActorStep]> = steps.into();
         Box::pin(async move {
-            for step in steps {
+            for step in steps.iter() {
                 let rt = self.rt.as_ref();
-                let mut label = StepLabel::lazy(rt, || label(&step), || touches(&step));
+                let mut label = StepLabel::lazy(rt, || label(step), || touches(step));
                 if rt.wants_labels() {
-                    label.detail = detail(&step);
+                    label.detail = detail(step);
                 }
                 self.rt.step(label).await;
-                if let Err(failure) = self.perform(&step).await {
+                if let Err(failure) = self.perform(step).await {
                     self.state.lock().failure = Some(failure);
                     return;
                 }
@@ -257,7 +258,7 @@ impl Actor {
     pub async fn perform(&self, step: &ActorStep) -> Result<(), ActorFailure> {
         match step {
             ActorStep::WaitForSync => {
-                let view = self.view.clone();
+                let view = &self.view;
                 let synced = self
                     .wait(Box::new(move || view.has_synced()), SYNC_TIMEOUT)
                     .await;
@@ -345,12 +346,11 @@ impl Actor {
     }
 
     async fn eventually(&self, step: &ActorStep, e: &Eventually) -> Result<(), ActorFailure> {
-        let (view, checks) = (self.view.clone(), e.checks.clone());
+        // The condition borrows the view and the checks (the wait ends within the step)
+        // instead of copying them for every wait.
+        let (view, checks) = (&self.view, &e.checks);
         let held = self
-            .wait(
-                Box::new(move || view.check_all(&checks).is_ok()),
-                e.within.0,
-            )
+            .wait(Box::new(move || view.holds_all(checks)), e.within.0)
             .await;
         if held {
             return Ok(());
@@ -364,11 +364,11 @@ impl Actor {
     }
 
     /// Completes with `true` once `cond` holds, or `false` after `within` of virtual time.
-    fn wait(
+    fn wait<'a>(
         &self,
-        cond: Box<dyn Fn() -> bool + Send>,
+        cond: Box<dyn Fn() -> bool + Send + 'a>,
         within: std::time::Duration,
-    ) -> impl Future<Output = bool> + Send + 'static {
+    ) -> impl Future<Output = bool> + Send + 'a {
         WaitFor {
             cond,
             deadline: self.rt.sleep(within),
@@ -397,13 +397,13 @@ impl Future for StopWithin {
     }
 }
 
-struct WaitFor {
-    cond: Box<dyn Fn() -> bool + Send>,
+struct WaitFor<'a> {
+    cond: Box<dyn Fn() -> bool + Send + 'a>,
     deadline: BoxFuture<()>,
     state: SharedActor,
 }
 
-impl Future for WaitFor {
+impl Future for WaitFor<'_> {
     type Output = bool;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<bool> {

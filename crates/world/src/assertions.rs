@@ -71,22 +71,39 @@ impl WorldView {
 
     /// `Ok` if the check holds, else what was found instead.
     pub fn check(&self, check: &Check) -> Result<(), String> {
+        self.evaluate(check, true)
+    }
+
+    /// Whether every check holds, without describing what a failing one found: a waiting
+    /// step re-evaluates its checks after every step of the run, and only the last failure
+    /// is reported.
+    pub fn holds_all(&self, checks: &[Check]) -> bool {
+        checks.iter().all(|c| self.evaluate(c, false).is_ok())
+    }
+
+    /// `Ok` if the check holds, else what was found instead if `explain`, an empty message if
+    /// not.
+    fn evaluate(&self, check: &Check, explain: bool) -> Result<(), String> {
+        let fail =
+            |message: &dyn Fn() -> String| Err(if explain { message() } else { String::new() });
         match check {
             Check::PodPresent(key) if !self.pod_exists(key) => {
-                Err(format!("pod {key} does not exist"))
+                fail(&|| format!("pod {key} does not exist"))
             }
-            Check::PodAbsent(key) if self.pod_exists(key) => Err(format!("pod {key} still exists")),
+            Check::PodAbsent(key) if self.pod_exists(key) => {
+                fail(&|| format!("pod {key} still exists"))
+            }
             Check::PodPresent(_) | Check::PodAbsent(_) => Ok(()),
-            Check::Events(filter) => self.check_events(filter),
+            Check::Events(filter) => self.check_events(filter, explain),
             Check::ApiCalls(c) => self.check_api_calls(c),
-            Check::Metrics(m) => self.check_metrics(m),
+            Check::Metrics(m) => self.check_metrics(m, explain),
             Check::Deleted(d) => self.check_deleted(d),
             Check::PendingEvictions(p) => self.check_pending(p),
             Check::Mark(name) => {
                 if (self.has_mark)(name) {
                     Ok(())
                 } else {
-                    Err(format!("coverage mark {name} was not passed"))
+                    fail(&|| format!("coverage mark {name} was not passed"))
                 }
             }
             Check::RuleCondition(c) => self.check_rule_condition(c),
@@ -132,20 +149,23 @@ impl WorldView {
         self.server.contains(Kind::Pod, ns, name)
     }
 
-    fn check_events(&self, filter: &EventCheck) -> Result<(), String> {
+    fn check_events(&self, filter: &EventCheck, explain: bool) -> Result<(), String> {
         // Events about an object live in its namespace (the API server's event validation
         // requires it), so a check about one object reads only that namespace: what
         // `actor::check_reads` declares for it.
-        let (events, place) = match filter.involved.as_deref() {
-            Some(key) => {
-                let ns = key.split_once('/').map_or("default", |(ns, _)| ns);
-                let place = format!("events in namespace {ns}");
-                (self.server.peek_namespace(Kind::Event, ns), place)
-            }
-            None => (
-                self.server.peek_all(Kind::Event),
-                "events on the server".to_owned(),
-            ),
+        let fail =
+            |message: &dyn Fn() -> String| Err(if explain { message() } else { String::new() });
+        let involved_ns = filter
+            .involved
+            .as_deref()
+            .map(|key| key.split_once('/').map_or("default", |(ns, _)| ns));
+        let events = match involved_ns {
+            Some(ns) => self.server.peek_namespace(Kind::Event, ns),
+            None => self.server.peek_all(Kind::Event),
+        };
+        let place = || match involved_ns {
+            Some(ns) => format!("events in namespace {ns}"),
+            None => "events on the server".to_owned(),
         };
         let all: Vec<_> = events
             .into_iter()
@@ -171,12 +191,15 @@ impl WorldView {
             .filter(|e| {
                 filter.involved.as_ref().is_none_or(|key| {
                     let o = &e.involved_object;
-                    let got = format!(
-                        "{}/{}",
+                    let (ns, name) = (
                         o.namespace.as_deref().unwrap_or_default(),
-                        o.name.as_deref().unwrap_or_default()
+                        o.name.as_deref().unwrap_or_default(),
                     );
-                    &got == key
+                    // `ns/name` == key, without formatting it.
+                    key.len() == ns.len() + 1 + name.len()
+                        && key.starts_with(ns)
+                        && key[ns.len()..].starts_with('/')
+                        && key.ends_with(name)
                 })
             })
             .filter(|e| {
@@ -198,18 +221,20 @@ impl WorldView {
                     )
                 })
                 .collect();
-            format!("{place}: [{}]", found.join(", "))
+            format!("{}: [{}]", place(), found.join(", "))
         };
         match filter.objects {
             Some(want) if !want.admits(matching.len() as u64) => {
-                return Err(format!(
-                    "expected {want} matching event(s), found {}; {}",
-                    matching.len(),
-                    describe()
-                ));
+                return fail(&|| {
+                    format!(
+                        "expected {want} matching event(s), found {}; {}",
+                        matching.len(),
+                        describe()
+                    )
+                });
             }
             None if matching.is_empty() => {
-                return Err(format!("no matching event; {}", describe()));
+                return fail(&|| format!("no matching event; {}", describe()));
             }
             _ => {}
         }
@@ -235,12 +260,12 @@ impl WorldView {
         if let Some(want) = filter.pods
             && !want.admits(involved.len() as u64)
         {
-            return Err(format!("expected {want} pod(s): {}", spread()));
+            return fail(&|| format!("expected {want} pod(s): {}", spread()));
         }
         if let Some(want) = filter.namespaces
             && !want.admits(namespaces.len() as u64)
         {
-            return Err(format!("expected {want} namespace(s): {}", spread()));
+            return fail(&|| format!("expected {want} namespace(s): {}", spread()));
         }
         // An Event's `count` is never negative; one that were would fail every bound.
         let count_of = |e: &k8s_openapi::api::core::v1::Event| {
@@ -249,11 +274,13 @@ impl WorldView {
         if let Some(count) = filter.count
             && let Some(bad) = matching.iter().find(|e| !count.admits(count_of(e)))
         {
-            return Err(format!(
-                "expected count {count}, found {}; {}",
-                bad.count.unwrap_or(1),
-                describe()
-            ));
+            return fail(&|| {
+                format!(
+                    "expected count {count}, found {}; {}",
+                    bad.count.unwrap_or(1),
+                    describe()
+                )
+            });
         }
         Ok(())
     }

@@ -15,13 +15,13 @@ use std::sync::Arc;
 
 use taintsim_api::{
     ApiClient, ApiServer, ApiServerConfig, BroadcasterConfig, EventBroadcaster, Informer,
-    Registration,
+    Registration, Snapshot,
 };
 use taintsim_plugin::{
     Behavior, ControllerPlugin, Env, Informers, Metrics, Reference, Registry, Running,
 };
 use taintsim_seam::client::{Client, EventRecorder};
-use taintsim_seam::runtime::{BoxFuture, Runtime};
+use taintsim_seam::runtime::{BoxFuture, Runtime, Timestamp};
 use taintsim_sim::{
     Control, RunReport, Sim, SimConfig, SimHandle, SimRuntime, StepReport, Strategy,
 };
@@ -71,6 +71,13 @@ pub struct PartsConfig {
     pub component: Option<String>,
     /// Faults in force from the start (a scenario's top-level `faults`).
     pub faults: Vec<Fault>,
+    /// The initial objects already stored ([`InitialStore`]): when set, the server starts
+    /// from it and [`Self::objects`] is ignored.
+    pub initial: Option<Arc<InitialStore>>,
+    /// Whether [`WorldLog::calls`](witness::WorldLog::calls) records every request of the
+    /// controller side (default on). Only an `api-calls` check with `name` or `uid` reads it,
+    /// so a scenario without one turns it off and saves an allocation per request.
+    pub record_calls: bool,
 }
 
 impl PartsConfig {
@@ -97,6 +104,8 @@ impl PartsConfig {
             validation: true,
             component: None,
             faults: Vec::new(),
+            initial: None,
+            record_calls: true,
         }
     }
 }
@@ -143,21 +152,20 @@ pub fn assemble(
     config: PartsConfig,
 ) -> Result<Parts, AssembleError> {
     let plugin = config.controller.clone();
-    let server = ApiServer::new(
-        rt.clone(),
-        ApiServerConfig {
-            watch_window: config.watch_window,
-            default_taint_time_added: config.default_taint_time_added,
-            validation: config.validation,
-        },
-    );
-    for object in config.objects {
-        server.create(object)?;
-    }
-    server.reset_calls();
+    let server_config = ApiServerConfig {
+        watch_window: config.watch_window,
+        default_taint_time_added: config.default_taint_time_added,
+        validation: config.validation,
+    };
+    let server = match config.initial {
+        Some(initial) => initial.server(rt.clone(), server_config)?,
+        None => store_initial(rt.clone(), server_config, config.objects)?,
+    };
     let log = SharedLog::default();
     let reference = plugin.reference(&config.behavior);
-    server.observe_requests(CallSpy::new(log.clone()));
+    if config.record_calls {
+        server.observe_requests(CallSpy::new(log.clone()));
+    }
     server.observe_requests(DeletionSpy::new(
         reference.clone(),
         log.clone(),
@@ -243,6 +251,66 @@ pub fn assemble(
         registrations,
         faults: Arc::new(Mutex::new(faults)),
     })
+}
+
+/// A server on `rt` that stored `objects`, with its call counters at zero.
+fn store_initial(
+    rt: Arc<dyn Runtime>,
+    config: ApiServerConfig,
+    objects: Vec<taintsim_api::Object>,
+) -> Result<ApiServer, taintsim_api::ApiError> {
+    let server = ApiServer::new(rt, config);
+    for object in objects {
+        server.create(object)?;
+    }
+    server.reset_calls();
+    Ok(server)
+}
+
+/// A world's initial objects stored once, for every world that starts with them: the server
+/// of each such world starts from a [`Snapshot`] of the stored objects instead of defaulting,
+/// validating and storing every object again (the objects are shared, and every world starts
+/// with the same resourceVersions, UIDs and counters as one that created them).
+pub struct InitialStore {
+    objects: Vec<taintsim_api::Object>,
+    at: Timestamp,
+    snapshot: Snapshot,
+}
+
+impl InitialStore {
+    /// Stores `objects` as a server with `config` would at time `at` (the start time of the
+    /// worlds that use it: objects are stamped with it). An object the server rejects is an
+    /// error.
+    pub fn new(
+        objects: Vec<taintsim_api::Object>,
+        config: ApiServerConfig,
+        at: Timestamp,
+    ) -> Result<Self, taintsim_api::ApiError> {
+        let server = ApiServer::with_clock(Arc::new(move || at), config);
+        for object in &objects {
+            server.create(object.clone())?;
+        }
+        server.reset_calls();
+        Ok(Self {
+            snapshot: server.snapshot(),
+            objects,
+            at,
+        })
+    }
+
+    /// A server on `rt` with the objects stored: from the snapshot if `rt`'s time and
+    /// `config` are the ones it was taken with, else by storing the objects again.
+    fn server(
+        &self,
+        rt: Arc<dyn Runtime>,
+        config: ApiServerConfig,
+    ) -> Result<ApiServer, taintsim_api::ApiError> {
+        if rt.now() == self.at && *self.snapshot.config() == config {
+            Ok(ApiServer::from_snapshot(rt, &self.snapshot))
+        } else {
+            store_initial(rt, config, self.objects.clone())
+        }
+    }
 }
 
 /// Builds a [`World`].
@@ -406,6 +474,21 @@ impl WorldBuilder {
     /// The events' source component.
     pub fn component(mut self, component: impl Into<String>) -> Self {
         self.parts.component = Some(component.into());
+        self
+    }
+
+    /// The initial objects, stored once for many worlds (see [`InitialStore`]); replaces
+    /// [`Self::objects`].
+    pub fn initial(mut self, initial: Arc<InitialStore>) -> Self {
+        self.parts.initial = Some(initial);
+        self
+    }
+
+    /// Whether the world records every request of the controller side in
+    /// [`WorldLog::calls`](witness::WorldLog::calls) (default on; see
+    /// [`PartsConfig::record_calls`]).
+    pub fn record_calls(mut self, on: bool) -> Self {
+        self.parts.record_calls = on;
         self
     }
 

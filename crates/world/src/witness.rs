@@ -63,7 +63,8 @@ pub struct Call {
 #[derive(Debug, Default)]
 pub struct WorldLog {
     /// Every request of the controller side since the start, or since `stop-controller`'s
-    /// `Run` returned (like the server's call counters).
+    /// `Run` returned (like the server's call counters); empty in a world built without
+    /// recording them (`PartsConfig::record_calls`).
     pub calls: Vec<Call>,
     /// Every `eventf`, in order.
     pub eventf: Vec<EventfCall>,

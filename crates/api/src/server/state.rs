@@ -12,7 +12,7 @@ use crate::resource::{record_object, record_watch_log};
 use crate::watch::{EventType, WatchEvent, WatchItem};
 
 /// One kind's objects and its recent changes.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct KindStore {
     /// Objects by key (`ns/name` or `name`).
     pub(crate) objects: BTreeMap<String, Object>,
@@ -73,6 +73,20 @@ impl State {
         Self {
             config,
             ..Self::default()
+        }
+    }
+
+    /// A copy of everything but the open watches (objects are shared, not copied).
+    pub(crate) fn without_watches(&self) -> Self {
+        Self {
+            config: self.config.clone(),
+            revision: self.revision,
+            next_uid: self.next_uid,
+            next_generated: self.next_generated,
+            stores: self.stores.clone(),
+            calls: self.calls.clone(),
+            watches: BTreeMap::new(),
+            next_watch: self.next_watch,
         }
     }
 

@@ -15,17 +15,18 @@
 //! slices whose effective taints changed.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::model::{Slice, TaintRule};
 
 /// One synthetic slice event for `Controller::handle_slice_change`: `(None, Some)` is an add,
-/// `(Some, Some)` an update, `(Some, None)` a delete.
+/// `(Some, Some)` an update, `(Some, None)` a delete. The slices are shared with the tracker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SliceEvent {
     /// The effective slice before the change.
-    pub old: Option<Slice>,
+    pub old: Option<Arc<Slice>>,
     /// The effective slice after the change.
-    pub new: Option<Slice>,
+    pub new: Option<Arc<Slice>>,
 }
 
 /// The effective form of `slice` under `rules` (see the module docs).
@@ -47,12 +48,33 @@ pub fn apply_rules<'a>(slice: &Slice, rules: impl IntoIterator<Item = &'a TaintR
     patched
 }
 
+/// [`apply_rules`] on a shared slice: the same slice when no rule adds a taint to it (most
+/// slices, most of the time), so the tracker keeps one copy instead of two.
+fn apply_rules_shared<'a>(
+    slice: &Arc<Slice>,
+    rules: impl IntoIterator<Item = &'a TaintRule> + Clone,
+) -> Arc<Slice> {
+    let patches = rules.clone().into_iter().any(|rule| {
+        rule.selector.as_ref().is_some_and(|selector| {
+            slice.devices.iter().any(|device| {
+                device.taints.is_some()
+                    && selector.matches(&slice.driver, &slice.pool.name, &device.name)
+            })
+        })
+    });
+    if patches {
+        Arc::new(apply_rules(slice, rules))
+    } else {
+        slice.clone()
+    }
+}
+
 /// The tracker's state: the raw slices, the rules and the effective slices, all by name.
 #[derive(Debug, Clone, Default)]
 pub struct SliceTracker {
-    slices: BTreeMap<String, Slice>,
+    slices: BTreeMap<String, Arc<Slice>>,
     rules: BTreeMap<String, TaintRule>,
-    effective: BTreeMap<String, Slice>,
+    effective: BTreeMap<String, Arc<Slice>>,
 }
 
 impl SliceTracker {
@@ -64,7 +86,7 @@ impl SliceTracker {
     /// `ListPatchedResourceSlices`: every effective slice, here in name order. Upstream lists
     /// them from a `cache.Store` (a Go map), so the caller that replays them to a handler
     /// registered late picks the order (`plugin::handlers::TrackerGlue::register`).
-    pub fn effective_slices(&self) -> impl Iterator<Item = &Slice> {
+    pub fn effective_slices(&self) -> impl Iterator<Item = &Arc<Slice>> {
         self.effective.values()
     }
 
@@ -92,8 +114,9 @@ impl SliceTracker {
                 .collect()
             }
             Some(new) => {
-                self.slices.insert(name.clone(), new.clone());
-                let patched = apply_rules(new, self.rules.values());
+                let new = Arc::new(new.clone());
+                let patched = apply_rules_shared(&new, self.rules.values());
+                self.slices.insert(name.clone(), new);
                 let old = self.effective.insert(name, patched.clone());
                 vec![SliceEvent {
                     old,
@@ -118,7 +141,7 @@ impl SliceTracker {
         }
         let mut events = Vec::new();
         for (name, slice) in &self.slices {
-            let patched = apply_rules(slice, self.rules.values());
+            let patched = apply_rules_shared(slice, self.rules.values());
             let Some(previous) = self.effective.get_mut(name) else {
                 continue;
             };
@@ -272,7 +295,7 @@ mod tests {
         );
         let events = tracker.rule_changed(None, Some(&only_p2));
         assert_eq!(events.len(), 1);
-        assert_eq!(events[0].old.as_ref(), Some(&b));
+        assert_eq!(events[0].old.as_deref(), Some(&b));
         let patched = events[0].new.clone().expect("an update");
         assert_eq!(keys(&patched, "x"), Some(vec!["r".into()]));
         assert!(
@@ -286,11 +309,14 @@ mod tests {
             events,
             vec![SliceEvent {
                 old: Some(patched),
-                new: Some(b.clone())
+                new: Some(Arc::new(b.clone()))
             }]
         );
         assert_eq!(
-            tracker.effective_slices().cloned().collect::<Vec<_>>(),
+            tracker
+                .effective_slices()
+                .map(|s| Slice::clone(s))
+                .collect::<Vec<_>>(),
             vec![a, b]
         );
     }

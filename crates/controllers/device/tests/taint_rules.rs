@@ -86,7 +86,7 @@ impl World {
     fn deliver(&self, events: Vec<SliceEvent>) {
         for e in events {
             self.controller
-                .handle_slice_change(e.old.as_ref(), e.new.as_ref());
+                .handle_slice_change(e.old.as_deref(), e.new.as_deref());
         }
     }
 

@@ -10,19 +10,23 @@ use super::WorldView;
 impl WorldView {
     pub(super) fn check_api_calls(&self, c: &ApiCallCheck) -> Result<(), String> {
         let (verb, kind): (Verb, taintsim_api::Kind) = (c.verb.into(), c.kind.into());
-        let label = serde_json::to_value(c.verb).unwrap_or_default();
-        let mut what = format!("{} {:?} calls", label.as_str().unwrap_or("?"), c.kind);
-        // Without a filter, the server's counters, which count every call since the start
-        // (or the last stop-controller); with one, the witness's record of the same calls.
-        let n = if c.name.is_none() && c.uid.is_none() {
-            self.server.calls(verb, kind)
-        } else {
+        // What the check counts, in the words of its failure; built only for one.
+        let what = || {
+            let label = serde_json::to_value(c.verb).unwrap_or_default();
+            let mut what = format!("{} {:?} calls", label.as_str().unwrap_or("?"), c.kind);
             if let Some(name) = &c.name {
                 what.push_str(&format!(" on {name}"));
             }
             if let Some(uid) = &c.uid {
                 what.push_str(&format!(" with UID precondition {uid}"));
             }
+            what
+        };
+        // Without a filter, the server's counters, which count every call since the start
+        // (or the last stop-controller); with one, the witness's record of the same calls.
+        let n = if c.name.is_none() && c.uid.is_none() {
+            self.server.calls(verb, kind)
+        } else {
             let log = self.log.lock();
             let matching = log.calls.iter().filter(|call| {
                 call.verb == verb
@@ -35,41 +39,49 @@ impl WorldView {
         if let Some(want) = c.count
             && !want.admits(n)
         {
-            return Err(format!("{what}: expected {want}, found {n}"));
+            return Err(format!("{}: expected {want}, found {n}", what()));
         }
         if let Some(least) = c.at_least
             && n < least
         {
-            return Err(format!("{what}: expected at least {least}, found {n}"));
+            return Err(format!("{}: expected at least {least}, found {n}", what()));
         }
         Ok(())
     }
 
-    pub(super) fn check_metrics(&self, m: &MetricsCheck) -> Result<(), String> {
+    pub(super) fn check_metrics(&self, m: &MetricsCheck, explain: bool) -> Result<(), String> {
+        let fail =
+            |message: &dyn Fn() -> String| Err(if explain { message() } else { String::new() });
         let s = self.metrics.snapshot();
         if let Some(want) = m.pod_deletions_total
             && s.pod_deletions_total != want
         {
-            return Err(format!(
-                "pod_deletions_total: expected {want}, found {}",
-                s.pod_deletions_total
-            ));
+            return fail(&|| {
+                format!(
+                    "pod_deletions_total: expected {want}, found {}",
+                    s.pod_deletions_total
+                )
+            });
         }
         if let Some(want) = m.deletion_duration_count
             && s.deletion_duration_count != want
         {
-            return Err(format!(
-                "pod_deletion_duration_seconds count: expected {want}, found {}",
-                s.deletion_duration_count
-            ));
+            return fail(&|| {
+                format!(
+                    "pod_deletion_duration_seconds count: expected {want}, found {}",
+                    s.deletion_duration_count
+                )
+            });
         }
         if let Some(want) = m.deletion_duration_sum
             && (s.deletion_duration_sum - want).abs() > 1e-9
         {
-            return Err(format!(
-                "pod_deletion_duration_seconds sum: expected {want}, found {}",
-                s.deletion_duration_sum
-            ));
+            return fail(&|| {
+                format!(
+                    "pod_deletion_duration_seconds sum: expected {want}, found {}",
+                    s.deletion_duration_sum
+                )
+            });
         }
         for (le, want) in m.deletion_duration_buckets.iter().flatten() {
             let found = if le == "+Inf" {
@@ -79,17 +91,21 @@ impl WorldView {
                 let index = bound.and_then(|b| s.buckets.iter().position(|x| *x == b));
                 let Some(i) = index else {
                     let bounds: Vec<String> = s.buckets.iter().map(f64::to_string).collect();
-                    return Err(format!(
-                        "pod_deletion_duration_seconds has no bucket le={le:?}; its bounds are {} and +Inf",
-                        bounds.join(", ")
-                    ));
+                    return fail(&|| {
+                        format!(
+                            "pod_deletion_duration_seconds has no bucket le={le:?}; its bounds are {} and +Inf",
+                            bounds.join(", ")
+                        )
+                    });
                 };
                 s.bucket_counts[i]
             };
             if found != *want {
-                return Err(format!(
-                    "pod_deletion_duration_seconds bucket le={le}: expected {want}, found {found}"
-                ));
+                return fail(&|| {
+                    format!(
+                        "pod_deletion_duration_seconds bucket le={le}: expected {want}, found {found}"
+                    )
+                });
             }
         }
         Ok(())

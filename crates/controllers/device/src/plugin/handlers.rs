@@ -143,7 +143,7 @@ impl TrackerGlue {
         if registered {
             for e in events {
                 self.controller
-                    .handle_slice_change(e.old.as_ref(), e.new.as_ref());
+                    .handle_slice_change(e.old.as_deref(), e.new.as_deref());
             }
         }
     }
@@ -180,7 +180,7 @@ impl TrackerGlue {
     /// choice of `rt`: a pool caught between two generations is seen half-replayed in some
     /// orders and not in others. Returns how many slices it replayed.
     pub fn register(&self, rt: &dyn Runtime) -> usize {
-        let slices: Vec<Slice> = {
+        let slices: Vec<Arc<Slice>> = {
             let mut s = self.state.lock();
             s.registered = true;
             s.tracker.effective_slices().cloned().collect()
