@@ -22,23 +22,14 @@
 mod common;
 
 use taintsim_check::{Schedule, run_schedule, run_strategy};
+use taintsim_scenario::format::Scenario;
 use taintsim_scenario::load::{find_scenarios, load_file};
 use taintsim_sim::{ChooseContext, Decision, DecisionLog, Divergence, Enabled, Strategy};
 
 #[test]
 #[ignore = "rewrites bundled scenario files; run with TAINTSIM_RERECORD=1"]
 fn rerecord_truncated_decision_logs() {
-    if std::env::var_os("TAINTSIM_RERECORD").is_none() {
-        eprintln!("set TAINTSIM_RERECORD=1 to rewrite the bundled files");
-        return;
-    }
-    let registry = taintsim::controllers();
-    let files = find_scenarios(&common::bundled("")).expect("bundled scenarios");
-    for path in files {
-        let scenario = load_file(&path, &registry).expect("loads");
-        let Some(log) = scenario.decisions.clone() else {
-            continue;
-        };
+    for (path, scenario, log) in recorded_files("TAINTSIM_RERECORD") {
         let max_steps = scenario.explore.max_steps;
         let exact =
             run_schedule(&scenario, Schedule::Replay(log.clone()), max_steps).expect("runs");
@@ -67,6 +58,25 @@ fn rerecord_truncated_decision_logs() {
     }
 }
 
+/// The bundled scenario files with a recorded decision log, each loaded, with its log; none
+/// unless the environment variable `gate` is set, since the tools rewrite them.
+fn recorded_files(gate: &str) -> Vec<(std::path::PathBuf, Scenario, DecisionLog)> {
+    if std::env::var_os(gate).is_none() {
+        eprintln!("set {gate}=1 to rewrite the bundled files");
+        return Vec::new();
+    }
+    let registry = taintsim::controllers();
+    let files = find_scenarios(&common::bundled("")).expect("bundled scenarios");
+    files
+        .into_iter()
+        .filter_map(|path| {
+            let scenario = load_file(&path, &registry).expect("loads");
+            let log = scenario.decisions.clone()?;
+            Some((path, scenario, log))
+        })
+        .collect()
+}
+
 /// `text` with its `decisions` value, which must be the file's last key (as the writers of
 /// recorded files put it), replaced by `log`. The rest of the file keeps its text and key order.
 fn with_decisions(text: &str, log: &taintsim_sim::DecisionLog) -> String {
@@ -81,17 +91,7 @@ fn with_decisions(text: &str, log: &taintsim_sim::DecisionLog) -> String {
 #[test]
 #[ignore = "rewrites bundled scenario files; run with TAINTSIM_RELABEL=1"]
 fn relabel_decision_logs() {
-    if std::env::var_os("TAINTSIM_RELABEL").is_none() {
-        eprintln!("set TAINTSIM_RELABEL=1 to rewrite the bundled files");
-        return;
-    }
-    let registry = taintsim::controllers();
-    let files = find_scenarios(&common::bundled("")).expect("bundled scenarios");
-    for path in files {
-        let scenario = load_file(&path, &registry).expect("loads");
-        let Some(log) = scenario.decisions.clone() else {
-            continue;
-        };
+    for (path, scenario, log) in recorded_files("TAINTSIM_RELABEL") {
         let recorded = log.entries.len();
         let strategy = Box::new(ByIndex { log, position: 0 });
         let (run, _) =
