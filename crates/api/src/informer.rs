@@ -32,6 +32,7 @@ mod lister;
 mod notification;
 mod reflector;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,7 +48,7 @@ use crate::watch::WatchId;
 use cache::Cache;
 use listener::Listener;
 
-pub use listener::HideNotifications;
+pub use listener::{HideNotifications, ListenerSpec};
 pub use lister::Lister;
 pub use notification::{DeletedFinalStateUnknown, DeletedObject, Notification};
 
@@ -59,10 +60,11 @@ pub(crate) struct Shared {
     rt: Arc<dyn Runtime>,
     server: ApiServer,
     kind: Kind,
-    name: String,
+    name: Cow<'static, str>,
     /// The reflector's actor name, `<name>-informer`, built once: every list and watch
-    /// request names it.
-    actor: String,
+    /// request names it. Static for an informer named after its kind, as every world's are,
+    /// so that starting one formats nothing.
+    actor: Cow<'static, str>,
     state: Mutex<State>,
 }
 
@@ -112,19 +114,24 @@ impl Informer {
         rt: Arc<dyn Runtime>,
         server: ApiServer,
         kind: Kind,
-        name: impl Into<String>,
+        name: impl Into<Cow<'static, str>>,
     ) -> Self {
         let name = name.into();
+        let actor = if name == kind.plural() {
+            Cow::Borrowed(kind.informer_actor())
+        } else {
+            Cow::Owned(format!("{name}-informer"))
+        };
         let shared = Arc::new(Shared {
             rt,
             server,
             kind,
-            actor: format!("{name}-informer"),
+            actor,
             name,
             state: Mutex::new(State::default()),
         });
         shared.rt.spawn(
-            shared.actor.clone(),
+            shared.actor.clone().into_owned(),
             Box::pin(reflector::run(shared.clone())),
         );
         Self { shared }
@@ -154,25 +161,30 @@ impl Informer {
 
     /// Registers a listener named `name` (also its actor name) whose deliver steps touch
     /// `touches` and `notify/<name>`. It is first told about every cached object (as `Add`s),
-    /// then about every later change.
+    /// then about every later change. (A controller that starts in every schedule builds its
+    /// [`ListenerSpec`]s once and calls [`Self::register`].)
     pub fn add_listener(
         &self,
         name: impl Into<String>,
         touches: Vec<String>,
         handler: Handler,
     ) -> Registration {
-        let name = name.into();
+        self.register(&ListenerSpec::new(name, touches), handler)
+    }
+
+    /// Registers the listener `spec` describes, as [`Self::add_listener`] does.
+    pub fn register(&self, spec: &ListenerSpec, handler: Handler) -> Registration {
         let signal = Arc::new(Signal::default());
         let id = {
             let mut st = self.shared.state.lock();
             let id = st.next_listener;
             st.next_listener += 1;
-            let mut listener = Listener::new(name.clone(), touches, handler, signal.clone());
-            if let Some(hide) = st.pending_hides.remove(&name) {
+            let mut listener = Listener::new(spec.clone(), handler, signal.clone());
+            if let Some(hide) = st.pending_hides.remove(spec.name()) {
                 listener.hide = hide;
             }
             record_cache(self.shared.kind);
-            record_listener(&name);
+            record_listener(spec.name());
             for obj in st.cache.objects() {
                 listener.push(Notification::Add(obj.clone()));
             }
@@ -184,13 +196,13 @@ impl Informer {
         };
         signal.notify();
         self.shared.rt.spawn(
-            name.clone(),
+            spec.name().to_owned(),
             Box::pin(listener::run(self.shared.clone(), id, signal.clone())),
         );
         Registration {
             shared: self.shared.clone(),
             id,
-            name,
+            spec: spec.clone(),
             signal,
         }
     }
@@ -210,7 +222,7 @@ impl Informer {
     /// applies from its first notification.
     pub fn set_hidden_notifications(&self, listener: &str, hide: HideNotifications) -> bool {
         let mut st = self.shared.state.lock();
-        match st.listeners.values_mut().find(|l| l.name == listener) {
+        match st.listeners.values_mut().find(|l| l.name() == listener) {
             Some(l) => {
                 l.hide = hide;
                 true
@@ -245,7 +257,7 @@ impl Informer {
         let st = self.shared.state.lock();
         st.listeners
             .values()
-            .inspect(|l| record_listener(&l.name))
+            .inspect(|l| record_listener(l.name()))
             .map(Listener::pending)
             .sum()
     }
@@ -270,14 +282,14 @@ impl Informer {
 pub struct Registration {
     shared: Arc<Shared>,
     id: u64,
-    name: String,
+    spec: ListenerSpec,
     signal: Arc<Signal>,
 }
 
 impl std::fmt::Debug for Registration {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Registration")
-            .field("name", &self.name)
+            .field("name", &self.spec.name())
             .field("synced", &self.has_synced())
             .finish_non_exhaustive()
     }
@@ -286,13 +298,13 @@ impl std::fmt::Debug for Registration {
 impl Registration {
     /// The listener's name.
     pub fn name(&self) -> &str {
-        &self.name
+        self.spec.name()
     }
 
     /// Whether the informer has synced and this handler has returned from (or dropped) every
     /// notification of the initial list. False once removed.
     pub fn has_synced(&self) -> bool {
-        record_listener(&self.name);
+        record_listener(self.spec.name());
         let st = self.shared.state.lock();
         st.listeners
             .get(&self.id)
@@ -302,7 +314,7 @@ impl Registration {
 
     /// Notifications queued and not yet delivered (or hidden).
     pub fn pending(&self) -> u64 {
-        record_listener(&self.name);
+        record_listener(self.spec.name());
         let st = self.shared.state.lock();
         st.listeners.get(&self.id).map_or(0, Listener::pending)
     }
@@ -315,7 +327,7 @@ impl Registration {
 
     /// Unregisters the listener; its task ends and its handler is not called again.
     pub fn remove(&self) {
-        record_listener(&self.name);
+        record_listener(self.spec.name());
         self.shared.state.lock().listeners.remove(&self.id);
         self.signal.notify();
     }

@@ -62,6 +62,19 @@ impl Kind {
         }
     }
 
+    /// The actor name of the reflector of an informer named after the kind,
+    /// `<plural>-informer` (static, so that starting an informer formats nothing).
+    pub fn informer_actor(self) -> &'static str {
+        match self {
+            Kind::Pod => "pods-informer",
+            Kind::ResourceClaim => "resourceclaims-informer",
+            Kind::ResourceSlice => "resourceslices-informer",
+            Kind::DeviceTaintRule => "devicetaintrules-informer",
+            Kind::Event => "events-informer",
+            Kind::Node => "nodes-informer",
+        }
+    }
+
     /// The lowercase singular, e.g. `pod`; used in `<singular>/<ns>/<name>` touches and labels.
     pub fn singular(self) -> &'static str {
         match self {

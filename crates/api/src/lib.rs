@@ -44,8 +44,8 @@ pub use client::{ApiClient, RequestTouches};
 pub use error::{Error, Result};
 pub use fault::{FaultGuard, FaultId, FaultRule, Request, Verdict};
 pub use informer::{
-    DeletedFinalStateUnknown, DeletedObject, Handler, HideNotifications, Informer, Lister,
-    Notification, Registration,
+    DeletedFinalStateUnknown, DeletedObject, Handler, HideNotifications, Informer, ListenerSpec,
+    Lister, Notification, Registration,
 };
 pub use kind::{Kind, Verb};
 pub use object::{Object, TypedObject, object_key};

@@ -36,9 +36,17 @@ pub fn faults(verb: Verb, kind: Kind) -> String {
     format!("fault/{}/{}", verb.as_str(), kind.plural())
 }
 
-/// `cache/<plural>`.
-pub fn cache(kind: Kind) -> String {
-    format!("cache/{}", kind.plural())
+/// `cache/<plural>` (static: a controller names it in its handlers' touches, built in every
+/// world).
+pub fn cache(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Pod => "cache/pods",
+        Kind::ResourceClaim => "cache/resourceclaims",
+        Kind::ResourceSlice => "cache/resourceslices",
+        Kind::DeviceTaintRule => "cache/devicetaintrules",
+        Kind::Event => "cache/events",
+        Kind::Node => "cache/nodes",
+    }
 }
 
 /// `notify/<listener>`.

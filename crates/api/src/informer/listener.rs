@@ -39,10 +39,49 @@ impl std::fmt::Debug for HideNotifications {
     }
 }
 
+/// A listener's name and the touches of its deliver steps (the registration's plus
+/// `notify/<name>`), built once and shared: a controller that registers the same listeners in
+/// every schedule formats and allocates them once, not per world.
+#[derive(Clone, Debug)]
+pub struct ListenerSpec {
+    name: Arc<str>,
+    /// Has `notify/<name>`, at `own`.
+    touches: Arc<[String]>,
+    own: usize,
+}
+
+impl ListenerSpec {
+    /// A listener named `name` whose deliver steps touch `touches` and `notify/<name>`.
+    pub fn new(name: impl Into<String>, mut touches: Vec<String>) -> Self {
+        let name: String = name.into();
+        let touch = resource::listener(&name);
+        let own = match touches.iter().position(|t| *t == touch) {
+            Some(at) => at,
+            None => {
+                touches.push(touch);
+                touches.len() - 1
+            }
+        };
+        Self {
+            name: name.into(),
+            touches: touches.into(),
+            own,
+        }
+    }
+
+    /// The listener's name (also its task's actor name).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// `notify/<name>`.
+    pub(super) fn own_touch(&self) -> &str {
+        &self.touches[self.own]
+    }
+}
+
 pub(super) struct Listener {
-    pub(super) name: String,
-    /// The registration's touches plus `notify/<name>`.
-    touches: Vec<String>,
+    pub(super) spec: ListenerSpec,
     handler: Handler,
     queue: VecDeque<Notification>,
     pub(super) signal: Arc<Signal>,
@@ -57,19 +96,9 @@ pub(super) struct Listener {
 }
 
 impl Listener {
-    pub(super) fn new(
-        name: String,
-        mut touches: Vec<String>,
-        handler: Handler,
-        signal: Arc<Signal>,
-    ) -> Self {
-        let own = resource::listener(&name);
-        if !touches.contains(&own) {
-            touches.push(own);
-        }
+    pub(super) fn new(spec: ListenerSpec, handler: Handler, signal: Arc<Signal>) -> Self {
         Self {
-            name,
-            touches,
+            spec,
             handler,
             queue: VecDeque::new(),
             signal,
@@ -79,6 +108,10 @@ impl Listener {
             hide: HideNotifications::None,
             hidden: 0,
         }
+    }
+
+    pub(super) fn name(&self) -> &str {
+        self.spec.name()
     }
 
     pub(super) fn push(&mut self, notification: Notification) {
@@ -157,7 +190,7 @@ pub(super) async fn run(shared: Arc<Shared>, id: u64, signal: Arc<Signal>) {
 /// The next notification and what delivering it needs; the touches only if `touches` (a run
 /// that does not want them gets none, see `Runtime::wants_touches`).
 fn take_next(listener: &mut Listener, touches: bool) -> Option<Next> {
-    record_listener(&listener.name);
+    record_listener(listener.name());
     let notification = listener.queue.pop_front()?;
     let mut hidden_by_count = false;
     let mut roll = None;
@@ -168,14 +201,14 @@ fn take_next(listener: &mut Listener, touches: bool) -> Option<Next> {
             *n = n.saturating_sub(1);
         }
         HideNotifications::Percent { percent } => {
-            let label = format!("hide {} {}", listener.name, notification);
+            let label = format!("hide {} {}", listener.spec.name, notification);
             roll = Some((label, *percent));
         }
     }
     Some(Next {
         notification,
         touches: if touches {
-            listener.touches.clone()
+            listener.spec.touches.to_vec()
         } else {
             Vec::new()
         },
@@ -188,7 +221,7 @@ fn take_next(listener: &mut Listener, touches: bool) -> Option<Next> {
 fn finish(shared: &Shared, id: u64, hidden: bool) {
     let mut st = shared.state.lock();
     if let Some(listener) = st.listeners.get_mut(&id) {
-        record_listener(&listener.name);
+        record_listener(listener.name());
         listener.delivered += 1;
         listener.hidden += u64::from(hidden);
     }

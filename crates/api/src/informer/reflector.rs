@@ -49,7 +49,7 @@ async fn admit(shared: &Shared, verb: Verb) -> Result<(), StatusReason> {
         kind: shared.kind,
         namespace: String::new(),
         name: String::new(),
-        actor: shared.actor.clone(),
+        actor: shared.actor.clone().into_owned(),
         uid: None,
     };
     match shared.server.check_faults(&request) {
@@ -92,7 +92,7 @@ async fn list(shared: &Shared) -> Phase {
         record_cache(shared.kind);
         st.synced = true;
         for listener in st.listeners.values_mut() {
-            record_listener(&listener.name);
+            record_listener(listener.name());
             listener.sync_target.get_or_insert(listener.queued);
         }
     }
@@ -172,13 +172,13 @@ async fn apply(shared: &Shared, change: Change) {
         // watch, after a closed watch it opens another, and after `410 Gone` it lists again:
         // each a request that the fault rules see.
         [
-            resource::cache(shared.kind),
+            resource::cache(shared.kind).to_owned(),
             resource::watch_log(shared.kind),
             resource::faults(Verb::Watch, shared.kind),
             resource::faults(Verb::List, shared.kind),
         ]
         .into_iter()
-        .chain(st.listeners.values().map(|l| resource::listener(&l.name)))
+        .chain(st.listeners.values().map(|l| l.spec.own_touch().to_owned()))
         .collect::<Vec<_>>()
     };
     let label = if shared.rt.wants_labels() {
@@ -206,7 +206,7 @@ async fn apply(shared: &Shared, change: Change) {
         st.listeners
             .values_mut()
             .map(|listener| {
-                record_listener(&listener.name);
+                record_listener(listener.name());
                 listener.push(notification.clone());
                 listener.signal.clone()
             })

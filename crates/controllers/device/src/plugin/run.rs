@@ -3,10 +3,10 @@
 //! handler has synced, register the slice handler with the tracker (which replays every slice
 //! as an Add, in Go map order, before it returns) and set `hasSynced`.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
-use taintsim_api::{Informer, Kind, Registration, broadcaster, resource};
+use taintsim_api::{Informer, Kind, ListenerSpec, Registration, broadcaster, resource};
 use taintsim_plugin::Informers;
 use taintsim_seam::runtime::{Runtime, StepLabel};
 
@@ -26,10 +26,29 @@ fn handler_touches(reads_pod_lister: bool) -> Vec<String> {
         broadcaster::QUEUE.to_owned(),
     ];
     if reads_pod_lister {
-        t.push(resource::cache(Kind::Pod));
+        t.push(resource::cache(Kind::Pod).to_owned());
     }
     t
 }
+
+/// The four listeners' names and touches, the same in every world: built once per process.
+struct Listeners {
+    claims: ListenerSpec,
+    pods: ListenerSpec,
+    slices: ListenerSpec,
+    rules: ListenerSpec,
+}
+
+static LISTENERS: LazyLock<Listeners> = LazyLock::new(|| {
+    let mut tracker_touches = handler_touches(true);
+    tracker_touches.push(handlers::TRACKER.to_owned());
+    Listeners {
+        claims: ListenerSpec::new("claim-handler", handler_touches(true)),
+        pods: ListenerSpec::new("pod-handler", handler_touches(false)),
+        slices: ListenerSpec::new("slice-tracker", tracker_touches.clone()),
+        rules: ListenerSpec::new("rule-tracker", tracker_touches),
+    }
+});
 
 /// Registers the handlers (claims, pods, then the tracker's slices and rules) and spawns the
 /// `controller` task. Returns the registrations, in that order.
@@ -39,32 +58,25 @@ pub(super) fn start(
     controller: &Arc<Controller>,
 ) -> Vec<Registration> {
     let tracker = TrackerGlue::new(controller.clone());
+    let specs = &*LISTENERS;
     let c = controller.clone();
-    let claims = informers.of(Kind::ResourceClaim).add_listener(
-        "claim-handler",
-        handler_touches(true),
+    let claims = informers.of(Kind::ResourceClaim).register(
+        &specs.claims,
         Arc::new(move |n| handlers::on_claim(&c, &n)),
     );
     let (c, marks) = (controller.clone(), rt.clone());
-    let pods = informers.of(Kind::Pod).add_listener(
-        "pod-handler",
-        handler_touches(false),
+    let pods = informers.of(Kind::Pod).register(
+        &specs.pods,
         Arc::new(move |n| handlers::on_pod(marks.as_ref(), &c, &n)),
     );
-    let mut tracker_touches = handler_touches(true);
-    tracker_touches.push(handlers::TRACKER.to_owned());
     let t = tracker.clone();
-    let slices = informers.of(Kind::ResourceSlice).add_listener(
-        "slice-tracker",
-        tracker_touches.clone(),
-        Arc::new(move |n| t.on_slice(&n)),
-    );
+    let slices = informers
+        .of(Kind::ResourceSlice)
+        .register(&specs.slices, Arc::new(move |n| t.on_slice(&n)));
     let t = tracker.clone();
-    let rules = informers.of(Kind::DeviceTaintRule).add_listener(
-        "rule-tracker",
-        tracker_touches,
-        Arc::new(move |n| t.on_rule(&n)),
-    );
+    let rules = informers
+        .of(Kind::DeviceTaintRule)
+        .register(&specs.rules, Arc::new(move |n| t.on_rule(&n)));
     let registrations = vec![claims, pods, slices, rules];
     spawn_run(rt, informers, &registrations, tracker, controller);
     registrations
@@ -92,12 +104,16 @@ fn spawn_run(
                 sleeper.sleep(SYNC_POLL).await;
             }
             tracing::info!("Underlying informers have synced");
-            let touches = handler_touches(true)
-                .into_iter()
-                .chain([handlers::TRACKER.to_owned()]);
-            sleeper
-                .step(StepLabel::with_touches("register slice handler", touches))
-                .await;
+            let label = StepLabel::lazy(
+                sleeper.as_ref(),
+                || "register slice handler".to_owned(),
+                || {
+                    let mut touches = handler_touches(true);
+                    touches.push(handlers::TRACKER.to_owned());
+                    touches
+                },
+            );
+            sleeper.step(label).await;
             let replayed = tracker.register(sleeper.as_ref());
             tracing::debug!(replayed, "slice handler registered");
             controller.set_has_synced(true);
