@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use taintsim_api::ApiServerConfig;
 use taintsim_scenario::format::{ActorStep, Scenario};
-use taintsim_seam::runtime::Runtime;
+use taintsim_scenario::steps;
+use taintsim_seam::runtime::{Runtime, Timestamp};
 use taintsim_seam::sync::Mutex;
 use taintsim_sim::{Control, Outcome, RunReport, SimConfig, Strategy};
 use taintsim_world::actor::{Actor, ActorFailure, ActorState, SharedActor};
@@ -38,6 +39,10 @@ pub struct Prepared {
     initial: Option<Arc<InitialStore>>,
     /// The actor's steps, shared by every run instead of copied into each.
     steps: Option<Arc<[ActorStep]>>,
+    /// The start time, parsed.
+    start: Option<Timestamp>,
+    /// Whether the world records every controller request ([`steps::filters_calls`]).
+    record_calls: Option<bool>,
 }
 
 impl Prepared {
@@ -51,7 +56,8 @@ impl Prepared {
     /// the error as a run without preparation does.
     pub fn of(scenario: &Scenario) -> Self {
         let w = &scenario.world;
-        let initial = w.start_time.parse().ok().and_then(|start| {
+        let start: Option<Timestamp> = w.start_time.parse().ok();
+        let initial = start.and_then(|start| {
             InitialStore::new(
                 scenario.objects.iter().map(|o| o.0.clone()).collect(),
                 server_config(scenario),
@@ -62,6 +68,8 @@ impl Prepared {
         Self {
             initial: initial.map(Arc::new),
             steps: Some(scenario.steps.clone().into()),
+            start,
+            record_calls: Some(steps::filters_calls(scenario)),
         }
     }
 
@@ -94,10 +102,13 @@ pub(crate) fn build_world_labels(
     labels: bool,
 ) -> Result<World, RunError> {
     let w = &scenario.world;
-    let start = w
-        .start_time
-        .parse()
-        .map_err(|_| RunError::StartTime(w.start_time.clone()))?;
+    let start = match prepared.start {
+        Some(start) => start,
+        None => w
+            .start_time
+            .parse()
+            .map_err(|_| RunError::StartTime(w.start_time.clone()))?,
+    };
     let config = SimConfig::default()
         .seed(seed)
         .start_time(start)
@@ -124,7 +135,11 @@ pub(crate) fn build_world_labels(
         .watch_window(server.watch_window)
         .default_taint_time_added(server.default_taint_time_added)
         .validation(server.validation)
-        .record_calls(taintsim_scenario::steps::filters_calls(scenario));
+        .record_calls(
+            prepared
+                .record_calls
+                .unwrap_or_else(|| steps::filters_calls(scenario)),
+        );
     if let Some(component) = &w.component {
         builder = builder.component(component.clone());
     }
