@@ -117,11 +117,16 @@ impl DeviceView {
             .iter()
             .filter_map(Slice::read)
             .collect();
-        let unjudged = slices.iter().map(|s| s.with_rules(&rules)).find_map(|s| {
+        // The taints `with_rules` would give each device, read in place: copying every
+        // slice for this question cost more than the rest of the view.
+        let unjudged = slices.iter().find_map(|s| {
             s.devices.iter().find_map(|d| {
-                d.taints
+                let own = d.taints.iter().flatten();
+                let from_rules = rules
                     .iter()
-                    .flatten()
+                    .filter(|r| d.taints.is_some() && r.taints(&s.driver, &s.pool, &d.name))
+                    .map(|r| &r.taint);
+                own.chain(from_rules)
                     .any(|t| t.effect == NO_EXECUTE && t.time_added.is_none())
                     .then(|| {
                         format!(

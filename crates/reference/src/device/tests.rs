@@ -259,3 +259,28 @@ fn a_taint_without_time_added_anywhere_should_leave_scheduled_pods_unjudged() {
         Due::Unknown(_)
     ));
 }
+
+#[test]
+fn a_rule_taint_without_time_added_should_leave_pods_unjudged_only_where_it_applies() {
+    let rule = |selector: Value| {
+        object(json!({
+            "apiVersion": "resource.k8s.io/v1alpha3", "kind": "DeviceTaintRule",
+            "metadata": {"name": "untimed"},
+            "spec": {"taint": {"key": "r", "effect": "NoExecute"}, "deviceSelector": selector}
+        }))
+    };
+    let world = |selector: Value| {
+        vec![
+            slice("v1", json!([])),
+            // Not this pod's: only the world-wide question can make it unjudged.
+            claim("c", None, json!([]), &["other-uid"]),
+            rule(selector),
+        ]
+    };
+    let p = pod(direct("c"), json!([]));
+    assert!(matches!(
+        due(world(json!({"driver": "drv", "device": "dev"})), &p),
+        Due::Unknown(_)
+    ));
+    assert_eq!(due(world(json!({"pool": "other"})), &p), Due::Never);
+}
