@@ -99,9 +99,11 @@ impl Evictor for Decisions {
 struct Pods(Mutex<BTreeMap<(String, String), Pod>>);
 
 impl PodLister for Pods {
-    fn get(&self, namespace: &str, name: &str) -> Option<Pod> {
+    fn get(&self, namespace: &str, name: &str) -> Option<Arc<Pod>> {
         let pods = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        pods.get(&(namespace.to_owned(), name.to_owned())).cloned()
+        pods.get(&(namespace.to_owned(), name.to_owned()))
+            .cloned()
+            .map(Arc::new)
     }
 }
 
@@ -114,7 +116,7 @@ impl EventRecorder for NoEvents {
 struct NoApi;
 
 impl Client for NoApi {
-    fn get_pod(&self, _: &str, _: &str) -> BoxFuture<Result<Pod, ApiError>> {
+    fn get_pod(&self, _: &str, _: &str) -> BoxFuture<Result<Arc<Pod>, ApiError>> {
         unreachable!("handlers make no API calls")
     }
     fn patch_pod_status(
@@ -123,7 +125,7 @@ impl Client for NoApi {
         _: &str,
         _: &str,
         _: Vec<PodCondition>,
-    ) -> BoxFuture<Result<Pod, ApiError>> {
+    ) -> BoxFuture<Result<Arc<Pod>, ApiError>> {
         unreachable!("handlers make no API calls")
     }
     fn delete_pod(&self, _: &str, _: &str, _: Preconditions) -> BoxFuture<Result<(), ApiError>> {

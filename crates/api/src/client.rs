@@ -228,7 +228,7 @@ impl ApiClient {
 }
 
 impl Client for ApiClient {
-    fn get_pod(&self, namespace: &str, name: &str) -> BoxFuture<Result<Pod, ApiError>> {
+    fn get_pod(&self, namespace: &str, name: &str) -> BoxFuture<Result<Arc<Pod>, ApiError>> {
         let call = self.call(Verb::Get, Kind::Pod, namespace, name, None);
         let (ns, n) = (namespace.to_owned(), name.to_owned());
         self.run(call, move |server| {
@@ -242,7 +242,7 @@ impl Client for ApiClient {
         name: &str,
         uid: &str,
         conditions: Vec<PodCondition>,
-    ) -> BoxFuture<Result<Pod, ApiError>> {
+    ) -> BoxFuture<Result<Arc<Pod>, ApiError>> {
         let precondition = (!uid.is_empty()).then(|| uid.to_owned());
         let call = self.call(Verb::Patch, Kind::Pod, namespace, name, precondition);
         let (ns, n, uid) = (namespace.to_owned(), name.to_owned(), uid.to_owned());
@@ -318,9 +318,9 @@ impl Client for ApiClient {
     }
 }
 
-fn into_pod(object: Object) -> Result<Pod, ApiError> {
+fn into_pod(object: Object) -> Result<Arc<Pod>, ApiError> {
     let name = object.name().to_owned();
     object
-        .into_typed()
+        .into_shared()
         .ok_or_else(|| ApiError::not_found("pods", &name))
 }

@@ -112,7 +112,7 @@ mod tests {
             namespace(Kind::Event, "default"),
             watch_log(Kind::Pod),
             faults(Verb::Delete, Kind::Pod),
-            cache(Kind::Pod),
+            cache(Kind::Pod).to_owned(),
             format!("{}/default/p", cache(Kind::Pod)),
             listener("pod-handler"),
             Kind::Pod.singular().to_owned(),

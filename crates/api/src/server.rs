@@ -461,7 +461,7 @@ impl ApiServer {
         name: &str,
         uid: &str,
         conditions: Vec<PodCondition>,
-    ) -> Result<Pod, ApiError> {
+    ) -> Result<Arc<Pod>, ApiError> {
         let mut st = self.inner.state.lock();
         st.count(Verb::Patch, Kind::Pod);
         let old = st
@@ -486,13 +486,13 @@ impl ApiServer {
             }
         }
         if Object::Pod(pod.clone()) == old {
-            return Ok(Arc::unwrap_or_clone(pod));
+            return Ok(pod);
         }
         let (stored, wakers) = st.commit(EventType::Modified, Object::Pod(pod));
         drop(st);
         wake_all(wakers);
         stored
-            .into_typed()
+            .into_shared()
             .ok_or_else(|| not_found(Kind::Pod, name))
     }
 

@@ -1,6 +1,8 @@
 //! What the controller needs from the outside world: the API client, the pod lister and the
 //! event recorder. The in-memory API server and its informers implement these traits.
 
+use std::sync::Arc;
+
 use k8s_openapi::api::core::v1::{Event, Node, ObjectReference, Pod, PodCondition};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use serde::{Deserialize, Serialize};
@@ -123,7 +125,8 @@ pub struct RuleStatusApply {
 /// request and the response separate interleaving points.
 pub trait Client: Send + Sync + 'static {
     /// `GET /api/v1/namespaces/{namespace}/pods/{name}`.
-    fn get_pod(&self, namespace: &str, name: &str) -> BoxFuture<Result<Pod, ApiError>>;
+    /// The pod is shared, not copied: a simulated server hands out its stored version.
+    fn get_pod(&self, namespace: &str, name: &str) -> BoxFuture<Result<Arc<Pod>, ApiError>>;
 
     /// A merge patch of `status.conditions` (merged by condition type) on the status
     /// subresource, with `metadata.uid` in the patch acting as a precondition, which is what
@@ -134,7 +137,7 @@ pub trait Client: Send + Sync + 'static {
         name: &str,
         uid: &str,
         conditions: Vec<PodCondition>,
-    ) -> BoxFuture<Result<Pod, ApiError>>;
+    ) -> BoxFuture<Result<Arc<Pod>, ApiError>>;
 
     /// `DELETE` with preconditions; the pod's default grace period applies.
     fn delete_pod(
@@ -177,8 +180,8 @@ pub trait Client: Send + Sync + 'static {
 
 /// A read-only view of the pod informer's cache.
 pub trait PodLister: Send + Sync + 'static {
-    /// The cached pod, or `None` if the cache has no such pod.
-    fn get(&self, namespace: &str, name: &str) -> Option<Pod>;
+    /// The cached pod, shared with the cache, or `None` if the cache has no such pod.
+    fn get(&self, namespace: &str, name: &str) -> Option<Arc<Pod>>;
 }
 
 /// `record.EventRecorder`: enqueue an event for the given object. Implementations must not

@@ -245,7 +245,7 @@ impl ObservedClient {
 }
 
 impl Client for ObservedClient {
-    fn get_pod(&self, namespace: &str, name: &str) -> BoxFuture<Result<Pod, ApiError>> {
+    fn get_pod(&self, namespace: &str, name: &str) -> BoxFuture<Result<Arc<Pod>, ApiError>> {
         self.inner.get_pod(namespace, name)
     }
 
@@ -255,7 +255,7 @@ impl Client for ObservedClient {
         name: &str,
         uid: &str,
         conditions: Vec<PodCondition>,
-    ) -> BoxFuture<Result<Pod, ApiError>> {
+    ) -> BoxFuture<Result<Arc<Pod>, ApiError>> {
         self.inner
             .patch_pod_status(namespace, name, uid, conditions)
     }

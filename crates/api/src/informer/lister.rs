@@ -63,7 +63,7 @@ impl Lister {
 }
 
 impl PodLister for Lister {
-    fn get(&self, namespace: &str, name: &str) -> Option<Pod> {
-        self.get_as(namespace, name)
+    fn get(&self, namespace: &str, name: &str) -> Option<Arc<Pod>> {
+        self.get_object(namespace, name)?.into_shared()
     }
 }

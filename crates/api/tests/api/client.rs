@@ -23,7 +23,7 @@ fn get_pod_should_take_a_request_and_a_response_step() {
     assert_eq!(
         take(&found)
             .and_then(Result::ok)
-            .and_then(|p| p.metadata.name)
+            .and_then(|p| p.metadata.name.clone())
             .as_deref(),
         Some("my-pod")
     );
@@ -89,7 +89,10 @@ fn delay_verdict_should_hold_the_request_in_virtual_time() {
     rt.advance(Duration::from_secs(3));
     let pod = take(&result).and_then(Result::ok).expect("patched");
     assert_eq!(
-        pod.status.and_then(|s| s.conditions).map(|c| c.len()),
+        pod.status
+            .as_ref()
+            .and_then(|s| s.conditions.as_ref())
+            .map(Vec::len),
         Some(1)
     );
     assert_eq!(

@@ -158,8 +158,11 @@ fn pod_lister_should_return_cached_pods() {
     let informer = f.informer();
     f.rt.run_until_stalled();
     let lister = informer.lister();
-    let pod: Option<Pod> = PodLister::get(&lister, "default", "a");
-    assert_eq!(pod.and_then(|p| p.metadata.name).as_deref(), Some("a"));
+    let pod = PodLister::get(&lister, "default", "a");
+    assert_eq!(
+        pod.and_then(|p| p.metadata.name.clone()).as_deref(),
+        Some("a")
+    );
     assert!(PodLister::get(&lister, "default", "b").is_none());
     assert_eq!(lister.list_as::<Pod>().len(), 1);
 }

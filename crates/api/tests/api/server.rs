@@ -217,7 +217,11 @@ fn patch_pod_status_conditions_should_merge_by_type_and_check_uid() {
             ],
         )
         .expect("patched");
-    let conditions = pod.status.and_then(|s| s.conditions).unwrap_or_default();
+    let conditions = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.clone())
+        .unwrap_or_default();
     let summary: Vec<_> = conditions
         .iter()
         .map(|c| (c.type_.as_str(), c.status.as_str()))

@@ -85,11 +85,11 @@ impl Api {
         }
     }
 
-    fn live_pod(&self, name: &str) -> Result<Pod, ApiError> {
+    fn live_pod(&self, name: &str) -> Result<Arc<Pod>, ApiError> {
         if self.deleted.load(Ordering::SeqCst) {
             Err(ApiError::not_found("pods", name))
         } else {
-            Ok(self.pod.clone())
+            Ok(Arc::new(self.pod.clone()))
         }
     }
 
@@ -99,7 +99,7 @@ impl Api {
 }
 
 impl Client for Api {
-    fn get_pod(&self, _namespace: &str, name: &str) -> BoxFuture<Result<Pod, ApiError>> {
+    fn get_pod(&self, _namespace: &str, name: &str) -> BoxFuture<Result<Arc<Pod>, ApiError>> {
         Box::pin(std::future::ready(self.live_pod(name)))
     }
 
@@ -109,7 +109,7 @@ impl Client for Api {
         name: &str,
         _uid: &str,
         _conditions: Vec<PodCondition>,
-    ) -> BoxFuture<Result<Pod, ApiError>> {
+    ) -> BoxFuture<Result<Arc<Pod>, ApiError>> {
         Box::pin(std::future::ready(self.live_pod(name)))
     }
 

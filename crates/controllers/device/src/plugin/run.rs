@@ -60,10 +60,9 @@ pub(super) fn start(
     let tracker = TrackerGlue::new(controller.clone());
     let specs = &*LISTENERS;
     let c = controller.clone();
-    let claims = informers.of(Kind::ResourceClaim).register(
-        &specs.claims,
-        Arc::new(move |n| handlers::on_claim(&c, &n)),
-    );
+    let claims = informers
+        .of(Kind::ResourceClaim)
+        .register(&specs.claims, Arc::new(move |n| handlers::on_claim(&c, &n)));
     let (c, marks) = (controller.clone(), rt.clone());
     let pods = informers.of(Kind::Pod).register(
         &specs.pods,

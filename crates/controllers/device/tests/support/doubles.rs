@@ -124,10 +124,11 @@ impl MemPods {
 }
 
 impl PodLister for MemPods {
-    fn get(&self, namespace: &str, name: &str) -> Option<Pod> {
+    fn get(&self, namespace: &str, name: &str) -> Option<Arc<Pod>> {
         lock(&self.pods)
             .get(&(namespace.to_owned(), name.to_owned()))
             .cloned()
+            .map(Arc::new)
     }
 }
 
@@ -174,11 +175,12 @@ impl MemClient {
 }
 
 impl Client for MemClient {
-    fn get_pod(&self, namespace: &str, name: &str) -> BoxFuture<Result<Pod, ApiError>> {
+    fn get_pod(&self, namespace: &str, name: &str) -> BoxFuture<Result<Arc<Pod>, ApiError>> {
         Self::count(&self.gets);
         let found = lock(&self.pods)
             .get(&(namespace.to_owned(), name.to_owned()))
-            .cloned();
+            .cloned()
+            .map(Arc::new);
         let result = found.ok_or_else(|| ApiError::not_found("pods", name));
         Box::pin(async move { result })
     }
@@ -189,7 +191,7 @@ impl Client for MemClient {
         name: &str,
         uid: &str,
         conditions: Vec<PodCondition>,
-    ) -> BoxFuture<Result<Pod, ApiError>> {
+    ) -> BoxFuture<Result<Arc<Pod>, ApiError>> {
         Self::count(&self.patches);
         lock(&self.patched).push(conditions.clone());
         let mut pods = lock(&self.pods);
@@ -208,7 +210,7 @@ impl Client for MemClient {
                         None => existing.push(condition),
                     }
                 }
-                Ok(pod.clone())
+                Ok(Arc::new(pod.clone()))
             }
         };
         Box::pin(async move { result })
@@ -255,7 +257,7 @@ impl Client for MemClient {
 pub struct NoApi;
 
 impl Client for NoApi {
-    fn get_pod(&self, _: &str, _: &str) -> BoxFuture<Result<Pod, ApiError>> {
+    fn get_pod(&self, _: &str, _: &str) -> BoxFuture<Result<Arc<Pod>, ApiError>> {
         panic!("handlers must not call the API (GET)")
     }
 
@@ -265,7 +267,7 @@ impl Client for NoApi {
         _: &str,
         _: &str,
         _: Vec<PodCondition>,
-    ) -> BoxFuture<Result<Pod, ApiError>> {
+    ) -> BoxFuture<Result<Arc<Pod>, ApiError>> {
         panic!("handlers must not call the API (PATCH)")
     }
 
