@@ -5,7 +5,6 @@
 //! anywhere (inside a poll, from a destructor, from a timer closure) without touching the
 //! executor's state.
 
-use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Wake, Waker};
 
@@ -14,7 +13,7 @@ use crate::TaskId;
 /// The set of tasks woken since they were last polled.
 #[derive(Debug, Default)]
 pub(crate) struct WakeQueue {
-    woken: Mutex<BTreeSet<TaskId>>,
+    woken: Mutex<TaskBits>,
 }
 
 impl WakeQueue {
@@ -38,6 +37,47 @@ impl WakeQueue {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clear();
+    }
+}
+
+/// A set of task ids as one bit per id. Ids are dense (handed out from 0 in spawn order), and
+/// the executor asks for the lowest woken one about four times per step: a bit set answers
+/// with a scan from the lowest word that may hold one, where a `BTreeSet` walked its nodes and
+/// allocated them (it was 3.6 % of a schedule).
+#[derive(Debug, Default)]
+struct TaskBits {
+    words: Vec<u64>,
+    /// No bit is set in a word below this one.
+    lowest: usize,
+}
+
+impl TaskBits {
+    fn insert(&mut self, id: TaskId) {
+        // A task id indexes memory only up to the number of tasks ever spawned.
+        let index = usize::try_from(id.0).unwrap_or(usize::MAX);
+        let word = index / 64;
+        if word >= self.words.len() {
+            self.words.resize(word + 1, 0);
+        }
+        self.words[word] |= 1 << (index % 64);
+        self.lowest = self.lowest.min(word);
+    }
+
+    fn pop_first(&mut self) -> Option<TaskId> {
+        while let Some(bits) = self.words.get_mut(self.lowest) {
+            if *bits != 0 {
+                let bit = bits.trailing_zeros();
+                *bits &= *bits - 1;
+                return Some(TaskId((self.lowest * 64) as u64 + u64::from(bit)));
+            }
+            self.lowest += 1;
+        }
+        None
+    }
+
+    fn clear(&mut self) {
+        self.words.clear();
+        self.lowest = 0;
     }
 }
 
@@ -74,6 +114,28 @@ mod tests {
         w2.wake_by_ref();
         assert_eq!(q.pop_first(), Some(TaskId(2)));
         assert_eq!(q.pop_first(), Some(TaskId(5)));
+        assert_eq!(q.pop_first(), None);
+    }
+
+    #[test]
+    fn wake_queue_should_order_ids_across_words_and_after_pops() {
+        let q = WakeQueue::default();
+        for id in [200, 64, 63, 0, 130] {
+            q.push(TaskId(id));
+        }
+        assert_eq!(q.pop_first(), Some(TaskId(0)));
+        assert_eq!(q.pop_first(), Some(TaskId(63)));
+        assert_eq!(q.pop_first(), Some(TaskId(64)));
+        // A wake below the lowest word scanned so far is still found first.
+        q.push(TaskId(1));
+        assert_eq!(q.pop_first(), Some(TaskId(1)));
+        assert_eq!(q.pop_first(), Some(TaskId(130)));
+        q.push(TaskId(129));
+        assert_eq!(q.pop_first(), Some(TaskId(129)));
+        assert_eq!(q.pop_first(), Some(TaskId(200)));
+        assert_eq!(q.pop_first(), None);
+        q.push(TaskId(7));
+        q.clear();
         assert_eq!(q.pop_first(), None);
     }
 }
