@@ -14,6 +14,7 @@ use std::task::Waker;
 use jiff::Timestamp;
 
 use crate::clock;
+use crate::tasks::Tasks;
 use crate::waker::WakeQueue;
 use crate::{DecisionLog, Divergence, Enabled, Strategy, TaskId, TimerId};
 
@@ -109,7 +110,7 @@ pub(crate) struct Inner {
     pub(crate) start: Timestamp,
     /// Virtual nanoseconds since `start`.
     pub(crate) elapsed: u64,
-    pub(crate) tasks: BTreeMap<TaskId, TaskSlot>,
+    pub(crate) tasks: Tasks,
     pub(crate) next_task: u64,
     pub(crate) timers: BTreeMap<TimerKey, TimerEntry>,
     /// Deadline of each pending callback timer, to find it by id.
@@ -140,7 +141,7 @@ impl Inner {
         Self {
             start,
             elapsed: 0,
-            tasks: BTreeMap::new(),
+            tasks: Tasks::default(),
             next_task: 0,
             timers: BTreeMap::new(),
             callbacks: BTreeMap::new(),

@@ -119,6 +119,7 @@ mod sim;
 mod sleep;
 mod step;
 pub mod strategy;
+mod tasks;
 mod trace;
 mod waker;
 

@@ -109,7 +109,7 @@ impl Sim {
             .lock()
             .tasks
             .iter()
-            .map(|(id, slot)| (*id, slot.actor.to_string()))
+            .map(|(id, slot)| (id, slot.actor.to_string()))
             .collect()
     }
 
