@@ -1,6 +1,5 @@
 //! [`Sim`]: the deterministic executor loop.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -34,6 +33,8 @@ pub struct Sim {
     spare_actor: String,
     jumps_without_step: u64,
     ready: ReadySet,
+    /// `settle`'s count of eager polls per task, kept to reuse its buffer.
+    eager_polls: Vec<(TaskId, u32)>,
 }
 
 impl std::fmt::Debug for Sim {
@@ -64,6 +65,7 @@ impl Sim {
             spare_actor: String::new(),
             jumps_without_step: 0,
             ready: ReadySet::default(),
+            eager_polls: Vec::new(),
         }
     }
 
@@ -486,9 +488,24 @@ impl Sim {
 
     /// Polls woken tasks eagerly, lowest id first, until none is woken.
     fn settle(&mut self, step: u64) -> Result<(), Outcome> {
-        let mut polls: BTreeMap<TaskId, u32> = BTreeMap::new();
+        // Eager polls per task in this settle. A handful of tasks are polled per step, so a
+        // short list searched in place, kept for the next step, beats a map built per step.
+        let mut polls = std::mem::take(&mut self.eager_polls);
+        polls.clear();
+        let settled = self.settle_with(&mut polls, step);
+        self.eager_polls = polls;
+        settled
+    }
+
+    fn settle_with(&mut self, polls: &mut Vec<(TaskId, u32)>, step: u64) -> Result<(), Outcome> {
         while let Some(id) = self.shared.wake.pop_first() {
-            let count = polls.entry(id).or_insert(0);
+            let count = match polls.iter_mut().find(|(task, _)| *task == id) {
+                Some((_, count)) => count,
+                None => {
+                    polls.push((id, 0));
+                    &mut polls.last_mut().expect("just pushed").1
+                }
+            };
             *count += 1;
             if *count > MAX_EAGER_POLLS_PER_TASK {
                 let actor = self
