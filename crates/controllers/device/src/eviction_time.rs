@@ -187,7 +187,7 @@ mod tests {
         Toleration {
             key: key.into(),
             operator: "Exists".into(),
-            value: String::new(),
+            value: smol_str::SmolStr::default(),
             effect: effect.into(),
             toleration_seconds: seconds,
         }

@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 use crate::model::{EFFECT_NO_EXECUTE, Slice, Taint};
 
@@ -17,9 +18,9 @@ use crate::model::{EFFECT_NO_EXECUTE, Slice, Taint};
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 pub struct PoolId {
     /// `spec.driver`.
-    pub driver: String,
+    pub driver: SmolStr,
     /// `spec.pool.name`.
-    pub pool: String,
+    pub pool: SmolStr,
 }
 
 impl PoolId {
@@ -41,7 +42,7 @@ impl std::fmt::Display for PoolId {
 /// One pool: its slices and the highest generation among them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pool {
-    slices: BTreeMap<String, Slice>,
+    slices: BTreeMap<SmolStr, Slice>,
     max_generation: i64,
 }
 
@@ -59,7 +60,7 @@ impl Default for Pool {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaintedDevice {
     /// The device name.
-    pub device: String,
+    pub device: SmolStr,
     /// One of its NoExecute taints.
     pub taint: Taint,
 }
@@ -76,7 +77,7 @@ impl Pool {
     }
 
     /// The slices, by name.
-    pub fn slices(&self) -> &BTreeMap<String, Slice> {
+    pub fn slices(&self) -> &BTreeMap<SmolStr, Slice> {
         &self.slices
     }
 
@@ -193,8 +194,8 @@ impl Pools {
     /// unknown or of an unknown type (and therefore cannot be tainted).
     pub fn device_taints(&self, driver: &str, pool: &str, device: &str) -> Option<&[Taint]> {
         let id = PoolId {
-            driver: driver.to_owned(),
-            pool: pool.to_owned(),
+            driver: SmolStr::new(driver),
+            pool: SmolStr::new(pool),
         };
         self.pools.get(&id)?.device_taints(device)
     }
@@ -234,7 +235,7 @@ impl Pools {
 /// Upstream uses `""` as the "no more entries" sentinel, which would loop forever on a device
 /// with an empty name (invalid in the API); `None` is used instead, which gives the same result
 /// for every valid name.
-pub fn modified_devices(old: &[TaintedDevice], new: &[TaintedDevice]) -> BTreeSet<String> {
+pub fn modified_devices(old: &[TaintedDevice], new: &[TaintedDevice]) -> BTreeSet<SmolStr> {
     let mut modified = BTreeSet::new();
     let (mut o, mut n) = (0, 0);
     while o < old.len() || n < new.len() {
@@ -270,7 +271,7 @@ mod tests {
     fn taint(key: &str, effect: &str) -> Taint {
         Taint {
             key: key.into(),
-            value: String::new(),
+            value: SmolStr::default(),
             effect: effect.into(),
             time_added: None,
         }
@@ -284,7 +285,7 @@ mod tests {
                 name: "p".into(),
                 generation,
             },
-            node_name: String::new(),
+            node_name: SmolStr::default(),
             devices: devices
                 .iter()
                 .map(|(n, t)| Device {
@@ -347,7 +348,7 @@ mod tests {
 
     #[test]
     fn modified_devices_should_report_changes_removals_and_additions() {
-        let set = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+        let set = |names: &[&str]| names.iter().map(SmolStr::new).collect::<BTreeSet<_>>();
         assert_eq!(modified_devices(&[td("a", "k")], &[td("a", "k")]), set(&[]));
         assert_eq!(
             modified_devices(&[td("a", "k")], &[td("a", "k2")]),

@@ -17,6 +17,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use smol_str::SmolStr;
+
 use crate::model::{Slice, TaintRule};
 
 /// One synthetic slice event for `Controller::handle_slice_change`: `(None, Some)` is an add,
@@ -72,9 +74,9 @@ fn apply_rules_shared<'a>(
 /// The tracker's state: the raw slices, the rules and the effective slices, all by name.
 #[derive(Debug, Clone, Default)]
 pub struct SliceTracker {
-    slices: BTreeMap<String, Arc<Slice>>,
+    slices: BTreeMap<SmolStr, Arc<Slice>>,
     rules: BTreeMap<String, TaintRule>,
-    effective: BTreeMap<String, Arc<Slice>>,
+    effective: BTreeMap<SmolStr, Arc<Slice>>,
 }
 
 impl SliceTracker {
@@ -170,7 +172,7 @@ mod tests {
     fn taint(key: &str) -> Taint {
         Taint {
             key: key.into(),
-            value: String::new(),
+            value: SmolStr::default(),
             effect: "NoExecute".into(),
             time_added: None,
         }
@@ -184,7 +186,7 @@ mod tests {
                 name: pool.into(),
                 generation: 1,
             },
-            node_name: String::new(),
+            node_name: SmolStr::default(),
             devices: devices
                 .iter()
                 .map(|d| Device {
@@ -203,7 +205,7 @@ mod tests {
         }
     }
 
-    fn keys(slice: &Slice, device: &str) -> Option<Vec<String>> {
+    fn keys(slice: &Slice, device: &str) -> Option<Vec<smol_str::SmolStr>> {
         let d = slice.device(device)?;
         d.taints
             .as_ref()

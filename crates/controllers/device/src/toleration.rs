@@ -97,7 +97,7 @@ mod tests {
             );
         }
         let mut no_value = taint();
-        no_value.value.clear();
+        no_value.value = smol_str::SmolStr::default();
         assert!(tolerates_taint(
             &tol("example.com/taint", "Equal", "", ""),
             &no_value

@@ -548,8 +548,8 @@ fn expected(world: &World, cancel_events: usize) -> Outcome {
     let mut pools: BTreeMap<PoolId, (Vec<Slice>, i64)> = BTreeMap::new();
     for s in &world.slices {
         let id = PoolId {
-            driver: s.spec.driver.clone(),
-            pool: s.spec.pool.name.clone(),
+            driver: s.spec.driver.as_str().into(),
+            pool: s.spec.pool.name.as_str().into(),
         };
         let entry = pools.entry(id).or_insert_with(|| (Vec::new(), i64::MIN));
         entry.0.push(Slice::from(s));

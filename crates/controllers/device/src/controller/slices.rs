@@ -2,6 +2,8 @@
 
 use std::collections::BTreeSet;
 
+use smol_str::SmolStr;
+
 use tracing::debug;
 
 use super::Locked;
@@ -49,7 +51,7 @@ impl Locked<'_> {
 fn uses_device(
     allocation: Option<&[AllocationResult]>,
     pool: &PoolId,
-    modified: &BTreeSet<String>,
+    modified: &BTreeSet<SmolStr>,
 ) -> bool {
     allocation
         .unwrap_or_default()

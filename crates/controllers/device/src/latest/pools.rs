@@ -7,18 +7,20 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use smol_str::SmolStr;
+
 use taintsim_seam::runtime::Runtime;
 
 use crate::go_order::go_map_order;
 use crate::model::{Device, EFFECT_NO_EXECUTE, Slice, Taint};
 
 /// `poolID`: (driver, pool name).
-pub type PoolId = (String, String);
+pub type PoolId = (SmolStr, SmolStr);
 
 /// One pool.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pool {
-    slices: BTreeMap<String, Arc<Slice>>,
+    slices: BTreeMap<SmolStr, Arc<Slice>>,
     max_generation: i64,
 }
 
@@ -53,7 +55,7 @@ impl Pool {
     }
 
     /// The slices by name.
-    pub fn slices(&self) -> &BTreeMap<String, Arc<Slice>> {
+    pub fn slices(&self) -> &BTreeMap<SmolStr, Arc<Slice>> {
         &self.slices
     }
 
@@ -70,8 +72,8 @@ impl Pool {
     }
 
     /// `getTaintedDevices`: every NoExecute taint of the current slices, by device name.
-    pub fn tainted_devices(&self) -> Vec<(String, Taint)> {
-        let mut out: Vec<(String, Taint)> = self
+    pub fn tainted_devices(&self) -> Vec<(SmolStr, Taint)> {
+        let mut out: Vec<(SmolStr, Taint)> = self
             .current()
             .flat_map(|s| s.devices.iter())
             .flat_map(|d| {
@@ -136,7 +138,7 @@ impl Pools {
         &mut self,
         old: Option<&Slice>,
         new: Option<Arc<Slice>>,
-    ) -> Option<(PoolId, BTreeSet<String>)> {
+    ) -> Option<(PoolId, BTreeSet<SmolStr>)> {
         let of = new.as_deref().or(old)?;
         let id: PoolId = (of.driver.clone(), of.pool.name.clone());
         let mut pool = self.0.remove(&id).unwrap_or_default();
@@ -158,9 +160,9 @@ impl Pools {
 /// The devices whose NoExecute taints differ between two `getTaintedDevices` lists: upstream's
 /// merge walk over the name-sorted lists, done per device name (a device's taints compared in
 /// order; upstream's unstable sort can only add devices whose re-evaluation changes nothing).
-fn modified_devices(before: &[(String, Taint)], after: &[(String, Taint)]) -> BTreeSet<String> {
-    let group = |list: &[(String, Taint)]| {
-        let mut by: BTreeMap<String, Vec<Taint>> = BTreeMap::new();
+fn modified_devices(before: &[(SmolStr, Taint)], after: &[(SmolStr, Taint)]) -> BTreeSet<SmolStr> {
+    let group = |list: &[(SmolStr, Taint)]| {
+        let mut by: BTreeMap<SmolStr, Vec<Taint>> = BTreeMap::new();
         for (d, t) in list {
             by.entry(d.clone()).or_default().push(t.clone());
         }

@@ -10,6 +10,8 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::sync::Arc;
 
+use smol_str::SmolStr;
+
 use jiff::Timestamp;
 
 use super::model::Rule;
@@ -25,7 +27,7 @@ pub enum TrackedTaint {
         /// The slice object.
         slice: Arc<Slice>,
         /// The device's name.
-        device: String,
+        device: SmolStr,
         /// The taint's index in the device's taint list (all effects counted).
         index: usize,
     },

@@ -5,6 +5,8 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use smol_str::SmolStr;
+
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use taintsim_seam::client::{ApiError, RuleStatusApply};
 
@@ -140,7 +142,7 @@ fn simulate_no_execute(st: &State, fx: &Effects<'_>, rule: &Rule) -> (usize, usi
         live: None,
     };
     let mut evict = rule.clone();
-    evict.taint.effect = EFFECT_NO_EXECUTE.to_owned();
+    evict.taint.effect = SmolStr::new_static(EFFECT_NO_EXECUTE);
     Handlers {
         st: &mut sim,
         fx: &sim_fx,

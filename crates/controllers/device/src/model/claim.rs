@@ -3,6 +3,7 @@
 use k8s_openapi::api::resource::{v1, v1beta1};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 use super::Toleration;
 
@@ -25,13 +26,13 @@ pub struct OwnerRef {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct AllocationResult {
     /// `request`.
-    pub request: String,
+    pub request: SmolStr,
     /// `driver`.
-    pub driver: String,
+    pub driver: SmolStr,
     /// `pool`.
-    pub pool: String,
+    pub pool: SmolStr,
     /// `device`. (driver, pool, device) identifies the device.
-    pub device: String,
+    pub device: SmolStr,
     /// `tolerations`, copied here by the scheduler (#134434 was that it did not).
     pub tolerations: Vec<Toleration>,
 }
@@ -108,10 +109,10 @@ macro_rules! claim_from {
                         .iter()
                         .flat_map(|d| d.results.iter().flatten())
                         .map(|r| AllocationResult {
-                            request: r.request.clone(),
-                            driver: r.driver.clone(),
-                            pool: r.pool.clone(),
-                            device: r.device.clone(),
+                            request: SmolStr::new(&r.request),
+                            driver: SmolStr::new(&r.driver),
+                            pool: SmolStr::new(&r.pool),
+                            device: SmolStr::new(&r.device),
                             tolerations: r.tolerations.iter().flatten().map(Toleration::from).collect(),
                         })
                         .collect()

@@ -59,7 +59,7 @@ mod tests {
         let (beta, ga) = (Slice::from(&beta), Slice::from(&ga));
         let want = Taint {
             key: "k".into(),
-            value: String::new(),
+            value: smol_str::SmolStr::default(),
             effect: EFFECT_NO_EXECUTE.into(),
             time_added: TIME.parse().ok(),
         };

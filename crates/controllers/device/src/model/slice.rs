@@ -2,14 +2,16 @@
 
 use k8s_openapi::api::resource::{v1, v1beta1};
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 use super::Taint;
+use super::taint::optional;
 
 /// `spec.pool`: which pool a slice belongs to and the pool generation it describes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct PoolRef {
     /// `pool.name`.
-    pub name: String,
+    pub name: SmolStr,
     /// `pool.generation`. Only slices at the highest generation seen for the pool count.
     pub generation: i64,
 }
@@ -18,7 +20,7 @@ pub struct PoolRef {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct Device {
     /// `name`, unique within the pool.
-    pub name: String,
+    pub name: SmolStr,
     /// The device's taints. `None` is a v1beta1 device without `basic`: an unknown device
     /// type, which the 1.33 controller skips and which therefore cannot be tainted.
     pub taints: Option<Vec<Taint>>,
@@ -28,13 +30,13 @@ pub struct Device {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct Slice {
     /// `metadata.name`.
-    pub name: String,
+    pub name: SmolStr,
     /// `spec.driver`.
-    pub driver: String,
+    pub driver: SmolStr,
     /// `spec.pool`.
     pub pool: PoolRef,
     /// `spec.nodeName`; empty when unset.
-    pub node_name: String,
+    pub node_name: SmolStr,
     /// `spec.devices`.
     pub devices: Vec<Device>,
 }
@@ -49,7 +51,7 @@ impl Slice {
 impl From<&v1beta1::ResourceSlice> for Slice {
     fn from(s: &v1beta1::ResourceSlice) -> Self {
         let devices = s.spec.devices.iter().flatten().map(|d| Device {
-            name: d.name.clone(),
+            name: SmolStr::new(&d.name),
             // v1beta1 nests taints under `basic`; without it the type is unknown.
             taints: d
                 .basic
@@ -57,13 +59,13 @@ impl From<&v1beta1::ResourceSlice> for Slice {
                 .map(|b| b.taints.iter().flatten().map(Taint::from).collect()),
         });
         Self {
-            name: s.metadata.name.clone().unwrap_or_default(),
-            driver: s.spec.driver.clone(),
+            name: optional(s.metadata.name.as_deref()),
+            driver: SmolStr::new(&s.spec.driver),
             pool: PoolRef {
-                name: s.spec.pool.name.clone(),
+                name: SmolStr::new(&s.spec.pool.name),
                 generation: s.spec.pool.generation,
             },
-            node_name: s.spec.node_name.clone().unwrap_or_default(),
+            node_name: optional(s.spec.node_name.as_deref()),
             devices: devices.collect(),
         }
     }
@@ -72,18 +74,18 @@ impl From<&v1beta1::ResourceSlice> for Slice {
 impl From<&v1::ResourceSlice> for Slice {
     fn from(s: &v1::ResourceSlice) -> Self {
         let devices = s.spec.devices.iter().flatten().map(|d| Device {
-            name: d.name.clone(),
+            name: SmolStr::new(&d.name),
             // v1 has a flat layout: every device is a known type.
             taints: Some(d.taints.iter().flatten().map(Taint::from).collect()),
         });
         Self {
-            name: s.metadata.name.clone().unwrap_or_default(),
-            driver: s.spec.driver.clone(),
+            name: optional(s.metadata.name.as_deref()),
+            driver: SmolStr::new(&s.spec.driver),
             pool: PoolRef {
-                name: s.spec.pool.name.clone(),
+                name: SmolStr::new(&s.spec.pool.name),
                 generation: s.spec.pool.generation,
             },
-            node_name: s.spec.node_name.clone().unwrap_or_default(),
+            node_name: optional(s.spec.node_name.as_deref()),
             devices: devices.collect(),
         }
     }

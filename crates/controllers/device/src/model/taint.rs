@@ -3,6 +3,7 @@
 use jiff::Timestamp;
 use k8s_openapi::api::resource::{v1, v1alpha3, v1beta1};
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 use super::timestamp;
 
@@ -22,11 +23,11 @@ pub const OPERATOR_EXISTS: &str = "Exists";
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct Taint {
     /// `key`.
-    pub key: String,
+    pub key: SmolStr,
     /// `value`; empty when unset.
-    pub value: String,
+    pub value: SmolStr,
     /// `effect`: `NoSchedule`, `NoExecute` or `None`.
-    pub effect: String,
+    pub effect: SmolStr,
     /// `timeAdded`. The API server defaults it; `None` is the latent hazard of
     /// `claimEvictionTime` (`device_taint_eviction.go` @ ab3cec07).
     pub time_added: Option<Timestamp>,
@@ -36,15 +37,20 @@ pub struct Taint {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct Toleration {
     /// `key`; empty matches every key.
-    pub key: String,
+    pub key: SmolStr,
     /// `operator`: `Equal` (also when empty) or `Exists`.
-    pub operator: String,
+    pub operator: SmolStr,
     /// `value`; empty when unset.
-    pub value: String,
+    pub value: SmolStr,
     /// `effect`; empty matches every effect in `ToleratesTaint`.
-    pub effect: String,
+    pub effect: SmolStr,
     /// `tolerationSeconds`; `None` tolerates forever.
     pub toleration_seconds: Option<i64>,
+}
+
+/// An optional API string as the controller reads it: empty when unset.
+pub(crate) fn optional(value: Option<&str>) -> SmolStr {
+    value.map(SmolStr::new).unwrap_or_default()
 }
 
 macro_rules! taint_from {
@@ -52,9 +58,9 @@ macro_rules! taint_from {
         impl From<&$ty> for Taint {
             fn from(t: &$ty) -> Self {
                 Self {
-                    key: t.key.clone(),
-                    value: t.value.clone().unwrap_or_default(),
-                    effect: t.effect.clone(),
+                    key: SmolStr::new(&t.key),
+                    value: optional(t.value.as_deref()),
+                    effect: SmolStr::new(&t.effect),
                     time_added: timestamp(t.time_added.as_ref()),
                 }
             }
@@ -69,10 +75,10 @@ macro_rules! toleration_from {
         impl From<&$ty> for Toleration {
             fn from(t: &$ty) -> Self {
                 Self {
-                    key: t.key.clone().unwrap_or_default(),
-                    operator: t.operator.clone().unwrap_or_default(),
-                    value: t.value.clone().unwrap_or_default(),
-                    effect: t.effect.clone().unwrap_or_default(),
+                    key: optional(t.key.as_deref()),
+                    operator: optional(t.operator.as_deref()),
+                    value: optional(t.value.as_deref()),
+                    effect: optional(t.effect.as_deref()),
                     toleration_seconds: t.toleration_seconds,
                 }
             }

@@ -40,29 +40,29 @@ pub fn t(seconds: i64) -> Timestamp {
 
 fn taint(key: &str, value: &str, effect: &str, time: Option<Timestamp>) -> Taint {
     Taint {
-        key: key.to_owned(),
-        value: value.to_owned(),
-        effect: effect.to_owned(),
+        key: key.into(),
+        value: value.into(),
+        effect: effect.into(),
         time_added: time,
     }
 }
 
 fn device(name: &str, taints: Vec<Taint>) -> Device {
     Device {
-        name: name.to_owned(),
+        name: name.into(),
         taints: Some(taints),
     }
 }
 
 fn make_slice(node: &str, devices: Vec<Device>) -> Slice {
     Slice {
-        name: format!("{node}-{DRIVER}"),
-        driver: DRIVER.to_owned(),
+        name: format!("{node}-{DRIVER}").into(),
+        driver: DRIVER.into(),
         pool: PoolRef {
-            name: node.to_owned(),
+            name: node.into(),
             generation: 0,
         },
-        node_name: node.to_owned(),
+        node_name: node.into(),
         devices,
     }
 }
@@ -97,7 +97,7 @@ pub fn slice() -> Slice {
 /// `sliceReplaced`: `slice` under a new name, one generation later.
 pub fn slice_replaced() -> Slice {
     let mut s = slice();
-    s.name.push_str("-updated");
+    s.name = format!("{}-updated", s.name).into();
     s.pool.generation += 1;
     s
 }
@@ -106,7 +106,7 @@ pub fn slice_replaced() -> Slice {
 pub fn slice_other_devices() -> Slice {
     let mut s = slice();
     for d in &mut s.devices {
-        d.name.push_str("-other");
+        d.name = format!("{}-other", d.name).into();
     }
     s
 }
@@ -127,7 +127,7 @@ pub fn slice_tainted() -> Slice {
 pub fn slice_tainted_extended() -> Slice {
     let mut s = slice_tainted();
     let mut other = s.devices[0].clone();
-    other.name = "instance-other".to_owned();
+    other.name = "instance-other".into();
     s.devices.push(other);
     s
 }
@@ -139,7 +139,7 @@ fn with_every_effect(effect: &str) -> Slice {
         .iter_mut()
         .flat_map(|d| d.taints.iter_mut().flatten())
     {
-        t.effect = effect.to_owned();
+        t.effect = effect.into();
     }
     s
 }
@@ -192,9 +192,9 @@ pub fn slice_untainted() -> Slice {
 /// `slice2`: `slice` for node `worker-2`, one generation later.
 pub fn slice2() -> Slice {
     let mut s = slice();
-    s.name.push_str("-2");
-    s.node_name = NODE2.to_owned();
-    s.pool.name = NODE2.to_owned();
+    s.name = format!("{}-2", s.name).into();
+    s.node_name = NODE2.into();
+    s.pool.name = NODE2.into();
     s.pool.generation += 1;
     s
 }
@@ -278,10 +278,10 @@ pub fn rule_evict_other() -> v1alpha3::DeviceTaintRule {
 
 fn result(device: &str) -> AllocationResult {
     AllocationResult {
-        request: "req-1".to_owned(),
-        driver: DRIVER.to_owned(),
-        pool: NODE.to_owned(),
-        device: device.to_owned(),
+        request: "req-1".into(),
+        driver: DRIVER.into(),
+        pool: NODE.into(),
+        device: device.into(),
         tolerations: vec![],
     }
 }
@@ -387,10 +387,10 @@ pub fn in_use_claim_other_name_shared() -> Claim {
 /// A toleration of the result.
 pub fn toleration(key: &str, operator: &str, value: &str, seconds: Option<i64>) -> Toleration {
     Toleration {
-        key: key.to_owned(),
-        operator: operator.to_owned(),
-        value: value.to_owned(),
-        effect: "NoExecute".to_owned(),
+        key: key.into(),
+        operator: operator.into(),
+        value: value.into(),
+        effect: "NoExecute".into(),
         toleration_seconds: seconds,
     }
 }

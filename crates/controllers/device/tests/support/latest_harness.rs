@@ -22,6 +22,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use smol_str::SmolStr;
+
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::api::resource::v1alpha3::DeviceTaintRule;
@@ -91,7 +93,7 @@ pub fn add_rule(r: DeviceTaintRule) -> Unit {
 pub fn rs(slice: &Slice, device: &str, index: usize) -> TrackedTaint {
     TrackedTaint::Slice {
         slice: Arc::new(slice.clone()),
-        device: device.to_owned(),
+        device: device.into(),
         index,
     }
 }
@@ -319,7 +321,7 @@ fn stats_map(stats: &[(&str, u64)]) -> BTreeMap<String, u64> {
     stats.iter().map(|(u, n)| ((*u).to_owned(), *n)).collect()
 }
 
-fn pools_of(pools: &Pools) -> BTreeMap<(String, String), (Vec<Slice>, i64)> {
+fn pools_of(pools: &Pools) -> BTreeMap<(SmolStr, SmolStr), (Vec<Slice>, i64)> {
     pools
         .iter()
         .map(|(id, p)| {
