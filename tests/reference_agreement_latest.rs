@@ -67,18 +67,19 @@ fn controller_answers(world: &World) -> Result<Vec<Due>, String> {
         ..LatestConfig::default()
     };
     catch_unwind(AssertUnwindSafe(|| {
-        let claims: BTreeMap<(String, String), AllocatedClaim> = world
-            .0
-            .iter()
-            .filter_map(claim_of)
-            .filter(|c| c.allocation.is_some())
-            .map(|c| {
-                let eviction = claim_eviction_time(&c, &pools, &rules, None);
-                let key = (c.namespace.clone(), c.name.clone());
-                let claim = Arc::new(c);
-                (key, AllocatedClaim { claim, eviction })
-            })
-            .collect();
+        let claims: BTreeMap<taintsim_controller_device::latest::state::ClaimKey, AllocatedClaim> =
+            world
+                .0
+                .iter()
+                .filter_map(claim_of)
+                .filter(|c| c.allocation.is_some())
+                .map(|c| {
+                    let eviction = claim_eviction_time(&c, &pools, &rules, None);
+                    let key = (c.namespace.clone(), c.name.clone());
+                    let claim = Arc::new(c);
+                    (key, AllocatedClaim { claim, eviction })
+                })
+                .collect();
         world
             .pods()
             .iter()

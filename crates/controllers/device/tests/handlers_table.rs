@@ -537,7 +537,7 @@ fn permutations(n: usize) -> Vec<Vec<usize>> {
 #[derive(Debug, PartialEq)]
 struct Outcome {
     evicting: Vec<(NamespacedObject, Timestamp)>,
-    claims: BTreeMap<(String, String), (Claim, Option<Timestamp>)>,
+    claims: BTreeMap<(smol_str::SmolStr, smol_str::SmolStr), (Claim, Option<Timestamp>)>,
     pools: BTreeMap<PoolId, (Vec<Slice>, i64)>,
     events: Vec<Recorded>,
 }

@@ -87,7 +87,8 @@ impl Locked<'_> {
             self.c.rt.mark(MARK_POD_NOT_SCHEDULED);
             return;
         }
-        let namespace = pod.metadata.namespace.clone().unwrap_or_default();
+        let namespace =
+            smol_str::SmolStr::new(pod.metadata.namespace.as_deref().unwrap_or_default());
         let pod_claims = pod
             .spec
             .as_ref()
@@ -99,7 +100,11 @@ impl Locked<'_> {
                 // Not created yet, not needed, or unsupported: definitely not tainted.
                 continue;
             };
-            let Some(allocated) = self.st.allocated_claims.get(&(namespace.clone(), name)) else {
+            let Some(allocated) = self
+                .st
+                .allocated_claims
+                .get(&(namespace.clone(), name.into()))
+            else {
                 // Not found or not allocated: not tainted either.
                 continue;
             };

@@ -7,10 +7,11 @@ use jiff::Timestamp;
 
 use crate::model::Claim;
 use crate::pools::{Pool, PoolId, Pools};
+use smol_str::SmolStr;
 
 /// `(namespace, name)`: the key of `allocatedClaims`. A tuple rather than `"ns/name"` so that
 /// iteration order is by namespace, then name.
-pub type ClaimKey = (String, String);
+pub type ClaimKey = (SmolStr, SmolStr);
 
 /// An allocated claim and the earliest time its consumers must be evicted.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -181,16 +181,16 @@ pub fn pod_claims(pod: &Pod, config: &Config) -> Vec<(String, bool)> {
 /// it: the earliest time and the union of the reasons.
 pub fn pod_eviction_time(
     pod: &Pod,
-    claims: &std::collections::BTreeMap<(String, String), AllocatedClaim>,
+    claims: &std::collections::BTreeMap<super::state::ClaimKey, AllocatedClaim>,
     config: &Config,
 ) -> Option<EvictionAndReason> {
     if pod_node_name(pod).is_empty() {
         return None;
     }
-    let namespace = pod.metadata.namespace.clone().unwrap_or_default();
+    let namespace = smol_str::SmolStr::new(pod.metadata.namespace.as_deref().unwrap_or_default());
     let mut eviction: Option<EvictionAndReason> = None;
     for (name, check_owner) in pod_claims(pod, config) {
-        let Some(allocated) = claims.get(&(namespace.clone(), name)) else {
+        let Some(allocated) = claims.get(&(namespace.clone(), name.into())) else {
             continue;
         };
         if check_owner && !is_for_pod(pod, &allocated.claim) {

@@ -11,9 +11,10 @@ use super::pools::Pools;
 use super::reason::EvictionAndReason;
 use super::uid_cache::UidCache;
 use crate::model::Claim;
+use smol_str::SmolStr;
 
 /// `(namespace, name)`: the key of `allocatedClaims`.
-pub type ClaimKey = (String, String);
+pub type ClaimKey = (SmolStr, SmolStr);
 
 /// `allocatedClaim`: an allocated claim and its eviction (`None`: not tainted, or every taint
 /// tolerated forever).

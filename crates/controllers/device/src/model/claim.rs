@@ -6,18 +6,19 @@ use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
 
 use super::Toleration;
+use super::taint::optional;
 
 /// One `metadata.ownerReferences` entry.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct OwnerRef {
     /// `apiVersion`.
-    pub api_version: String,
+    pub api_version: SmolStr,
     /// `kind`.
-    pub kind: String,
+    pub kind: SmolStr,
     /// `name`.
-    pub name: String,
+    pub name: SmolStr,
     /// `uid`.
-    pub uid: String,
+    pub uid: SmolStr,
     /// `controller`: whether this owner manages the claim.
     pub controller: bool,
 }
@@ -41,13 +42,13 @@ pub struct AllocationResult {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct Consumer {
     /// `apiGroup`; empty for pods.
-    pub api_group: String,
+    pub api_group: SmolStr,
     /// `resource`; `pods` for pods.
-    pub resource: String,
+    pub resource: SmolStr,
     /// `name`, in the claim's namespace.
-    pub name: String,
+    pub name: SmolStr,
     /// `uid`.
-    pub uid: String,
+    pub uid: SmolStr,
 }
 
 impl Consumer {
@@ -61,11 +62,11 @@ impl Consumer {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct Claim {
     /// `metadata.namespace`.
-    pub namespace: String,
+    pub namespace: SmolStr,
     /// `metadata.name`.
-    pub name: String,
+    pub name: SmolStr,
     /// `metadata.uid`.
-    pub uid: String,
+    pub uid: SmolStr,
     /// `metadata.ownerReferences`.
     pub owner_refs: Vec<OwnerRef>,
     /// `status.allocation.devices.results`; `None` while the claim is not allocated.
@@ -90,10 +91,10 @@ fn owner_refs(refs: Option<&Vec<OwnerReference>>) -> Vec<OwnerRef> {
     refs.into_iter()
         .flatten()
         .map(|o| OwnerRef {
-            api_version: o.api_version.clone(),
-            kind: o.kind.clone(),
-            name: o.name.clone(),
-            uid: o.uid.clone(),
+            api_version: SmolStr::new(&o.api_version),
+            kind: SmolStr::new(&o.kind),
+            name: SmolStr::new(&o.name),
+            uid: SmolStr::new(&o.uid),
             controller: o.controller.unwrap_or(false),
         })
         .collect()
@@ -122,16 +123,16 @@ macro_rules! claim_from {
                     .into_iter()
                     .flatten()
                     .map(|r| Consumer {
-                        api_group: r.api_group.clone().unwrap_or_default(),
-                        resource: r.resource.clone(),
-                        name: r.name.clone(),
-                        uid: r.uid.clone(),
+                        api_group: optional(r.api_group.as_deref()),
+                        resource: SmolStr::new(&r.resource),
+                        name: SmolStr::new(&r.name),
+                        uid: SmolStr::new(&r.uid),
                     })
                     .collect();
                 Self {
-                    namespace: c.metadata.namespace.clone().unwrap_or_default(),
-                    name: c.metadata.name.clone().unwrap_or_default(),
-                    uid: c.metadata.uid.clone().unwrap_or_default(),
+                    namespace: optional(c.metadata.namespace.as_deref()),
+                    name: optional(c.metadata.name.as_deref()),
+                    uid: optional(c.metadata.uid.as_deref()),
                     owner_refs: owner_refs(c.metadata.owner_references.as_ref()),
                     allocation,
                     reserved_for,

@@ -293,28 +293,28 @@ fn owner(kind: &str, name: &str, uid: &str) -> OwnerRef {
         } else {
             "scheduling.k8s.io/v1alpha2"
         }
-        .to_owned(),
-        kind: kind.to_owned(),
-        name: name.to_owned(),
-        uid: uid.to_owned(),
+        .into(),
+        kind: kind.into(),
+        name: name.into(),
+        uid: uid.into(),
         controller: true,
     }
 }
 
 fn pod_consumer(name: &str, uid: &str) -> Consumer {
     Consumer {
-        api_group: String::new(),
-        resource: "pods".to_owned(),
-        name: name.to_owned(),
-        uid: uid.to_owned(),
+        api_group: smol_str::SmolStr::default(),
+        resource: "pods".into(),
+        name: name.into(),
+        uid: uid.into(),
     }
 }
 
 /// `claim`: not allocated.
 pub fn claim() -> Claim {
     Claim {
-        namespace: NAMESPACE.to_owned(),
-        name: CLAIM_NAME.to_owned(),
+        namespace: NAMESPACE.into(),
+        name: CLAIM_NAME.into(),
         ..Claim::default()
     }
 }
@@ -335,10 +335,10 @@ pub fn in_use_claim_by_pod_group() -> Claim {
         owner_refs: vec![owner("PodGroup", POD_GROUP, POD_GROUP_UID)],
         allocation: Some(vec![result("instance")]),
         reserved_for: vec![Consumer {
-            api_group: "scheduling.k8s.io".to_owned(),
-            resource: "podgroups".to_owned(),
-            name: POD_GROUP.to_owned(),
-            uid: POD_GROUP_UID.to_owned(),
+            api_group: "scheduling.k8s.io".into(),
+            resource: "podgroups".into(),
+            name: POD_GROUP.into(),
+            uid: POD_GROUP_UID.into(),
         }],
         ..claim()
     }
@@ -354,7 +354,7 @@ fn other_devices() -> Option<Vec<AllocationResult>> {
 /// `inUseClaimOtherNamespace`.
 pub fn in_use_claim_other_namespace() -> Claim {
     Claim {
-        namespace: "default-other".to_owned(),
+        namespace: "default-other".into(),
         owner_refs: vec![owner("Pod", POD_NAME, "1234-2")],
         allocation: other_devices(),
         reserved_for: vec![pod_consumer(POD_NAME, "1234-2")],
@@ -365,7 +365,7 @@ pub fn in_use_claim_other_namespace() -> Claim {
 /// `inUseClaimOtherName`.
 pub fn in_use_claim_other_name() -> Claim {
     Claim {
-        name: format!("{CLAIM_NAME}-other"),
+        name: format!("{CLAIM_NAME}-other").into(),
         owner_refs: vec![owner("Pod", "my-pod-other", "1234-3")],
         allocation: other_devices(),
         reserved_for: vec![pod_consumer("my-pod-other", "1234-3")],
@@ -417,7 +417,7 @@ pub fn in_use_claim_with_toleration() -> Claim {
 /// `inUseClaimOld`: another claim UID, owned by another pod UID.
 pub fn in_use_claim_old() -> Claim {
     Claim {
-        uid: "other".to_owned(),
+        uid: "other".into(),
         owner_refs: vec![owner("Pod", POD_NAME, "1234-other")],
         ..in_use_claim()
     }

@@ -296,7 +296,7 @@ fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
 
 fn claim_map(
     claims: &[(Claim, Option<EvictionAndReason>)],
-) -> BTreeMap<(String, String), (Claim, Option<EvictionAndReason>)> {
+) -> BTreeMap<(SmolStr, SmolStr), (Claim, Option<EvictionAndReason>)> {
     claims
         .iter()
         .map(|(c, e)| {
