@@ -22,9 +22,11 @@ pub struct StepLabel {
     pub action: String,
     /// Shared resources the next piece of work touches.
     pub touches: Vec<String>,
-    /// What the step is about, if it is one of the kinds [`StepDetail`] describes.
+    /// What the step is about, if it is one of the kinds [`StepDetail`] describes. Boxed: a
+    /// label moves several times per step (into the simulator's enabled set and out again),
+    /// and most runs have no detail at all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<StepDetail>,
+    pub detail: Option<Box<StepDetail>>,
 }
 
 impl StepLabel {
@@ -82,7 +84,7 @@ impl StepLabel {
         detail: impl FnOnce() -> StepDetail,
     ) -> Self {
         if rt.wants_labels() {
-            self.detail = Some(detail());
+            self.detail = Some(Box::new(detail()));
         }
         self
     }
@@ -97,7 +99,7 @@ impl StepLabel {
     /// Sets what the step is about.
     #[must_use]
     pub fn with_detail(mut self, detail: StepDetail) -> Self {
-        self.detail = Some(detail);
+        self.detail = Some(Box::new(detail));
         self
     }
 }

@@ -53,7 +53,7 @@ pub struct Enabled {
     pub touches: Vec<String>,
     /// What a task's step is about (see [`StepLabel::detail`](taintsim_seam::StepLabel::detail)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<StepDetail>,
+    pub detail: Option<Box<StepDetail>>,
     /// Which task, timer or pseudo-step this is.
     pub kind: EnabledKind,
 }

@@ -249,7 +249,11 @@ impl Sim {
                 } else {
                     Vec::new()
                 },
-                detail: if labels { chosen.detail.clone() } else { None },
+                detail: if labels {
+                    chosen.detail.as_deref().cloned()
+                } else {
+                    None
+                },
                 marks: std::mem::take(&mut inner.marks),
             }
         };

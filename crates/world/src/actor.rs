@@ -242,7 +242,7 @@ impl Actor {
                 let rt = self.rt.as_ref();
                 let mut label = StepLabel::lazy(rt, || label(step), || touches(step));
                 if rt.wants_labels() {
-                    label.detail = detail(step);
+                    label.detail = detail(step).map(Box::new);
                 }
                 self.rt.step(label).await;
                 if let Err(failure) = self.perform(step).await {
