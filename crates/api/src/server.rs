@@ -34,6 +34,7 @@ mod state;
 mod status;
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 use std::sync::Arc;
 use std::task::{Poll, Waker};
 
@@ -324,11 +325,14 @@ impl ApiServer {
     /// Whether object `namespace/name` of `kind` exists, without counting a call or copying it
     /// (see [`Self::peek`]).
     pub fn contains(&self, kind: Kind, namespace: &str, name: &str) -> bool {
-        self.inner
-            .state
-            .lock()
-            .get(kind, &object_key(namespace, name))
-            .is_some()
+        self.contains_key(kind, &object_key(namespace, name))
+    }
+
+    /// Whether an object of `kind` is stored under `key` ([`object_key`]'s form), without
+    /// counting a call: for a caller that already has the key, such as a check evaluated
+    /// after every step.
+    pub fn contains_key(&self, kind: Kind, key: &str) -> bool {
+        self.inner.state.lock().get(kind, key).is_some()
     }
 
     /// All objects of `kind`, ordered by key, without counting a call (see [`Self::peek`]).
@@ -367,13 +371,14 @@ impl ApiServer {
     pub fn peek_namespace(&self, kind: Kind, namespace: &str) -> Vec<Object> {
         record_namespace(kind, namespace);
         let prefix = format!("{namespace}/");
+        let from: (Bound<&str>, Bound<&str>) = (Bound::Included(&prefix), Bound::Unbounded);
         self.inner
             .state
             .lock()
             .store(kind)
             .map(|s| {
                 s.objects
-                    .range(prefix.clone()..)
+                    .range::<str, _>(from)
                     .take_while(|(key, _)| key.starts_with(&prefix))
                     .map(|(_, o)| o.clone())
                     .collect()

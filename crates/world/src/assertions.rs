@@ -145,8 +145,12 @@ impl WorldView {
     }
 
     fn pod_exists(&self, key: &str) -> bool {
-        let (ns, name) = key.split_once('/').unwrap_or(("default", key));
-        self.server.contains(Kind::Pod, ns, name)
+        match key.split_once('/') {
+            // `ns/name` is already the store's key: no need to build it again per step.
+            Some((ns, _)) if !ns.is_empty() => self.server.contains_key(Kind::Pod, key),
+            Some((ns, name)) => self.server.contains(Kind::Pod, ns, name),
+            None => self.server.contains(Kind::Pod, "default", key),
+        }
     }
 
     fn check_events(&self, filter: &EventCheck, explain: bool) -> Result<(), String> {

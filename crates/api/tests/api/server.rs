@@ -107,6 +107,25 @@ fn get_should_return_404_for_missing_objects() {
 }
 
 #[test]
+fn contains_key_should_find_what_contains_finds_by_namespace_and_name() {
+    let s = server();
+    s.create(pod("a")).expect("created");
+    assert!(s.contains(Kind::Pod, "default", "a"));
+    assert!(s.contains_key(Kind::Pod, "default/a"));
+    assert!(!s.contains_key(Kind::Pod, "default/b"));
+    assert!(
+        !s.contains_key(Kind::Pod, "a"),
+        "a namespaced key has its namespace"
+    );
+    assert!(!s.contains_key(Kind::Event, "default/a"), "another kind");
+    assert_eq!(s.peek_namespace(Kind::Pod, "default").len(), 1);
+    assert!(
+        s.peek_namespace(Kind::Pod, "defaul").is_empty(),
+        "a prefix of a namespace"
+    );
+}
+
+#[test]
 fn list_should_return_items_in_key_order_with_the_revision() {
     let s = server();
     s.create(pod("b")).expect("created");
