@@ -4,8 +4,9 @@
 //!
 //! `verdict-run` is the same run without labels (`SimConfig::labels(false)`), from the
 //! initial objects and steps prepared once (`taintsim_check::Prepared`), as `explore` runs
-//! every seed that passes. (The bench binary has the system allocator; the `taintsim`
-//! binary has mimalloc.)
+//! every seed that passes. The bench binary has the `taintsim` binary's global allocator
+//! (mimalloc), so that both figures are what a user's `taintsim` run gets; until 4 Dec 2026 it
+//! had the system allocator (docs/performance.md has figures under both).
 //!
 //! Baselines measured in the same process, over the same mean number of steps per run:
 //! - `sim-only`: the bare simulator (taintsim-sim) running tasks that do nothing but take
@@ -18,6 +19,9 @@
 //! Target: ≥ 20,000 runs per second.
 
 mod support;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
