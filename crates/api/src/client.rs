@@ -144,10 +144,12 @@ impl ApiClient {
         }
         // The UID precondition tells a pod from its same-name replacement in the trace.
         let label = if self.rt.wants_labels() {
-            match &request.uid {
-                Some(uid) => format!("{method} {} {key}{subresource} uid={uid}", kind.singular()),
-                None => format!("{method} {} {key}{subresource}", kind.singular()),
+            let mut label = [method, " ", kind.singular(), " ", &key, subresource].concat();
+            if let Some(uid) = &request.uid {
+                label.push_str(" uid=");
+                label.push_str(uid);
             }
+            label
         } else {
             String::new()
         };

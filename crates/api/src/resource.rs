@@ -18,22 +18,22 @@ use crate::kind::{Kind, Verb};
 
 /// `<kind>/<key>`; `key` is `<namespace>/<name>` or, for cluster-scoped kinds, `<name>`.
 pub fn object(kind: Kind, key: &str) -> String {
-    format!("{}/{key}", kind.singular())
+    [kind.singular(), "/", key].concat()
 }
 
 /// `<kind>/<namespace>`: every object of `kind` in `namespace`.
 pub fn namespace(kind: Kind, namespace: &str) -> String {
-    format!("{}/{namespace}", kind.singular())
+    [kind.singular(), "/", namespace].concat()
 }
 
 /// `watch/<plural>`.
 pub fn watch_log(kind: Kind) -> String {
-    format!("watch/{}", kind.plural())
+    ["watch/", kind.plural()].concat()
 }
 
 /// `fault/<verb>/<plural>`.
 pub fn faults(verb: Verb, kind: Kind) -> String {
-    format!("fault/{}/{}", verb.as_str(), kind.plural())
+    ["fault/", verb.as_str(), "/", kind.plural()].concat()
 }
 
 /// `cache/<plural>` (static: a controller names it in its handlers' touches, built in every
@@ -51,7 +51,7 @@ pub fn cache(kind: Kind) -> &'static str {
 
 /// `notify/<listener>`.
 pub fn listener(name: &str) -> String {
-    format!("{LISTENER}/{name}")
+    [LISTENER, "/", name].concat()
 }
 
 /// The listener that a `notify/<listener>` touch names ([`listener`]'s inverse).

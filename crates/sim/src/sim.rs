@@ -206,15 +206,13 @@ impl Sim {
         let chosen = &enabled[index];
         drop(entered);
         let labels = self.config.labels;
-        // Without labels nothing reads the texts: the entry and `previous` carry the actor
-        // (which PCT and the shrinker read) and no copies of the rest, copied into the
-        // buffers of the last step's.
+        // `previous` carries the actor (which the shrinker reads) and the kind, copied into the
+        // buffers of the last step's; without labels the trace entry does too.
         match &mut self.previous {
-            Some(previous) if !labels => {
+            Some(previous) => {
                 previous.actor.clone_from(&chosen.actor);
                 previous.kind = chosen.kind;
             }
-            previous if labels => *previous = Some(chosen.clone()),
             previous => {
                 *previous = Some(Enabled {
                     actor: chosen.actor.clone(),

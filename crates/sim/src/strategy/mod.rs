@@ -32,7 +32,9 @@ pub struct ChooseContext {
     pub step: u64,
     /// Index the decision will have in the decision log (schedule and data decisions count).
     pub decision: usize,
-    /// The entry chosen at the previous schedule decision, if any.
+    /// The entry chosen at the previous schedule decision, if any: its actor and kind (its
+    /// action, touches and detail are left empty, with or without labels, since copying them
+    /// on every step cost more than any strategy's use of them).
     pub previous: Option<Enabled>,
 }
 
