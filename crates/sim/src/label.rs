@@ -11,6 +11,19 @@ use taintsim_seam::StepDetail;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct TaskId(pub u64);
 
+impl TaskId {
+    /// The id as an index: ids are dense, so the executor's task slab and wake set index by it.
+    pub(crate) fn index(self) -> usize {
+        // Ids count spawns; a process cannot spawn more tasks than it has addresses.
+        usize::try_from(self.0).unwrap_or(usize::MAX)
+    }
+
+    /// The id at `index` ([`Self::index`]'s inverse).
+    pub(crate) fn at(index: usize) -> Self {
+        Self(index as u64)
+    }
+}
+
 impl fmt::Display for TaskId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "task#{}", self.0)

@@ -16,15 +16,10 @@ pub(crate) struct Tasks {
     live: usize,
 }
 
-fn index(id: TaskId) -> usize {
-    // Ids count spawns; a process cannot spawn more tasks than it has addresses.
-    usize::try_from(id.0).unwrap_or(usize::MAX)
-}
-
 impl Tasks {
     /// Stores the task `id`, replacing any task stored under it.
     pub(crate) fn insert(&mut self, id: TaskId, slot: TaskSlot) {
-        let i = index(id);
+        let i = id.index();
         if i >= self.slots.len() {
             self.slots.resize_with(i + 1, || None);
         }
@@ -34,15 +29,15 @@ impl Tasks {
     }
 
     pub(crate) fn get(&self, id: &TaskId) -> Option<&TaskSlot> {
-        self.slots.get(index(*id))?.as_ref()
+        self.slots.get(id.index())?.as_ref()
     }
 
     pub(crate) fn get_mut(&mut self, id: &TaskId) -> Option<&mut TaskSlot> {
-        self.slots.get_mut(index(*id))?.as_mut()
+        self.slots.get_mut(id.index())?.as_mut()
     }
 
     pub(crate) fn remove(&mut self, id: &TaskId) -> Option<TaskSlot> {
-        let slot = self.slots.get_mut(index(*id))?.take();
+        let slot = self.slots.get_mut(id.index())?.take();
         self.live -= usize::from(slot.is_some());
         slot
     }
@@ -56,7 +51,7 @@ impl Tasks {
         self.slots
             .iter()
             .enumerate()
-            .filter_map(|(i, slot)| Some((TaskId(i as u64), slot.as_ref()?)))
+            .filter_map(|(i, slot)| Some((TaskId::at(i), slot.as_ref()?)))
     }
 }
 
@@ -69,7 +64,7 @@ impl IntoIterator for Tasks {
 
     /// The live tasks in id order.
     fn into_iter(self) -> Self::IntoIter {
-        let live: Live = |(i, slot)| Some((TaskId(i as u64), slot?));
+        let live: Live = |(i, slot)| Some((TaskId::at(i), slot?));
         self.slots.into_iter().enumerate().filter_map(live)
     }
 }

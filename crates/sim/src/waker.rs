@@ -53,8 +53,7 @@ struct TaskBits {
 
 impl TaskBits {
     fn insert(&mut self, id: TaskId) {
-        // A task id indexes memory only up to the number of tasks ever spawned.
-        let index = usize::try_from(id.0).unwrap_or(usize::MAX);
+        let index = id.index();
         let word = index / 64;
         if word >= self.words.len() {
             self.words.resize(word + 1, 0);
@@ -68,7 +67,7 @@ impl TaskBits {
             if *bits != 0 {
                 let bit = bits.trailing_zeros();
                 *bits &= *bits - 1;
-                return Some(TaskId((self.lowest * 64) as u64 + u64::from(bit)));
+                return Some(TaskId::at(self.lowest * 64 + bit as usize));
             }
             self.lowest += 1;
         }
