@@ -27,6 +27,23 @@ pub enum Kind {
     Node,
 }
 
+/// The kind's plural between `prefix` and `suffix`, as a `&'static str`: the one table of
+/// plurals, for names built from it in every world ([`Kind::informer_actor`],
+/// [`resource::cache`](crate::resource::cache)) without formatting.
+macro_rules! plural_with {
+    ($kind:expr, $prefix:literal, $suffix:literal) => {
+        match $kind {
+            Kind::Pod => concat!($prefix, "pods", $suffix),
+            Kind::ResourceClaim => concat!($prefix, "resourceclaims", $suffix),
+            Kind::ResourceSlice => concat!($prefix, "resourceslices", $suffix),
+            Kind::DeviceTaintRule => concat!($prefix, "devicetaintrules", $suffix),
+            Kind::Event => concat!($prefix, "events", $suffix),
+            Kind::Node => concat!($prefix, "nodes", $suffix),
+        }
+    };
+}
+pub(crate) use plural_with;
+
 impl Kind {
     /// Every kind, in a fixed order.
     pub const ALL: [Kind; 6] = [
@@ -52,27 +69,13 @@ impl Kind {
 
     /// The resource name in URLs, e.g. `pods`; used in `cache/<plural>` touches and labels.
     pub fn plural(self) -> &'static str {
-        match self {
-            Kind::Pod => "pods",
-            Kind::ResourceClaim => "resourceclaims",
-            Kind::ResourceSlice => "resourceslices",
-            Kind::DeviceTaintRule => "devicetaintrules",
-            Kind::Event => "events",
-            Kind::Node => "nodes",
-        }
+        plural_with!(self, "", "")
     }
 
     /// The actor name of the reflector of an informer named after the kind,
     /// `<plural>-informer` (static, so that starting an informer formats nothing).
     pub fn informer_actor(self) -> &'static str {
-        match self {
-            Kind::Pod => "pods-informer",
-            Kind::ResourceClaim => "resourceclaims-informer",
-            Kind::ResourceSlice => "resourceslices-informer",
-            Kind::DeviceTaintRule => "devicetaintrules-informer",
-            Kind::Event => "events-informer",
-            Kind::Node => "nodes-informer",
-        }
+        plural_with!(self, "", "-informer")
     }
 
     /// The lowercase singular, e.g. `pod`; used in `<singular>/<ns>/<name>` touches and labels.
@@ -207,6 +210,14 @@ mod tests {
         assert!("Nodes".parse::<Kind>().is_err());
         assert!(!Kind::Node.is_namespaced());
         assert!(Kind::Node.has_status_subresource());
+    }
+
+    #[test]
+    fn static_names_should_be_built_from_the_plural() {
+        for k in Kind::ALL {
+            assert_eq!(k.informer_actor(), format!("{}-informer", k.plural()));
+            assert_eq!(crate::resource::cache(k), format!("cache/{}", k.plural()));
+        }
     }
 
     #[test]

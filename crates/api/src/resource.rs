@@ -14,7 +14,7 @@
 
 use taintsim_seam::access;
 
-use crate::kind::{Kind, Verb};
+use crate::kind::{Kind, Verb, plural_with};
 
 /// `<kind>/<key>`; `key` is `<namespace>/<name>` or, for cluster-scoped kinds, `<name>`.
 pub fn object(kind: Kind, key: &str) -> String {
@@ -39,14 +39,7 @@ pub fn faults(verb: Verb, kind: Kind) -> String {
 /// `cache/<plural>` (static: a controller names it in its handlers' touches, built in every
 /// world).
 pub fn cache(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Pod => "cache/pods",
-        Kind::ResourceClaim => "cache/resourceclaims",
-        Kind::ResourceSlice => "cache/resourceslices",
-        Kind::DeviceTaintRule => "cache/devicetaintrules",
-        Kind::Event => "cache/events",
-        Kind::Node => "cache/nodes",
-    }
+    plural_with!(kind, "cache/", "")
 }
 
 /// `notify/<listener>`.
