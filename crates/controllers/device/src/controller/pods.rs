@@ -10,7 +10,7 @@ use super::{
 };
 use crate::behavior::{HandlePods, PodUpdateFilter};
 use crate::events::emit_cancel_pod_deletion_event;
-use crate::model::{Claim, pod_claim_statuses, pod_node_name, pod_ref, pod_uid};
+use crate::model::{Claim, optional, pod_claim_statuses, pod_node_name, pod_ref, pod_uid};
 use taintsim_timed_worker_queue::NamespacedObject;
 
 impl PodUpdateFilter {
@@ -87,8 +87,7 @@ impl Locked<'_> {
             self.c.rt.mark(MARK_POD_NOT_SCHEDULED);
             return;
         }
-        let namespace =
-            smol_str::SmolStr::new(pod.metadata.namespace.as_deref().unwrap_or_default());
+        let namespace = optional(pod.metadata.namespace.as_deref());
         let pod_claims = pod
             .spec
             .as_ref()

@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 
+use smol_str::SmolStr;
+
 use crate::model::Claim;
 use crate::pools::{Pool, PoolId, Pools};
-use smol_str::SmolStr;
 
 /// `(namespace, name)`: the key of `allocatedClaims`. A tuple rather than `"ns/name"` so that
 /// iteration order is by namespace, then name.

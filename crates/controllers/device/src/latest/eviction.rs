@@ -23,7 +23,9 @@ use super::{Config, ExtendedResources};
 use crate::eviction_time::{
     MARK_NIL_TIME_ADDED_IGNORED, MARK_NIL_TIME_ADDED_PANIC, NIL_TIME_ADDED_PANIC, add_go_seconds,
 };
-use crate::model::{Claim, EFFECT_NO_EXECUTE, pod_claim_statuses, pod_node_name, pod_uid};
+use crate::model::{
+    Claim, EFFECT_NO_EXECUTE, optional, pod_claim_statuses, pod_node_name, pod_uid,
+};
 use crate::toleration::tolerates_taint;
 
 /// `schedulingapi.GroupName`.
@@ -187,7 +189,7 @@ pub fn pod_eviction_time(
     if pod_node_name(pod).is_empty() {
         return None;
     }
-    let namespace = smol_str::SmolStr::new(pod.metadata.namespace.as_deref().unwrap_or_default());
+    let namespace = optional(pod.metadata.namespace.as_deref());
     let mut eviction: Option<EvictionAndReason> = None;
     for (name, check_owner) in pod_claims(pod, config) {
         let Some(allocated) = claims.get(&(namespace.clone(), name.into())) else {

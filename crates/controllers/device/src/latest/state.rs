@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use smol_str::SmolStr;
 use taintsim_timed_worker_queue::NamespacedObject;
 
 use super::model::Rule;
@@ -11,7 +12,6 @@ use super::pools::Pools;
 use super::reason::EvictionAndReason;
 use super::uid_cache::UidCache;
 use crate::model::Claim;
-use smol_str::SmolStr;
 
 /// `(namespace, name)`: the key of `allocatedClaims`.
 pub type ClaimKey = (SmolStr, SmolStr);

@@ -5,8 +5,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
 
-use super::Toleration;
-use super::taint::optional;
+use super::{Toleration, optional};
 
 /// One `metadata.ownerReferences` entry.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]

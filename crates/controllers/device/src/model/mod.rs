@@ -23,10 +23,16 @@ pub use taint::{
 
 use jiff::Timestamp;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use smol_str::SmolStr;
 
 /// `metav1.Time` pointer to the timestamp it holds.
 fn timestamp(time: Option<&Time>) -> Option<Timestamp> {
     time.map(|t| t.0)
+}
+
+/// An optional API string as the controller reads it: Go's `""` when unset.
+pub(crate) fn optional(value: Option<&str>) -> SmolStr {
+    value.map(SmolStr::new).unwrap_or_default()
 }
 
 #[cfg(test)]

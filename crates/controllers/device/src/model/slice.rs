@@ -4,8 +4,7 @@ use k8s_openapi::api::resource::{v1, v1beta1};
 use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
 
-use super::Taint;
-use super::taint::optional;
+use super::{Taint, optional};
 
 /// `spec.pool`: which pool a slice belongs to and the pool generation it describes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]

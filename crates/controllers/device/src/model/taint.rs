@@ -5,7 +5,7 @@ use k8s_openapi::api::resource::{v1, v1alpha3, v1beta1};
 use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
 
-use super::timestamp;
+use super::{optional, timestamp};
 
 /// `DeviceTaintEffectNoExecute`: the only effect that drives eviction.
 pub const EFFECT_NO_EXECUTE: &str = "NoExecute";
@@ -46,11 +46,6 @@ pub struct Toleration {
     pub effect: SmolStr,
     /// `tolerationSeconds`; `None` tolerates forever.
     pub toleration_seconds: Option<i64>,
-}
-
-/// An optional API string as the controller reads it: empty when unset.
-pub(crate) fn optional(value: Option<&str>) -> SmolStr {
-    value.map(SmolStr::new).unwrap_or_default()
 }
 
 macro_rules! taint_from {

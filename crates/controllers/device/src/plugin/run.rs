@@ -31,6 +31,13 @@ fn handler_touches(reads_pod_lister: bool) -> Vec<String> {
     t
 }
 
+/// What the tracker's handlers touch: a handler's, plus the tracker's own state.
+fn tracker_touches() -> Vec<String> {
+    let mut touches = handler_touches(true);
+    touches.push(handlers::TRACKER.to_owned());
+    touches
+}
+
 /// The four listeners' names and touches, the same in every world: built once per process.
 struct Listeners {
     claims: ListenerSpec,
@@ -39,15 +46,11 @@ struct Listeners {
     rules: ListenerSpec,
 }
 
-static LISTENERS: LazyLock<Listeners> = LazyLock::new(|| {
-    let mut tracker_touches = handler_touches(true);
-    tracker_touches.push(handlers::TRACKER.to_owned());
-    Listeners {
-        claims: ListenerSpec::new("claim-handler", handler_touches(true)),
-        pods: ListenerSpec::new("pod-handler", handler_touches(false)),
-        slices: ListenerSpec::new("slice-tracker", tracker_touches.clone()),
-        rules: ListenerSpec::new("rule-tracker", tracker_touches),
-    }
+static LISTENERS: LazyLock<Listeners> = LazyLock::new(|| Listeners {
+    claims: ListenerSpec::new("claim-handler", handler_touches(true)),
+    pods: ListenerSpec::new("pod-handler", handler_touches(false)),
+    slices: ListenerSpec::new("slice-tracker", tracker_touches()),
+    rules: ListenerSpec::new("rule-tracker", tracker_touches()),
 });
 
 /// Registers the handlers (claims, pods, then the tracker's slices and rules) and spawns the
@@ -106,11 +109,7 @@ fn spawn_run(
             let label = StepLabel::lazy(
                 sleeper.as_ref(),
                 || "register slice handler".to_owned(),
-                || {
-                    let mut touches = handler_touches(true);
-                    touches.push(handlers::TRACKER.to_owned());
-                    touches
-                },
+                tracker_touches,
             );
             sleeper.step(label).await;
             let replayed = tracker.register(sleeper.as_ref());
