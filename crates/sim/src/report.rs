@@ -55,7 +55,9 @@ impl Outcome {
 pub struct StepReport {
     /// The trace entry of the step (also appended to the run's trace).
     pub entry: TraceEntry,
-    /// The enabled set the strategy chose from, in presentation order.
+    /// The enabled set the strategy chose from, in presentation order. With labels on, the
+    /// chosen entry's action, touches and detail have moved into [`StepReport::entry`] (it
+    /// keeps its actor and kind).
     pub enabled: Vec<Enabled>,
     /// Index of the chosen entry in `enabled`.
     pub chosen: usize,

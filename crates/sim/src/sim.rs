@@ -230,6 +230,20 @@ impl Sim {
             actor.clone_from(&chosen.actor);
             actor
         };
+        // The chosen entry's label moves into the trace instead of being copied: nothing reads
+        // it after the step. A task's entry was withdrawn from the ready set by `execute` (its
+        // next step registers a new one), and timer and clock entries are cut off again by
+        // `ReadySet::restore`.
+        let (action, touches, detail) = if labels {
+            let chosen = &mut enabled[index];
+            (
+                std::mem::take(&mut chosen.action),
+                std::mem::take(&mut chosen.touches),
+                chosen.detail.take().map(|d| *d),
+            )
+        } else {
+            (String::new(), Vec::new(), None)
+        };
         let entry = {
             let mut inner = self.shared.lock();
             TraceEntry {
@@ -237,21 +251,9 @@ impl Sim {
                 time: inner.now(),
                 elapsed_nanos: inner.elapsed,
                 actor,
-                action: if labels {
-                    chosen.action.clone()
-                } else {
-                    String::new()
-                },
-                touches: if labels {
-                    chosen.touches.clone()
-                } else {
-                    Vec::new()
-                },
-                detail: if labels {
-                    chosen.detail.as_deref().cloned()
-                } else {
-                    None
-                },
+                action,
+                touches,
+                detail,
                 marks: std::mem::take(&mut inner.marks),
             }
         };
