@@ -94,8 +94,9 @@ pub struct ObjectList {
 /// What a server has stored (objects, watch logs, the revision, UID and name counters, call
 /// counters and settings), without its watches, fault rules and observers: taken once with
 /// [`ApiServer::snapshot`], it starts any number of servers in exactly that state
-/// ([`ApiServer::from_snapshot`]) for the cost of copying the maps, not of creating every
-/// object again. The objects are shared.
+/// ([`ApiServer::from_snapshot`]) without creating or copying any object: each kind's objects
+/// and watch log are shared until a server first changes that kind, which then copies the
+/// kind's maps for itself (copy-on-write).
 #[derive(Clone)]
 pub struct Snapshot {
     state: Arc<State>,

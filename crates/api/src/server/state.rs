@@ -1,6 +1,7 @@
 //! The server's state under its one lock: stores, the global revision, watch logs and slots.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
 use std::task::{Poll, Waker};
 
 use taintsim_seam::client::{ApiError, StatusReason};
@@ -62,7 +63,10 @@ pub(crate) struct State {
     pub(crate) revision: u64,
     pub(crate) next_uid: u64,
     pub(crate) next_generated: u64,
-    stores: BTreeMap<Kind, KindStore>,
+    /// Shared with the snapshot a server started from ([`State::without_watches`]) until the
+    /// first change of the kind copies it: a schedule starts from the stored initial objects
+    /// without copying them, and a kind it never writes costs nothing to set up or tear down.
+    stores: BTreeMap<Kind, Arc<KindStore>>,
     pub(crate) calls: BTreeMap<(Verb, Kind), u64>,
     watches: BTreeMap<u64, WatchSlot>,
     next_watch: u64,
@@ -76,7 +80,7 @@ impl State {
         }
     }
 
-    /// A copy of everything but the open watches (objects are shared, not copied).
+    /// A copy of everything but the open watches (the kinds' stores are shared, not copied).
     pub(crate) fn without_watches(&self) -> Self {
         Self {
             config: self.config.clone(),
@@ -95,7 +99,7 @@ impl State {
     }
 
     pub(crate) fn store(&self, kind: Kind) -> Option<&KindStore> {
-        self.stores.get(&kind)
+        self.stores.get(&kind).map(Arc::as_ref)
     }
 
     /// One object (a recorded access to it).
@@ -118,7 +122,7 @@ impl State {
         let kind = object.kind();
         // A window of 0 would expire every watch at once and make informers relist forever.
         let window = self.config.watch_window.max(1);
-        let store = self.stores.entry(kind).or_default();
+        let store = Arc::make_mut(self.stores.entry(kind).or_default());
         let key = object.key();
         record_object(kind, &key);
         record_watch_log(kind);

@@ -493,3 +493,47 @@ fn update_in_another_api_version_should_carry_the_stored_status_across() {
         "dev"
     );
 }
+
+/// Servers started from one snapshot share its stores until they write: a change in one must
+/// reach neither the snapshot nor the other servers, in the objects or in the watch log.
+#[test]
+fn servers_started_from_one_snapshot_should_not_see_each_others_changes() {
+    let (_, rt) = crate::support::runtime();
+    let original = crate::support::server_on(&rt, ApiServerConfig::default());
+    original.create(pod("a")).expect("created");
+    original.create(slice_v1("s")).expect("created");
+    let snapshot = original.snapshot();
+    let first = ApiServer::from_snapshot(rt.clone(), &snapshot);
+    let second = ApiServer::from_snapshot(rt.clone(), &snapshot);
+
+    first.create(pod("b")).expect("created");
+    first
+        .delete(Kind::Pod, "default", "a", &Preconditions::default())
+        .expect("deleted");
+    first
+        .delete(Kind::ResourceSlice, "", "s", &Preconditions::default())
+        .expect("deleted");
+
+    let keys = |s: &ApiServer, kind: Kind| -> Vec<String> {
+        s.list(kind).items.iter().map(Object::key).collect()
+    };
+    assert_eq!(keys(&first, Kind::Pod), ["default/b"]);
+    assert!(keys(&first, Kind::ResourceSlice).is_empty());
+    for untouched in [
+        &second,
+        &ApiServer::from_snapshot(rt.clone(), &snapshot),
+        &original,
+    ] {
+        assert_eq!(keys(untouched, Kind::Pod), ["default/a"]);
+        assert_eq!(keys(untouched, Kind::ResourceSlice), ["s"]);
+        assert_eq!(untouched.revision(), 2);
+        // The watch log holds the creation and nothing the first server did.
+        let mut watch = untouched.watch(Kind::Pod, 0).expect("watch opens");
+        let first_change = match watch.try_next() {
+            std::task::Poll::Ready(Some(Ok(event))) => event.object.key(),
+            other => panic!("expected the creation of default/a, got {other:?}"),
+        };
+        assert_eq!(first_change, "default/a");
+        assert!(watch.try_next().is_pending(), "nothing after the creation");
+    }
+}
