@@ -243,7 +243,9 @@ impl Behavior {
 /// Parses a unit variant from its serde (kebab-case) name, so the CLI and scenario files
 /// accept exactly the same spellings.
 fn parse_kebab<T: for<'de> Deserialize<'de>>(value: &str) -> Option<T> {
-    serde_json::from_value(serde_json::Value::String(value.to_owned())).ok()
+    // Straight from the text: every world parses its behaviour, and going through a JSON
+    // value allocated a copy of each value first.
+    T::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(value)).ok()
 }
 
 fn to_kebab<T: Serialize>(value: &T) -> String {
