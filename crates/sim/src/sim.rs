@@ -230,33 +230,29 @@ impl Sim {
             actor.clone_from(&chosen.actor);
             actor
         };
-        // The chosen entry's label moves into the trace instead of being copied: nothing reads
-        // it after the step. A task's entry was withdrawn from the ready set by `execute` (its
-        // next step registers a new one), and timer and clock entries are cut off again by
-        // `ReadySet::restore`.
-        let (action, touches, detail) = if labels {
-            let chosen = &mut enabled[index];
-            (
-                std::mem::take(&mut chosen.action),
-                std::mem::take(&mut chosen.touches),
-                chosen.detail.take().map(|d| *d),
-            )
-        } else {
-            (String::new(), Vec::new(), None)
-        };
-        let entry = {
+        let mut entry = {
             let mut inner = self.shared.lock();
             TraceEntry {
                 step,
                 time: inner.now(),
                 elapsed_nanos: inner.elapsed,
                 actor,
-                action,
-                touches,
-                detail,
+                action: String::new(),
+                touches: Vec::new(),
+                detail: None,
                 marks: std::mem::take(&mut inner.marks),
             }
         };
+        if labels {
+            // The chosen entry's label moves into the trace instead of being copied: nothing
+            // reads it after the step. A task's entry was withdrawn from the ready set by
+            // `execute` (its next step registers a new one), and timer and clock entries are
+            // cut off again by `ReadySet::restore`.
+            let chosen = &mut enabled[index];
+            entry.action = std::mem::take(&mut chosen.action);
+            entry.touches = std::mem::take(&mut chosen.touches);
+            entry.detail = chosen.detail.take().map(|d| *d);
+        }
         if let Err(outcome) = result {
             self.outcome = Some(outcome);
         }
