@@ -370,7 +370,7 @@ fn entry(step: u64, actor: &str, action: &str, touches: &[&str], marks: &[&str])
         elapsed_nanos: step * 10_000_000,
         actor: actor.to_owned(),
         action: action.to_owned(),
-        touches: touches.iter().map(|t| (*t).to_owned()).collect(),
+        touches: touches.iter().map(|t| (*t).into()).collect(),
         detail: None,
         marks: marks.iter().map(|m| (*m).to_owned()).collect(),
     }

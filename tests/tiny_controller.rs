@@ -286,7 +286,7 @@ mod reaper {
             let me = inner.clone();
             let registration = informer.add_listener(
                 "reaper",
-                vec![STATE.to_owned()],
+                vec![STATE.into()],
                 Arc::new(move |n| me.on_pod(&n)),
             );
             // Run: wait until the informer and the handler have synced, then say so.

@@ -25,7 +25,7 @@ use std::time::Duration;
 use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use taintsim_seam::client::{ApiError, EventRecorder, StatusReason};
-use taintsim_seam::runtime::{Runtime, StepDetail, StepLabel};
+use taintsim_seam::runtime::{Runtime, StepDetail, StepLabel, Touch};
 use taintsim_seam::sync::Mutex;
 use tracing::{info, warn};
 
@@ -322,7 +322,7 @@ async fn write_with_retries(shared: &Shared, event: Event) {
         };
         let touches = || {
             vec![
-                QUEUE.to_owned(),
+                Touch::new_static(QUEUE),
                 resource::namespace(Kind::Event, namespace),
                 resource::watch_log(Kind::Event),
                 resource::faults(Verb::Patch, Kind::Event),

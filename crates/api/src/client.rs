@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Event, Node, Pod, PodCondition};
 use taintsim_seam::client::{ApiError, Client, Preconditions, RuleStatusApply, StatusReason};
-use taintsim_seam::runtime::{BoxFuture, Runtime, StepDetail, StepLabel};
+use taintsim_seam::runtime::{BoxFuture, Runtime, StepDetail, StepLabel, Touch};
 
 use crate::fault::{Request, Verdict};
 use crate::kind::{Kind, Verb};
@@ -35,7 +35,7 @@ use crate::server::ApiServer;
 
 /// Extra resources a request's steps touch, given the request: see
 /// [`ApiClient::with_request_touches`].
-pub type RequestTouches = Arc<dyn Fn(&Request) -> Vec<String> + Send + Sync>;
+pub type RequestTouches = Arc<dyn Fn(&Request) -> Vec<Touch> + Send + Sync>;
 
 /// See the module docs. Clones share the server and runtime.
 #[derive(Clone)]
@@ -61,7 +61,7 @@ struct Call {
     method: &'static str,
     label: String,
     /// The request step's touches; the object's resource comes first.
-    touches: Vec<String>,
+    touches: Vec<Touch>,
     ok_code: u16,
 }
 

@@ -37,7 +37,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use taintsim_seam::runtime::Runtime;
+use taintsim_seam::runtime::{Runtime, Touch};
 use taintsim_seam::sync::Mutex;
 
 use crate::kind::Kind;
@@ -166,7 +166,7 @@ impl Informer {
     pub fn add_listener(
         &self,
         name: impl Into<String>,
-        touches: Vec<String>,
+        touches: Vec<Touch>,
         handler: Handler,
     ) -> Registration {
         self.register(&ListenerSpec::new(name, touches), handler)

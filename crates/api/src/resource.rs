@@ -13,27 +13,39 @@
 //! - `notify/<listener>`: a listener's queue of notifications.
 
 use taintsim_seam::access;
+use taintsim_seam::runtime::{Touch, touch};
 
 use crate::kind::{Kind, Verb, plural_with};
 
 /// `<kind>/<key>`; `key` is `<namespace>/<name>` or, for cluster-scoped kinds, `<name>`.
-pub fn object(kind: Kind, key: &str) -> String {
-    [kind.singular(), "/", key].concat()
+pub fn object(kind: Kind, key: &str) -> Touch {
+    touch(&[kind.singular(), key])
 }
 
 /// `<kind>/<namespace>`: every object of `kind` in `namespace`.
-pub fn namespace(kind: Kind, namespace: &str) -> String {
-    [kind.singular(), "/", namespace].concat()
+pub fn namespace(kind: Kind, namespace: &str) -> Touch {
+    touch(&[kind.singular(), namespace])
 }
 
-/// `watch/<plural>`.
-pub fn watch_log(kind: Kind) -> String {
-    ["watch/", kind.plural()].concat()
+/// `watch/<plural>` (static, like the others named by kind alone: the reflectors, the
+/// client and the broadcaster name them in the touches of every step they take).
+pub fn watch_log(kind: Kind) -> Touch {
+    Touch::new_static(plural_with!(kind, "watch/", ""))
 }
 
-/// `fault/<verb>/<plural>`.
-pub fn faults(verb: Verb, kind: Kind) -> String {
-    ["fault/", verb.as_str(), "/", kind.plural()].concat()
+/// `fault/<verb>/<plural>` (static).
+pub fn faults(verb: Verb, kind: Kind) -> Touch {
+    Touch::new_static(match verb {
+        Verb::Get => plural_with!(kind, "fault/get/", ""),
+        Verb::List => plural_with!(kind, "fault/list/", ""),
+        Verb::Create => plural_with!(kind, "fault/create/", ""),
+        Verb::Update => plural_with!(kind, "fault/update/", ""),
+        Verb::UpdateStatus => plural_with!(kind, "fault/update_status/", ""),
+        Verb::Patch => plural_with!(kind, "fault/patch/", ""),
+        Verb::Delete => plural_with!(kind, "fault/delete/", ""),
+        Verb::Watch => plural_with!(kind, "fault/watch/", ""),
+        Verb::Apply => plural_with!(kind, "fault/apply/", ""),
+    })
 }
 
 /// `cache/<plural>` (static: a controller names it in its handlers' touches, built in every
@@ -42,9 +54,14 @@ pub fn cache(kind: Kind) -> &'static str {
     plural_with!(kind, "cache/", "")
 }
 
+/// [`cache`] as a touch.
+pub fn cache_touch(kind: Kind) -> Touch {
+    Touch::new_static(cache(kind))
+}
+
 /// `notify/<listener>`.
-pub fn listener(name: &str) -> String {
-    [LISTENER, "/", name].concat()
+pub fn listener(name: &str) -> Touch {
+    touch(&[LISTENER, name])
 }
 
 /// The listener that a `notify/<listener>` touch names ([`listener`]'s inverse).
@@ -105,10 +122,10 @@ mod tests {
             namespace(Kind::Event, "default"),
             watch_log(Kind::Pod),
             faults(Verb::Delete, Kind::Pod),
-            cache(Kind::Pod).to_owned(),
-            format!("{}/default/p", cache(Kind::Pod)),
+            cache_touch(Kind::Pod),
+            Touch::from(format!("{}/default/p", cache(Kind::Pod))),
             listener("pod-handler"),
-            Kind::Pod.singular().to_owned(),
+            Touch::new_static(Kind::Pod.singular()),
         ];
         // Each name covers its own recording and no other one.
         for (i, name) in names.iter().enumerate() {
@@ -123,16 +140,47 @@ mod tests {
             record_kind(Kind::Pod);
             let undeclared = check.finish().undeclared;
             if cfg!(debug_assertions) {
-                let expected: Vec<&String> = names
+                let expected: Vec<&str> = names
                     .iter()
                     .enumerate()
                     .filter(|(j, other)| *j != i && !access::covers(name, other))
-                    .map(|(_, other)| other)
+                    .map(|(_, other)| other.as_str())
                     .collect();
-                assert_eq!(undeclared.iter().collect::<Vec<_>>(), expected, "{name}");
+                assert_eq!(
+                    undeclared.iter().map(String::as_str).collect::<Vec<_>>(),
+                    expected,
+                    "{name}"
+                );
             }
         }
         assert_eq!(listener_of(&listener("pod-handler")), Some("pod-handler"));
         assert_eq!(listener_of("notifyx/a"), None);
+    }
+
+    /// The static tables spell every kind's and verb's touch as the recorded segments join.
+    #[test]
+    fn static_touches_should_join_the_recorded_segments() {
+        let verbs = [
+            Verb::Get,
+            Verb::List,
+            Verb::Create,
+            Verb::Update,
+            Verb::UpdateStatus,
+            Verb::Patch,
+            Verb::Delete,
+            Verb::Watch,
+            Verb::Apply,
+        ];
+        for kind in Kind::ALL {
+            assert_eq!(watch_log(kind), ["watch", kind.plural()].join("/"));
+            assert_eq!(cache_touch(kind), ["cache", kind.plural()].join("/"));
+            for verb in verbs {
+                assert_eq!(
+                    faults(verb, kind),
+                    ["fault", verb.as_str(), kind.plural()].join("/")
+                );
+            }
+        }
+        assert_eq!(object(Kind::Pod, "default/p"), "pod/default/p");
     }
 }

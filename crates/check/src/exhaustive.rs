@@ -198,6 +198,7 @@ pub fn observed_resources(steps: &[ActorStep]) -> Vec<String> {
             _ => None,
         })
         .flatten()
+        .map(String::from)
         .collect();
     observed.sort();
     observed.dedup();

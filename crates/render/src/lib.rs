@@ -272,7 +272,7 @@ impl Model {
                 elapsed_nanos: e.elapsed_nanos,
                 actor: e.actor.clone(),
                 action: e.action.clone(),
-                touches: e.touches.clone(),
+                touches: e.touches.iter().map(ToString::to_string).collect(),
                 marks: e.marks.clone(),
                 detail: e.detail.clone(),
                 lane: 0,

@@ -41,6 +41,8 @@
 #[cfg(debug_assertions)]
 use std::cell::RefCell;
 
+use crate::label::Touch;
+
 /// The resource that covers, and conflicts with, every other (for example a scenario
 /// assertion, which may read anything).
 pub const WORLD: &str = "world";
@@ -67,7 +69,7 @@ pub fn covers(declared: &str, resource: &str) -> bool {
 /// The state of the innermost running [`Check`] on this thread.
 #[cfg(debug_assertions)]
 struct Sink {
-    declared: Vec<String>,
+    declared: Vec<Touch>,
     undeclared: Vec<String>,
 }
 
@@ -133,7 +135,7 @@ fn strip_joined<'a>(declared: &'a str, segments: &[&str]) -> Option<&'a str> {
 }
 
 /// Starts checking the accesses on this thread against `declared`; see [`Check`].
-pub fn check(declared: Vec<String>) -> Check {
+pub fn check(declared: Vec<Touch>) -> Check {
     #[cfg(debug_assertions)]
     {
         let outer = SINK.with(|sink| {
@@ -157,7 +159,7 @@ pub struct Check {
     #[cfg(debug_assertions)]
     outer: Option<Option<Sink>>,
     #[cfg(not(debug_assertions))]
-    declared: Vec<String>,
+    declared: Vec<Touch>,
 }
 
 impl std::fmt::Debug for Check {
@@ -170,7 +172,7 @@ impl std::fmt::Debug for Check {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Checked {
     /// The declared touches, handed back.
-    pub declared: Vec<String>,
+    pub declared: Vec<Touch>,
     /// The accesses no declared touch covers, once each, in first-access order (always empty
     /// in release builds).
     pub undeclared: Vec<String>,
@@ -212,8 +214,8 @@ impl Drop for Check {
 mod tests {
     use super::*;
 
-    fn touches(t: &[&str]) -> Vec<String> {
-        t.iter().map(|t| (*t).to_owned()).collect()
+    fn touches(t: &[&str]) -> Vec<Touch> {
+        t.iter().map(|t| Touch::from(*t)).collect()
     }
 
     #[test]

@@ -5,6 +5,26 @@ use serde::{Deserialize, Serialize};
 use crate::detail::StepDetail;
 use crate::runtime::Runtime;
 
+/// The name of one shared resource a step touches (`cache/pods`, `pod/default/my-pod`; see
+/// [`StepLabel::touches`]). A small immutable string: up to 23 bytes inline, longer ones
+/// shared, and a `&'static str` without a copy ([`Touch::new_static`]), so that a step's
+/// touches move into the enabled set and the trace, and are compared by exhaustive search,
+/// without allocating one string each. It serializes as a plain string.
+pub type Touch = smol_str::SmolStr;
+
+/// The touch named by `parts` joined with `/` (`touch(&["pod", "default/my-pod"])`), built
+/// inline when it fits, without an intermediate `String`.
+pub fn touch(parts: &[&str]) -> Touch {
+    let mut b = smol_str::SmolStrBuilder::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            b.push('/');
+        }
+        b.push_str(part);
+    }
+    b.finish()
+}
+
 /// What a task is about to do when it takes a step ([`Runtime::step`](crate::Runtime::step)).
 ///
 /// `touches` names the shared resources that the work *after* the step reads or writes until
@@ -21,7 +41,7 @@ pub struct StepLabel {
     /// What the task does next, e.g. `GET pod default/my-pod`.
     pub action: String,
     /// Shared resources the next piece of work touches.
-    pub touches: Vec<String>,
+    pub touches: Vec<Touch>,
     /// What the step is about, if it is one of the kinds [`StepDetail`] describes. Boxed: a
     /// label moves several times per step (into the simulator's enabled set and out again),
     /// and most runs have no detail at all.
@@ -40,13 +60,13 @@ impl StepLabel {
     }
 
     /// A label for `action` that touches the listed resources.
-    pub fn with_touches(
+    pub fn with_touches<T: Into<Touch>>(
         action: impl Into<String>,
-        touches: impl IntoIterator<Item = String>,
+        touches: impl IntoIterator<Item = T>,
     ) -> Self {
         Self {
             action: action.into(),
-            touches: touches.into_iter().collect(),
+            touches: touches.into_iter().map(Into::into).collect(),
             detail: None,
         }
     }
@@ -58,7 +78,7 @@ impl StepLabel {
     pub fn lazy(
         rt: &dyn Runtime,
         action: impl FnOnce() -> String,
-        touches: impl FnOnce() -> Vec<String>,
+        touches: impl FnOnce() -> Vec<Touch>,
     ) -> Self {
         Self {
             action: if rt.wants_labels() {
@@ -91,7 +111,7 @@ impl StepLabel {
 
     /// Adds one touched resource.
     #[must_use]
-    pub fn touching(mut self, resource: impl Into<String>) -> Self {
+    pub fn touching(mut self, resource: impl Into<Touch>) -> Self {
         self.touches.push(resource.into());
         self
     }
@@ -153,8 +173,12 @@ mod tests {
     fn lazy_label_should_build_only_what_the_runtime_wants() {
         let built = |labels, touches| {
             let rt = Wants { labels, touches };
-            StepLabel::lazy(&rt, || "GET".to_owned(), || vec!["pod/a".to_owned()])
-                .with_lazy_detail(&rt, || StepDetail::RecordEvent { key: "a".into() })
+            StepLabel::lazy(
+                &rt,
+                || "GET".to_owned(),
+                || vec![Touch::new_static("pod/a")],
+            )
+            .with_lazy_detail(&rt, || StepDetail::RecordEvent { key: "a".into() })
         };
         let full = StepLabel::with_touches("GET", ["pod/a".to_owned()])
             .with_detail(StepDetail::RecordEvent { key: "a".into() });

@@ -15,6 +15,7 @@
 //! after the driver wakes a task between steps: the relation's observed resources cover those).
 
 use serde::{Deserialize, Serialize};
+use taintsim_seam::runtime::Touch;
 
 /// A step accessed shared state that its label does not declare.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -31,7 +32,7 @@ pub struct Footprint {
     /// The step's action.
     pub action: String,
     /// The step's declared touches.
-    pub declared: Vec<String>,
+    pub declared: Vec<Touch>,
     /// What it accessed and did not declare, in first-access order.
     pub undeclared: Vec<String>,
 }

@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use taintsim_seam::StepDetail;
+use taintsim_seam::runtime::Touch;
 
 /// Identifies a simulated task. Ids are handed out in spawn order, starting at 0, and are
 /// never reused within one [`Sim`](crate::Sim).
@@ -63,7 +64,7 @@ pub struct Enabled {
     /// What runs: the step's action, `fire` for a timer, `advance to <time>` for the clock.
     pub action: String,
     /// Shared resources the entry touches (see [`StepLabel::touches`](taintsim_seam::StepLabel::touches)).
-    pub touches: Vec<String>,
+    pub touches: Vec<Touch>,
     /// What a task's step is about (see [`StepLabel::detail`](taintsim_seam::StepLabel::detail)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<Box<StepDetail>>,

@@ -86,7 +86,9 @@ impl Future for Step {
                     slot.ready = Some(ReadyStep { token });
                     let mut label = this.label.take().unwrap_or_default();
                     if !inner.without_touches.is_empty() {
-                        label.touches.retain(|t| !inner.without_touches.contains(t));
+                        label
+                            .touches
+                            .retain(|t| !inner.without_touches.iter().any(|w| w == t));
                     }
                     let entry = Enabled {
                         actor: slot.actor.to_string(),

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use taintsim_seam::StepDetail;
+use taintsim_seam::runtime::Touch;
 
 /// One executed step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,7 +21,7 @@ pub struct TraceEntry {
     /// The chosen entry's action (`fire` for a timer).
     pub action: String,
     /// Shared resources the step touches.
-    pub touches: Vec<String>,
+    pub touches: Vec<Touch>,
     /// What the step is about, as data (see [`StepDetail`]). Neither hashed nor serialized:
     /// the hash and the JSON trace cover the step's text as before, and the renderer reads
     /// this from the run.

@@ -31,7 +31,7 @@ pub use version::{QueueVersion, UnknownQueueVersion};
 pub use wait_group::{WaitGroup, WaitGroupGuard};
 
 use taintsim_seam::access;
-use taintsim_seam::runtime::{BoxFuture, Runtime, StepLabel, TimerHandle, Timestamp};
+use taintsim_seam::runtime::{BoxFuture, Runtime, StepLabel, TimerHandle, Timestamp, Touch, touch};
 use taintsim_seam::sync::{AtomicBool, AtomicU64, Mutex, Ordering};
 
 /// A pod as the controller identifies it: namespace, name and UID.
@@ -185,8 +185,8 @@ pub const UPDATE_WORK_PANIC: &str = "runtime error: invalid memory address or ni
 /// The resource of one key's entry, `queue/<key>`: what the steps of its workers touch, and
 /// what every operation on the key records ([`access::record`]). An operation on every key
 /// records `queue`, which covers them all.
-fn queue_resource(key: &str) -> String {
-    format!("{QUEUE}/{key}")
+fn queue_resource(key: &str) -> Touch {
+    touch(&[QUEUE, key])
 }
 
 /// The shared resource of the whole queue, as step touches name it; `queue/<key>` is one

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use taintsim_api::{Kind, Object, Preconditions, object_key, resource};
-use taintsim_seam::runtime::{BoxFuture, Runtime, StepDetail, StepLabel};
+use taintsim_seam::runtime::{BoxFuture, Runtime, StepDetail, StepLabel, Touch};
 use taintsim_seam::sync::Mutex;
 
 use taintsim_scenario::format::{ActorStep, Check, Eventually, ObjectRef};
@@ -130,7 +130,7 @@ fn key(r: &ObjectRef) -> String {
 /// The resources a step reads or writes (for the trace and partial-order reduction). A write
 /// also touches `watch/<plural>`: it appends to the kind's watch stream, so two writes of one
 /// kind reach the informer in the order they ran.
-pub fn touches(step: &ActorStep) -> Vec<String> {
+pub fn touches(step: &ActorStep) -> Vec<Touch> {
     match step {
         ActorStep::Create(o) | ActorStep::Update(o) | ActorStep::UpdateStatus(o) => {
             vec![written(&o.0), resource::watch_log(o.0.kind())]
@@ -141,13 +141,13 @@ pub fn touches(step: &ActorStep) -> Vec<String> {
         ],
         ActorStep::Advance(_) | ActorStep::AdvanceTo(_) => Vec::new(),
         // The work after the step reads `hasSynced`, set in the `controller` task's step.
-        ActorStep::WaitForSync => vec!["controller".to_owned()],
+        ActorStep::WaitForSync => vec![Touch::new_static("controller")],
         // The work after the step evaluates the checks once (later evaluations of a blocked
         // check happen between steps: see `runner::observed_resources`).
         ActorStep::AssertNow(checks)
         | ActorStep::AssertEventually(Eventually { checks, .. })
         | ActorStep::WaitUntil(Eventually { checks, .. }) => {
-            let mut reads: Vec<String> = checks.iter().flat_map(check_reads).collect();
+            let mut reads: Vec<Touch> = checks.iter().flat_map(check_reads).collect();
             reads.sort();
             reads.dedup();
             reads
@@ -155,11 +155,11 @@ pub fn touches(step: &ActorStep) -> Vec<String> {
         // Faults change how many parts of the world behave; stopping the controller wakes
         // every task it runs.
         ActorStep::SetFault(_) | ActorStep::ClearFault(_) | ActorStep::StopController => {
-            vec![WORLD.to_owned()]
+            vec![Touch::new_static(WORLD)]
         }
         // One step does what each of its parts does.
         ActorStep::Atomic(group) => {
-            let mut all: Vec<String> = group.iter().flat_map(touches).collect();
+            let mut all: Vec<Touch> = group.iter().flat_map(touches).collect();
             all.sort();
             all.dedup();
             all
@@ -170,7 +170,7 @@ pub fn touches(step: &ActorStep) -> Vec<String> {
 /// The resource a write of `o` touches: the object as the server stores it (a namespaced
 /// object without a namespace goes to `default`), or, when the server generates its name, its
 /// namespace (its kind, if cluster-scoped).
-fn written(o: &Object) -> String {
+fn written(o: &Object) -> Touch {
     let kind = o.kind();
     let namespace = match (kind.is_namespaced(), o.namespace()) {
         (false, _) => "",
@@ -178,7 +178,7 @@ fn written(o: &Object) -> String {
         (true, ns) => ns,
     };
     match (o.name(), namespace) {
-        ("", "") => kind.singular().to_owned(),
+        ("", "") => Touch::new_static(kind.singular()),
         ("", ns) => resource::namespace(kind, ns),
         (name, ns) => resource::object(kind, &object_key(ns, name)),
     }
@@ -193,7 +193,7 @@ fn written(o: &Object) -> String {
 /// - `deleted` reads `pod/<ns>/<name>` (see below);
 /// - `api-calls`, `mark` and `pending-evictions` read what nearly any step changes: `world`;
 /// - `rule-condition` reads the rule, `devicetaintrule/<name>`.
-pub fn check_reads(check: &Check) -> Vec<String> {
+pub fn check_reads(check: &Check) -> Vec<Touch> {
     let pod = |key: &str| {
         let (ns, name) = key.split_once('/').unwrap_or(("default", key));
         resource::object(Kind::Pod, &object_key(ns, name))
@@ -205,19 +205,17 @@ pub fn check_reads(check: &Check) -> Vec<String> {
                 let ns = key.split_once('/').map_or("default", |(ns, _)| ns);
                 vec![resource::namespace(Kind::Event, ns)]
             }
-            None => vec![Kind::Event.singular().to_owned()],
+            None => vec![Touch::new_static(Kind::Event.singular())],
         },
-        Check::Metrics(_) => vec![Kind::Pod.singular().to_owned()],
+        Check::Metrics(_) => vec![Touch::new_static(Kind::Pod.singular())],
         // The record of an accepted DELETE is written in the work after its response step,
         // which touches the pod.
         Check::Deleted(d) => vec![pod(&d.pod)],
         // The controller's own state, behind whatever resources the plug-in's steps name.
         Check::ApiCalls(_) | Check::Mark(_) | Check::PendingEvictions(_) => {
-            vec![WORLD.to_owned()]
+            vec![Touch::new_static(WORLD)]
         }
-        Check::RuleCondition(r) => {
-            vec![format!("{}/{}", Kind::DeviceTaintRule.singular(), r.rule)]
-        }
+        Check::RuleCondition(r) => vec![resource::object(Kind::DeviceTaintRule, &r.rule)],
     }
 }
 

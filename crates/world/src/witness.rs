@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Event, Node, ObjectReference, Pod, PodCondition};
 use taintsim_api::{
-    ApiClient, ApiServer, Kind, Recorder, Request, RequestObserver, RequestTouches, Verb,
+    ApiClient, ApiServer, Kind, Recorder, Request, RequestObserver, RequestTouches, Verb, resource,
 };
 use taintsim_plugin::{Due, DueView, Reference};
 use taintsim_seam::client::{ApiError, Client, EventRecorder, Preconditions, RuleStatusApply};
-use taintsim_seam::runtime::{BoxFuture, Timestamp};
+use taintsim_seam::runtime::{BoxFuture, Timestamp, Touch};
 use taintsim_seam::sync::Mutex;
 
 /// One `eventf` call of the controller.
@@ -126,9 +126,9 @@ pub fn deletion_spy_touches(inputs: &'static [Kind]) -> RequestTouches {
             .iter()
             .map(|kind| {
                 if kind.is_namespaced() {
-                    format!("{}/{}", kind.singular(), request.namespace)
+                    resource::namespace(*kind, &request.namespace)
                 } else {
-                    kind.singular().to_owned()
+                    Touch::new_static(kind.singular())
                 }
             })
             .collect()

@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use taintsim_seam::runtime::{StepDetail, StepLabel};
+use taintsim_seam::runtime::{StepDetail, StepLabel, Touch};
 
 use super::{Handler, Notification, Shared};
 use crate::resource::{self, record_listener};
@@ -46,13 +46,13 @@ impl std::fmt::Debug for HideNotifications {
 pub struct ListenerSpec {
     name: Arc<str>,
     /// Has `notify/<name>`, at `own`.
-    touches: Arc<[String]>,
+    touches: Arc<[Touch]>,
     own: usize,
 }
 
 impl ListenerSpec {
     /// A listener named `name` whose deliver steps touch `touches` and `notify/<name>`.
-    pub fn new(name: impl Into<String>, mut touches: Vec<String>) -> Self {
+    pub fn new(name: impl Into<String>, mut touches: Vec<Touch>) -> Self {
         let name: String = name.into();
         let touch = resource::listener(&name);
         let own = match touches.iter().position(|t| *t == touch) {
@@ -75,7 +75,7 @@ impl ListenerSpec {
     }
 
     /// `notify/<name>`.
-    pub(super) fn own_touch(&self) -> &str {
+    pub(super) fn own_touch(&self) -> &Touch {
         &self.touches[self.own]
     }
 }
@@ -127,7 +127,7 @@ impl Listener {
 /// What the task needs for one delivery, taken out of the lock.
 struct Next {
     notification: Notification,
-    touches: Vec<String>,
+    touches: Vec<Touch>,
     handler: Handler,
     roll: Option<(String, u8)>,
     hidden_by_count: bool,

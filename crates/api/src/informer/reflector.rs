@@ -172,13 +172,13 @@ async fn apply(shared: &Shared, change: Change) {
         // watch, after a closed watch it opens another, and after `410 Gone` it lists again:
         // each a request that the fault rules see.
         [
-            resource::cache(shared.kind).to_owned(),
+            resource::cache_touch(shared.kind),
             resource::watch_log(shared.kind),
             resource::faults(Verb::Watch, shared.kind),
             resource::faults(Verb::List, shared.kind),
         ]
         .into_iter()
-        .chain(st.listeners.values().map(|l| l.spec.own_touch().to_owned()))
+        .chain(st.listeners.values().map(|l| l.spec.own_touch().clone()))
         .collect::<Vec<_>>()
     };
     let label = if shared.rt.wants_labels() {

@@ -414,10 +414,10 @@ impl Runtime for Recording {
         &self,
         step: taintsim_seam::runtime::StepLabel,
     ) -> taintsim_seam::runtime::BoxFuture<()> {
-        self.steps
-            .lock()
-            .expect("not poisoned")
-            .push((step.action.clone(), step.touches.clone()));
+        self.steps.lock().expect("not poisoned").push((
+            step.action.clone(),
+            step.touches.iter().map(ToString::to_string).collect(),
+        ));
         self.inner.step(step)
     }
 

@@ -24,7 +24,7 @@ use crate::behavior::Retries;
 use crate::events::emit_pod_deletion_event;
 use crate::metrics::Metrics;
 use taintsim_seam::client::{ApiError, Client, EventRecorder, Preconditions};
-use taintsim_seam::runtime::{Runtime, StepDetail, StepLabel, Timestamp};
+use taintsim_seam::runtime::{Runtime, StepDetail, StepLabel, Timestamp, Touch};
 use taintsim_timed_worker_queue::{NamespacedObject, WorkArgs, WorkError, WorkFn};
 
 /// `v1.DisruptionTarget`.
@@ -159,7 +159,7 @@ impl DeletePodHandler {
                     StepLabel::lazy(
                         rt,
                         || format!("record event {pod_ref}"),
-                        || vec!["events".to_owned()],
+                        || vec![Touch::new_static("events")],
                     )
                     .with_lazy_detail(rt, || StepDetail::RecordEvent {
                         key: pod_ref.to_string(),

@@ -11,7 +11,7 @@ use taintsim_plugin::{
     MetricNames, PendingEviction, Reference, Running,
 };
 use taintsim_reference::node::NodeReference;
-use taintsim_seam::runtime::BoxFuture;
+use taintsim_seam::runtime::{BoxFuture, touch};
 use taintsim_timed_worker_queue::Slot;
 
 use crate::behavior::Behavior;
@@ -221,7 +221,7 @@ impl ControllerPlugin for NodeTaintEviction {
         let c = controller.clone();
         let pod_handler = pods.add_listener(
             "pod-handler",
-            vec![format!("workqueue/{}", controller.pod_updates.name())],
+            vec![touch(&["workqueue", controller.pod_updates.name()])],
             Arc::new(move |n| {
                 let (old, new) = old_new(&n);
                 c.pod_updated(old.and_then(pod_of), new.and_then(pod_of));
@@ -230,7 +230,7 @@ impl ControllerPlugin for NodeTaintEviction {
         let c = controller.clone();
         let node_handler = nodes.add_listener(
             "node-handler",
-            vec![format!("workqueue/{}", controller.node_updates.name())],
+            vec![touch(&["workqueue", controller.node_updates.name()])],
             Arc::new(move |n| {
                 let (old, new) = old_new(&n);
                 c.node_updated(old.and_then(node_of), new.and_then(node_of));

@@ -49,6 +49,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{Enabled, EnabledKind};
+use taintsim_seam::runtime::Touch;
 
 pub use taintsim_seam::access::{WORLD, covers};
 
@@ -67,8 +68,9 @@ pub fn resources_conflict(a: &str, b: &str) -> bool {
 }
 
 /// Whether some resource of `a` conflicts with some resource of `b`.
-pub fn touches_conflict(a: &[String], b: &[String]) -> bool {
-    a.iter().any(|x| b.iter().any(|y| resources_conflict(x, y)))
+pub fn touches_conflict(a: &[impl AsRef<str>], b: &[impl AsRef<str>]) -> bool {
+    a.iter()
+        .any(|x| b.iter().any(|y| resources_conflict(x.as_ref(), y.as_ref())))
 }
 
 /// What the relation needs to know about an enabled entry.
@@ -109,8 +111,8 @@ pub fn independent_observed(a: &Enabled, b: &Enabled, observed: &[String]) -> bo
 /// The relation on its parts: `(actor, kind, touches)` of each entry and the observed
 /// resources.
 pub(crate) fn independent_parts(
-    (actor_a, kind_a, touches_a): (&str, EntryKind, &[String]),
-    (actor_b, kind_b, touches_b): (&str, EntryKind, &[String]),
+    (actor_a, kind_a, touches_a): (&str, EntryKind, &[Touch]),
+    (actor_b, kind_b, touches_b): (&str, EntryKind, &[Touch]),
     observed: &[String],
 ) -> bool {
     actor_a != actor_b
@@ -129,7 +131,7 @@ mod tests {
         Enabled {
             actor: actor.into(),
             action: "go".into(),
-            touches: touches.iter().map(|t| (*t).to_owned()).collect(),
+            touches: touches.iter().map(|t| Touch::from(*t)).collect(),
             detail: None,
             kind: EnabledKind::Task(TaskId(0)),
         }

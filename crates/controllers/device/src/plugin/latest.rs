@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use taintsim_api::{Informer, Kind, Notification, Registration};
 use taintsim_plugin::{Env, Informers, PendingEviction, Running};
-use taintsim_seam::runtime::{Runtime, StepLabel};
+use taintsim_seam::runtime::{Runtime, StepLabel, Touch};
 
 use super::handlers::{claim_of, pod_of, slice_of};
 use crate::latest::{Config, Controller, Deps, Rule};
@@ -44,14 +44,14 @@ impl Running for LatestRunning {
 
 /// What a handler's delivery step touches: the controller state, the workqueue, the event
 /// queue and (for handlers that call `handlePods`) the pod cache.
-fn handler_touches(queue: &str, reads_pod_cache: bool) -> Vec<String> {
+fn handler_touches(queue: &str, reads_pod_cache: bool) -> Vec<Touch> {
     let mut t = vec![
-        "controller".to_owned(),
-        queue.to_owned(),
-        "events".to_owned(),
+        Touch::new_static("controller"),
+        Touch::from(queue),
+        Touch::new_static("events"),
     ];
     if reads_pod_cache {
-        t.push("cache/pods".to_owned());
+        t.push(Touch::new_static("cache/pods"));
     }
     t
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use taintsim_api::{Informer, Kind, ListenerSpec, Registration, broadcaster, resource};
 use taintsim_plugin::Informers;
-use taintsim_seam::runtime::{Runtime, StepLabel};
+use taintsim_seam::runtime::{Runtime, StepLabel, Touch};
 
 use super::handlers::{self, TrackerGlue};
 use crate::controller::{self, Controller};
@@ -19,22 +19,22 @@ const SYNC_POLL: Duration = Duration::from_millis(10);
 
 /// What a handler body touches: the handler mutex, the queue, the event queue, and (for
 /// handlers that call `handlePods`) the pod lister.
-fn handler_touches(reads_pod_lister: bool) -> Vec<String> {
+fn handler_touches(reads_pod_lister: bool) -> Vec<Touch> {
     let mut t = vec![
-        controller::RESOURCE.to_owned(),
-        QUEUE.to_owned(),
-        broadcaster::QUEUE.to_owned(),
+        Touch::new_static(controller::RESOURCE),
+        Touch::new_static(QUEUE),
+        Touch::new_static(broadcaster::QUEUE),
     ];
     if reads_pod_lister {
-        t.push(resource::cache(Kind::Pod).to_owned());
+        t.push(resource::cache_touch(Kind::Pod));
     }
     t
 }
 
 /// What the tracker's handlers touch: a handler's, plus the tracker's own state.
-fn tracker_touches() -> Vec<String> {
+fn tracker_touches() -> Vec<Touch> {
     let mut touches = handler_touches(true);
-    touches.push(handlers::TRACKER.to_owned());
+    touches.push(Touch::new_static(handlers::TRACKER));
     touches
 }
 

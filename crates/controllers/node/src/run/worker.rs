@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use taintsim_seam::runtime::StepLabel;
+use taintsim_seam::runtime::{StepLabel, Touch, touch};
 use taintsim_seam::sync::Ordering;
 use taintsim_timed_worker_queue::WaitGroupGuard;
 
@@ -24,30 +24,30 @@ pub(crate) fn actor(i: usize) -> String {
 /// What handling a node item touches: the node and pod caches, the node's `taintedNodes`
 /// entry, any pod's queue entry, the event queue, the handlers' clock and the node workqueue
 /// (`Done`).
-fn node_touches(item: &NodeUpdateItem, i: usize) -> Vec<String> {
+fn node_touches(item: &NodeUpdateItem, i: usize) -> Vec<Touch> {
     vec![
-        "cache/nodes".to_owned(),
-        "cache/pods".to_owned(),
-        format!("tainted-nodes/{}", item.node_name),
-        "queue".to_owned(),
-        "events".to_owned(),
-        "handler-clock".to_owned(),
-        "workqueue/noexec_taint_node".to_owned(),
+        Touch::new_static("cache/nodes"),
+        Touch::new_static("cache/pods"),
+        touch(&["tainted-nodes", &item.node_name]),
+        Touch::new_static("queue"),
+        Touch::new_static("events"),
+        Touch::new_static("handler-clock"),
+        Touch::new_static("workqueue/noexec_taint_node"),
         // The work after the step takes the next node item to drain.
-        format!("channel/{i}/nodes"),
+        touch(&["channel", &i.to_string(), "nodes"]),
     ]
 }
 
 /// What handling a pod item touches: the pod cache, the `taintedNodes` entry of its node, its
 /// queue entry, the event queue, the handlers' clock and the pod workqueue (`Done`).
-fn pod_touches(item: &PodUpdateItem) -> Vec<String> {
+fn pod_touches(item: &PodUpdateItem) -> Vec<Touch> {
     vec![
-        "cache/pods".to_owned(),
-        format!("tainted-nodes/{}", item.node_name),
-        format!("queue/{}/{}", item.pod_namespace, item.pod_name),
-        "events".to_owned(),
-        "handler-clock".to_owned(),
-        "workqueue/noexec_taint_pod".to_owned(),
+        Touch::new_static("cache/pods"),
+        touch(&["tainted-nodes", &item.node_name]),
+        touch(&["queue", &item.pod_namespace, &item.pod_name]),
+        Touch::new_static("events"),
+        Touch::new_static("handler-clock"),
+        Touch::new_static("workqueue/noexec_taint_pod"),
     ]
 }
 

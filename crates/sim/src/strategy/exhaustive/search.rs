@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use taintsim_seam::runtime::Touch;
 
 use super::split::{Choice, Stop};
 use super::{BLOCKED, ExecutionEnd, ExhaustiveConfig, ExhaustiveStats, Reduction};
@@ -22,7 +23,7 @@ pub struct Entry {
     /// The actor.
     pub actor: String,
     /// The entry's touches.
-    pub touches: Vec<String>,
+    pub touches: Vec<Touch>,
     /// Task step, timer or clock.
     pub kind: EntryKind,
 }
@@ -557,7 +558,7 @@ mod tests {
         Enabled {
             actor: actor.into(),
             action: "go".into(),
-            touches: touches.iter().map(|t| (*t).to_owned()).collect(),
+            touches: touches.iter().map(|t| Touch::from(*t)).collect(),
             detail: None,
             kind: EnabledKind::Task(TaskId(0)),
         }
