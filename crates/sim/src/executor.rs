@@ -13,6 +13,7 @@ use std::task::Waker;
 
 use jiff::Timestamp;
 
+use crate::ActorName;
 use crate::clock;
 use crate::tasks::Tasks;
 use crate::waker::WakeQueue;
@@ -56,7 +57,7 @@ pub(crate) struct TimerKey {
 /// A pending timer.
 pub(crate) enum TimerEntry {
     /// Created by `after`: becomes an enabled `"{actor}: fire"` entry once due.
-    Callback { actor: String, f: Callback },
+    Callback { actor: ActorName, f: Callback },
     /// Created by a `Sleep` future: wakes its task when time reaches the deadline.
     /// `bounds_jumps`: the sleeping task's actor is one of
     /// [`SimConfig::jump_bounding_actors`](crate::SimConfig::jump_bounding_actors).
@@ -67,7 +68,7 @@ pub(crate) enum TimerEntry {
 pub(crate) struct Current {
     pub(crate) task: Option<TaskId>,
     /// Shared with the task's slot: set on every poll, so a copy must not allocate.
-    pub(crate) actor: Arc<str>,
+    pub(crate) actor: ActorName,
 }
 
 /// A step a task registered: the token that identifies it. Its label lives in the
@@ -93,7 +94,7 @@ pub(crate) enum ReadyOp {
 
 /// One live task.
 pub(crate) struct TaskSlot {
-    pub(crate) actor: Arc<str>,
+    pub(crate) actor: ActorName,
     /// `None` while the task is being polled.
     pub(crate) future: Option<BoxFuture>,
     pub(crate) waker: Waker,
@@ -211,13 +212,13 @@ impl Inner {
     }
 
     /// Keys of callback timers that are due now, in (deadline, sequence) order.
-    pub(crate) fn due_callbacks(&self) -> impl Iterator<Item = (TimerKey, &str)> {
+    pub(crate) fn due_callbacks(&self) -> impl Iterator<Item = (TimerKey, &ActorName)> {
         let now = TimerKey {
             deadline: self.elapsed,
             seq: u64::MAX,
         };
         self.timers.range(..=now).filter_map(|(k, e)| match e {
-            TimerEntry::Callback { actor, .. } => Some((*k, actor.as_str())),
+            TimerEntry::Callback { actor, .. } => Some((*k, actor)),
             TimerEntry::Sleep { .. } => None,
         })
     }
@@ -245,7 +246,7 @@ impl Inner {
     }
 
     /// Removes a pending callback timer.
-    pub(crate) fn take_callback(&mut self, id: TimerId) -> Option<(String, Callback)> {
+    pub(crate) fn take_callback(&mut self, id: TimerId) -> Option<(ActorName, Callback)> {
         let deadline = self.callbacks.remove(&id)?;
         match self.timers.remove(&TimerKey {
             deadline,

@@ -13,7 +13,7 @@ use crate::panic_hook;
 use crate::sleep::Sleep;
 use crate::step::Step;
 use crate::waker::task_waker;
-use crate::{Decision, StepLabel, TaskId, TimerId};
+use crate::{ActorName, Decision, StepLabel, TaskId, TimerId};
 
 /// Resolution of [`SimHandle::chance`]: the roll is a data choice in `0..2^53`.
 const CHANCE_RESOLUTION: u64 = 1 << 53;
@@ -56,7 +56,7 @@ impl SimHandle {
     /// outside, until it awaits a [`step`](SimHandle::step), blocks or finishes.
     pub fn spawn(
         &self,
-        actor: impl Into<String>,
+        actor: impl Into<ActorName>,
         fut: Pin<Box<dyn Future<Output = ()> + Send>>,
     ) -> TaskId {
         let id = {
@@ -66,7 +66,7 @@ impl SimHandle {
             inner.tasks.insert(
                 id,
                 TaskSlot {
-                    actor: Arc::from(actor.into()),
+                    actor: actor.into(),
                     future: Some(fut),
                     waker: task_waker(id, self.shared.wake.clone()),
                     ready: None,
@@ -86,7 +86,7 @@ impl SimHandle {
     pub fn after(
         &self,
         delay: Duration,
-        actor: impl Into<String>,
+        actor: impl Into<ActorName>,
         f: Box<dyn FnOnce() + Send>,
     ) -> TimerId {
         let mut inner = self.shared.lock();

@@ -56,11 +56,16 @@ pub enum EnabledKind {
     ClockAdvance,
 }
 
+/// The name of a task's or a timer's actor (`pods-informer`, `scenario`, `clock`): a small
+/// immutable string, copied into every enabled entry a task registers, which a `String` made
+/// the simulator allocate once per step.
+pub type ActorName = smol_str::SmolStr;
+
 /// One entry of the enabled set: something the strategy may choose to run next.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Enabled {
     /// Who runs: the task's or the timer's actor name, or `clock`.
-    pub actor: String,
+    pub actor: ActorName,
     /// What runs: the step's action, `fire` for a timer, `advance to <time>` for the clock.
     pub action: String,
     /// Shared resources the entry touches (see [`StepLabel::touches`](taintsim_seam::StepLabel::touches)).

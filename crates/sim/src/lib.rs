@@ -129,7 +129,7 @@ pub use divergence::Divergence;
 pub use error::{Error, Result};
 pub use footprint::Footprint;
 pub use handle::SimHandle;
-pub use label::{Enabled, EnabledKind, TaskId, TimerId};
+pub use label::{ActorName, Enabled, EnabledKind, TaskId, TimerId};
 pub use report::{Control, Outcome, RunReport, StepReport};
 pub use runtime::SimRuntime;
 pub use sim::Sim;

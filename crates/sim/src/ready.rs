@@ -109,7 +109,7 @@ mod tests {
 
     fn entry(task: u64, token: u64) -> Enabled {
         Enabled {
-            actor: format!("t{task}"),
+            actor: format!("t{task}").into(),
             action: format!("step {token}"),
             touches: Vec::new(),
             detail: None,

@@ -11,8 +11,9 @@ use crate::panic_hook::{self, CaughtPanic};
 use crate::ready::ReadySet;
 use crate::strategy::Spent;
 use crate::{
-    ChooseContext, Control, Decision, DecisionLog, Divergence, Enabled, EnabledKind, Footprint,
-    Outcome, RunReport, SimConfig, SimHandle, StepReport, Strategy, TaskId, Trace, TraceEntry,
+    ActorName, ChooseContext, Control, Decision, DecisionLog, Divergence, Enabled, EnabledKind,
+    Footprint, Outcome, RunReport, SimConfig, SimHandle, StepReport, Strategy, TaskId, Trace,
+    TraceEntry,
 };
 
 /// How many times one task may be polled eagerly within one step before the run is reported
@@ -196,7 +197,7 @@ impl Sim {
                 let chosen = &enabled[index];
                 result = Err(Outcome::Footprint(Footprint {
                     step,
-                    actor: chosen.actor.clone(),
+                    actor: chosen.actor.to_string(),
                     action: chosen.action.clone(),
                     declared: chosen.touches.clone(),
                     undeclared: checked.undeclared,
@@ -224,10 +225,11 @@ impl Sim {
             }
         }
         let actor = if labels {
-            chosen.actor.clone()
+            chosen.actor.to_string()
         } else {
             let mut actor = std::mem::take(&mut self.spare_actor);
-            actor.clone_from(&chosen.actor);
+            actor.clear();
+            actor.push_str(&chosen.actor);
             actor
         };
         let mut entry = {
@@ -371,7 +373,7 @@ impl Sim {
         self.ready.apply(&mut inner.ready_ops);
         let mut enabled = self.ready.lend();
         enabled.extend(inner.due_callbacks().map(|(key, actor)| Enabled {
-            actor: actor.to_string(),
+            actor: actor.clone(),
             action: "fire".to_string(),
             touches: Vec::new(),
             detail: None,
@@ -384,7 +386,7 @@ impl Sim {
         if let Some(deadline) = jump {
             let at = crate::clock::timestamp(inner.start, deadline);
             enabled.push(Enabled {
-                actor: "clock".to_string(),
+                actor: ActorName::new_static("clock"),
                 action: if self.config.labels {
                     format!("advance to {at}")
                 } else {
@@ -448,7 +450,7 @@ impl Sim {
                     if let Some((actor, _)) = &taken {
                         inner.current = Some(Current {
                             task: None,
-                            actor: Arc::from(actor.as_str()),
+                            actor: actor.clone(),
                         });
                     }
                     taken
@@ -463,7 +465,7 @@ impl Sim {
                     inner.divergence.take()
                 };
                 match (result, divergence) {
-                    (Err(p), _) => Err(panic_outcome(step, actor, "fire", p)),
+                    (Err(p), _) => Err(panic_outcome(step, actor.to_string(), "fire", p)),
                     (Ok(()), Some(d)) => Err(Outcome::Divergence(d)),
                     (Ok(()), None) => Ok(()),
                 }

@@ -91,7 +91,7 @@ impl Future for Step {
                             .retain(|t| !inner.without_touches.iter().any(|w| w == t));
                     }
                     let entry = Enabled {
-                        actor: slot.actor.to_string(),
+                        actor: slot.actor.clone(),
                         action: label.action,
                         touches: label.touches,
                         detail: label.detail,

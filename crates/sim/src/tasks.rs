@@ -71,13 +71,12 @@ impl IntoIterator for Tasks {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use super::*;
 
     fn slot(actor: &str) -> TaskSlot {
         TaskSlot {
-            actor: Arc::from(actor),
+            actor: actor.into(),
             future: None,
             waker: std::task::Waker::noop().clone(),
             ready: None,
@@ -103,10 +102,7 @@ mod tests {
         assert_eq!(tasks.get(&TaskId(2)).map(|s| &*s.actor), Some("c"));
         assert!(tasks.get(&TaskId(3)).is_none());
         assert!(tasks.get_mut(&TaskId(700)).is_none());
-        assert_eq!(
-            tasks.remove(&TaskId(1)).map(|s| s.actor),
-            Some(Arc::from("b"))
-        );
+        assert_eq!(tasks.remove(&TaskId(1)).map(|s| s.actor), Some("b".into()));
         assert!(tasks.remove(&TaskId(1)).is_none(), "removed once");
         assert_eq!(
             actors(&tasks),

@@ -388,7 +388,7 @@ impl World {
     }
 
     /// Spawns a task on the simulator.
-    pub fn spawn(&self, actor: impl Into<String>, task: BoxFuture<()>) {
+    pub fn spawn(&self, actor: impl Into<taintsim_sim::ActorName>, task: BoxFuture<()>) {
         self.sim.handle().spawn(actor, task);
     }
 

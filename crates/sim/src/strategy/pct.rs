@@ -7,7 +7,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::{ChooseContext, Strategy};
-use crate::{Divergence, Enabled};
+use crate::{ActorName, Divergence, Enabled};
 
 /// PCT: Burckhardt, Kothari, Musuvathi and Nagarakatte, "A Randomized Scheduler with
 /// Probabilistic Guarantees of Finding Bugs", ASPLOS 2010.
@@ -29,9 +29,9 @@ pub struct PctStrategy {
     max_steps_estimate: u64,
     rng: ChaCha8Rng,
     /// Actors with their initial priority, lowest first: the priority is `depth + rank`.
-    ranked: Vec<String>,
+    ranked: Vec<ActorName>,
     /// Demoted actors and their change-point priority `i` (`1 <= i < depth`).
-    demoted: BTreeMap<String, u64>,
+    demoted: BTreeMap<ActorName, u64>,
     /// The change points; the `i`-th (from 0) demotes to priority `i + 1`.
     change_points: Vec<u64>,
     /// Schedule decisions made in the current execution.
@@ -84,12 +84,12 @@ impl PctStrategy {
         }
     }
 
-    fn see(&mut self, actor: &str) {
+    fn see(&mut self, actor: &ActorName) {
         if self.demoted.contains_key(actor) || self.ranked.iter().any(|a| a == actor) {
             return;
         }
         let at = self.rng.random_range(0..=self.ranked.len());
-        self.ranked.insert(at, actor.to_string());
+        self.ranked.insert(at, actor.clone());
     }
 
     fn priority(&self, actor: &str) -> Priority {

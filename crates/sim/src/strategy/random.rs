@@ -62,7 +62,7 @@ mod tests {
     fn enabled(n: u64) -> Vec<Enabled> {
         (0..n)
             .map(|i| Enabled {
-                actor: format!("a{i}"),
+                actor: format!("a{i}").into(),
                 action: "x".into(),
                 touches: vec![],
                 detail: None,

@@ -11,7 +11,7 @@ use super::split::{Choice, Stop};
 use super::{BLOCKED, ExecutionEnd, ExhaustiveConfig, ExhaustiveStats, Reduction};
 use crate::strategy::ChooseContext;
 use crate::strategy::independence::{EntryKind, independent_parts};
-use crate::{Divergence, Enabled};
+use crate::{ActorName, Divergence, Enabled};
 
 /// One entry of an enabled set, as the search remembers it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,7 +21,7 @@ pub struct Entry {
     /// How many entries before it in the same enabled set have the same label.
     pub rank: usize,
     /// The actor.
-    pub actor: String,
+    pub actor: ActorName,
     /// The entry's touches.
     pub touches: Vec<Touch>,
     /// Task step, timer or clock.
