@@ -368,7 +368,7 @@ fn entry(step: u64, actor: &str, action: &str, touches: &[&str], marks: &[&str])
         step,
         time: jiff::Timestamp::UNIX_EPOCH,
         elapsed_nanos: step * 10_000_000,
-        actor: actor.to_owned(),
+        actor: actor.into(),
         action: action.to_owned(),
         touches: touches.iter().map(|t| (*t).into()).collect(),
         detail: None,

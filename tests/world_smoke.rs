@@ -77,8 +77,8 @@ fn a_removed_footprint_entry_should_be_caught_naming_the_step_and_the_access() {
         assert_eq!(f.undeclared, ["queue/default/my-pod"], "seed {seed}: {f}");
         let entry = &report.trace.entries[report.trace.len() - 1];
         assert_eq!(
-            (entry.step, &entry.actor, &entry.action),
-            (f.step, &f.actor, &f.action)
+            (entry.step, entry.actor.as_str(), &entry.action),
+            (f.step, f.actor.as_str(), &f.action)
         );
         assert_eq!(entry.touches, f.declared);
         assert!(

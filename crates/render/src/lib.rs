@@ -270,7 +270,7 @@ impl Model {
             .map(|e| Row {
                 step: e.step,
                 elapsed_nanos: e.elapsed_nanos,
-                actor: e.actor.clone(),
+                actor: e.actor.to_string(),
                 action: e.action.clone(),
                 touches: e.touches.iter().map(ToString::to_string).collect(),
                 marks: e.marks.clone(),

@@ -28,10 +28,6 @@ pub struct Sim {
     steps: u64,
     outcome: Option<Outcome>,
     previous: Option<Enabled>,
-    /// Without labels: the actor name of the last step's trace entry, handed back after the
-    /// observer saw it, so that the next entry copies its actor into this buffer instead of
-    /// allocating one.
-    spare_actor: String,
     jumps_without_step: u64,
     ready: ReadySet,
     /// `settle`'s count of eager polls per task, kept to reuse its buffer.
@@ -63,7 +59,6 @@ impl Sim {
             steps: 0,
             outcome: None,
             previous: None,
-            spare_actor: String::new(),
             jumps_without_step: 0,
             ready: ReadySet::default(),
             eager_polls: Vec::new(),
@@ -224,14 +219,7 @@ impl Sim {
                 });
             }
         }
-        let actor = if labels {
-            chosen.actor.to_string()
-        } else {
-            let mut actor = std::mem::take(&mut self.spare_actor);
-            actor.clear();
-            actor.push_str(&chosen.actor);
-            actor
-        };
+        let actor = chosen.actor.clone();
         let mut entry = {
             let mut inner = self.shared.lock();
             TraceEntry {
@@ -318,8 +306,6 @@ impl Sim {
             let StepReport { entry, enabled, .. } = report;
             if self.config.labels {
                 self.trace.entries.push(entry);
-            } else {
-                self.spare_actor = entry.actor;
             }
             self.ready.restore(enabled);
         }

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use taintsim_seam::StepDetail;
 use taintsim_seam::runtime::Touch;
 
+use crate::ActorName;
+
 /// One executed step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TraceEntry {
@@ -17,7 +19,7 @@ pub struct TraceEntry {
     /// Virtual nanoseconds since the run's start time.
     pub elapsed_nanos: u64,
     /// The chosen entry's actor (`clock` for a time jump).
-    pub actor: String,
+    pub actor: ActorName,
     /// The chosen entry's action (`fire` for a timer).
     pub action: String,
     /// Shared resources the step touches.
@@ -193,7 +195,7 @@ mod tests {
         let mut later = base.clone();
         later.entries[0].elapsed_nanos = 1;
         let mut other_actor = base.clone();
-        other_actor.entries[0].actor.push('x');
+        other_actor.entries[0].actor = format!("{}x", other_actor.entries[0].actor).into();
         let hashes = [base.hash(), marked.hash(), later.hash(), other_actor.hash()];
         for (i, a) in hashes.iter().enumerate() {
             for b in &hashes[i + 1..] {
