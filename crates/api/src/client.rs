@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Event, Node, Pod, PodCondition};
 use taintsim_seam::client::{ApiError, Client, Preconditions, RuleStatusApply, StatusReason};
-use taintsim_seam::runtime::{BoxFuture, Runtime, StepDetail, StepLabel, Touch};
+use taintsim_seam::runtime::{BoxFuture, Runtime, StepDetail, StepLabel, Touch, push_decimal};
 
 use crate::fault::{Request, Verdict};
 use crate::kind::{Kind, Verb};
@@ -208,18 +208,24 @@ impl ApiClient {
             };
             let object = touches.into_iter().take(1);
             let second = if labels {
-                let (code, status) = match &result {
-                    Ok(_) => (ok_code, ok_code.to_string()),
-                    Err(err) => (err.code, format!("{} {:?}", err.code, err.reason)),
+                // `<request> -> <code>`, and the reason after an error's code.
+                let mut action = String::with_capacity(label.len() + 24);
+                action.push_str(&label);
+                action.push_str(" -> ");
+                let code = match &result {
+                    Ok(_) => ok_code,
+                    Err(err) => err.code,
                 };
-                StepLabel::with_touches(format!("{label} -> {status}"), object).with_detail(
-                    StepDetail::Response {
-                        method: method.to_owned(),
-                        kind,
-                        key,
-                        status: code,
-                    },
-                )
+                push_decimal(&mut action, u64::from(code));
+                if let Err(err) = &result {
+                    action.push_str(&format!(" {:?}", err.reason));
+                }
+                StepLabel::with_touches(action, object).with_detail(StepDetail::Response {
+                    method: method.to_owned(),
+                    kind,
+                    key,
+                    status: code,
+                })
             } else {
                 StepLabel::with_touches(String::new(), object)
             };

@@ -48,7 +48,7 @@ pub use informer::{
     Lister, Notification, Registration,
 };
 pub use kind::{Kind, Verb};
-pub use object::{Object, TypedObject, object_key};
+pub use object::{Object, TypedObject, object_key, push_object_key};
 pub use observer::{ObserverId, RequestObserver};
 pub use server::{ApiServer, ApiServerConfig, Clock, ObjectList, Snapshot};
 pub use taintsim_seam::client::{ApiError, Preconditions, StatusCause, StatusReason};

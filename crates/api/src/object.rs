@@ -219,10 +219,17 @@ pub fn object_key(namespace: &str, name: &str) -> String {
     // Not `format!`: keys are built for every store, cache and lister access, and the
     // formatting machinery costs several times what three appends do.
     let mut key = String::with_capacity(namespace.len() + 1 + name.len());
-    key.push_str(namespace);
-    key.push('/');
-    key.push_str(name);
+    push_object_key(&mut key, namespace, name);
     key
+}
+
+/// Appends [`object_key`]`(namespace, name)` to `out`.
+pub fn push_object_key(out: &mut String, namespace: &str, name: &str) {
+    if !namespace.is_empty() {
+        out.push_str(namespace);
+        out.push('/');
+    }
+    out.push_str(name);
 }
 
 impl fmt::Display for Object {

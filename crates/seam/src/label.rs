@@ -12,6 +12,13 @@ use crate::runtime::Runtime;
 /// without allocating one string each. It serializes as a plain string.
 pub type Touch = smol_str::SmolStr;
 
+/// Appends `n` in decimal to `out`. For the labels built on every step of a labelled run,
+/// which are assembled piece by piece: `format!` cost more than the rest of such a step's
+/// label.
+pub fn push_decimal(out: &mut String, n: u64) {
+    out.push_str(itoa::Buffer::new().format(n));
+}
+
 /// The touch named by `parts` joined with `/` (`touch(&["pod", "default/my-pod"])`), built
 /// inline when it fits, without an intermediate `String`.
 pub fn touch(parts: &[&str]) -> Touch {

@@ -28,7 +28,7 @@ pub use manual::ManualRuntime;
 pub use tokio_rt::TokioRuntime;
 
 pub use crate::detail::StepDetail;
-pub use crate::label::{StepLabel, Touch, touch};
+pub use crate::label::{StepLabel, Touch, push_decimal, touch};
 
 /// A boxed, sendable future, the currency of the runtime seam.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use taintsim_api::{Kind, Object, Preconditions, object_key, resource};
+use taintsim_api::{Kind, Object, Preconditions, object_key, push_object_key, resource};
 use taintsim_seam::runtime::{BoxFuture, Runtime, StepDetail, StepLabel, Touch};
 use taintsim_seam::sync::Mutex;
 
@@ -51,35 +51,66 @@ const SYNC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The label of a step in the decision log and trace.
 pub fn label(step: &ActorStep) -> String {
+    let mut out = String::with_capacity(64);
+    push_label(&mut out, step);
+    out
+}
+
+/// Appends [`label`]`(step)` to `out`. Built piece by piece: every labelled run labels every
+/// step of the actor, and `format!` cost several times the appends.
+fn push_label(out: &mut String, step: &ActorStep) {
     // The UID, where the file gives one, tells an object from its same-name replacement.
-    let obj = |o: &Object| match o.metadata().uid.as_deref() {
-        Some(uid) => format!("{} {} uid={uid}", o.kind().singular(), o.key()),
-        None => format!("{} {}", o.kind().singular(), o.key()),
+    let uid = |out: &mut String, uid: Option<&str>| {
+        if let Some(uid) = uid {
+            out.push_str(" uid=");
+            out.push_str(uid);
+        }
+    };
+    let object = |out: &mut String, verb: &str, o: &Object| {
+        for piece in [verb, " ", o.kind().singular(), " "] {
+            out.push_str(piece);
+        }
+        push_object_key(out, o.namespace(), o.name());
+        uid(out, o.metadata().uid.as_deref());
+    };
+    let checks = |out: &mut String, verb: &str, checks: &[Check]| {
+        out.push_str(verb);
+        out.push(' ');
+        push_describe(out, checks);
     };
     match step {
-        ActorStep::WaitForSync => "wait-for-sync".into(),
-        ActorStep::Create(o) => format!("create {}", obj(&o.0)),
-        ActorStep::Update(o) => format!("update {}", obj(&o.0)),
-        ActorStep::UpdateStatus(o) => format!("update-status {}", obj(&o.0)),
-        ActorStep::Delete(r) => match &r.uid {
-            Some(uid) => format!(
-                "delete {} {} uid={uid}",
-                Kind::from(r.kind).singular(),
-                key(r)
-            ),
-            None => format!("delete {} {}", Kind::from(r.kind).singular(), key(r)),
-        },
-        ActorStep::Advance(d) => format!("advance {d}"),
-        ActorStep::AdvanceTo(at) => format!("advance-to {at}"),
-        ActorStep::SetFault(f) => format!("set-fault {}", f.name),
-        ActorStep::ClearFault(n) => format!("clear-fault {n}"),
-        ActorStep::AssertNow(c) => format!("assert-now {}", describe(c)),
-        ActorStep::AssertEventually(e) => format!("assert-eventually {}", describe(&e.checks)),
-        ActorStep::WaitUntil(e) => format!("wait-until {}", describe(&e.checks)),
-        ActorStep::StopController => "stop-controller".into(),
+        ActorStep::WaitForSync => out.push_str("wait-for-sync"),
+        ActorStep::Create(o) => object(out, "create", &o.0),
+        ActorStep::Update(o) => object(out, "update", &o.0),
+        ActorStep::UpdateStatus(o) => object(out, "update-status", &o.0),
+        ActorStep::Delete(r) => {
+            for piece in ["delete ", Kind::from(r.kind).singular(), " "] {
+                out.push_str(piece);
+            }
+            if let Some(ns) = &r.namespace {
+                out.push_str(ns);
+                out.push('/');
+            }
+            out.push_str(&r.name);
+            uid(out, r.uid.as_deref());
+        }
+        ActorStep::Advance(d) => out.push_str(&format!("advance {d}")),
+        ActorStep::AdvanceTo(at) => out.push_str(&format!("advance-to {at}")),
+        ActorStep::SetFault(f) => out.push_str(&format!("set-fault {}", f.name)),
+        ActorStep::ClearFault(n) => out.push_str(&format!("clear-fault {n}")),
+        ActorStep::AssertNow(c) => checks(out, "assert-now", c),
+        ActorStep::AssertEventually(e) => checks(out, "assert-eventually", &e.checks),
+        ActorStep::WaitUntil(e) => checks(out, "wait-until", &e.checks),
+        ActorStep::StopController => out.push_str("stop-controller"),
         ActorStep::Atomic(group) => {
-            let inner: Vec<String> = group.iter().map(label).collect();
-            format!("atomic [{}]", inner.join("; "))
+            out.push_str("atomic [");
+            for (i, step) in group.iter().enumerate() {
+                if i > 0 {
+                    out.push_str("; ");
+                }
+                push_label(out, step);
+            }
+            out.push(']');
         }
     }
 }
@@ -100,22 +131,33 @@ fn detail(step: &ActorStep) -> Option<StepDetail> {
     })
 }
 
-fn describe(checks: &[Check]) -> String {
-    let parts: Vec<String> = checks
-        .iter()
-        .map(|c| match c {
-            Check::PodPresent(p) => format!("pod-present {p}"),
-            Check::PodAbsent(p) => format!("pod-absent {p}"),
-            Check::Events(_) => "events".into(),
-            Check::ApiCalls(a) => format!("api-calls {:?} {:?}", a.verb, a.kind),
-            Check::Metrics(_) => "metrics".into(),
-            Check::Mark(m) => format!("mark {m}"),
-            Check::RuleCondition(r) => format!("rule-condition {} {}", r.rule, r.type_),
-            Check::Deleted(d) => format!("deleted {}", d.pod),
-            Check::PendingEvictions(_) => "pending-evictions".into(),
-        })
-        .collect();
-    parts.join(", ")
+fn push_describe(out: &mut String, checks: &[Check]) {
+    for (i, check) in checks.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        let (name, args): (&str, [&str; 2]) = match check {
+            Check::PodPresent(p) => ("pod-present ", [p, ""]),
+            Check::PodAbsent(p) => ("pod-absent ", [p, ""]),
+            Check::Events(_) => ("events", ["", ""]),
+            Check::ApiCalls(a) => {
+                out.push_str(&format!("api-calls {:?} {:?}", a.verb, a.kind));
+                continue;
+            }
+            Check::Metrics(_) => ("metrics", ["", ""]),
+            Check::Mark(m) => ("mark ", [m, ""]),
+            Check::RuleCondition(r) => {
+                for piece in ["rule-condition ", &r.rule, " ", &r.type_] {
+                    out.push_str(piece);
+                }
+                continue;
+            }
+            Check::Deleted(d) => ("deleted ", [&d.pod, ""]),
+            Check::PendingEvictions(_) => ("pending-evictions", ["", ""]),
+        };
+        out.push_str(name);
+        args.iter().for_each(|a| out.push_str(a));
+    }
 }
 
 /// `<ns>/<name>`, or `<name>` for a cluster-scoped object: the key the step labels and
@@ -451,5 +493,52 @@ mod tests {
             "spec": {"driver": "d", "pool": {"name": "p", "generation": 1, "resourceSliceCount": 1}}
         }));
         assert_eq!(written(&slice), "resourceslice");
+    }
+
+    /// Labels are built piece by piece; each kind of step against the text the trace has
+    /// always shown for it.
+    #[test]
+    fn labels_should_read_as_the_trace_shows_them() {
+        let step = |value: serde_json::Value| -> ActorStep {
+            serde_json::from_value(value).expect("a step")
+        };
+        let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "p", "namespace": "ns", "uid": "u1"}});
+        let cases = [
+            (serde_json::json!("wait-for-sync"), "wait-for-sync"),
+            (serde_json::json!({"create": pod}), "create pod ns/p uid=u1"),
+            (
+                serde_json::json!({"update-status": {"apiVersion": "v1", "kind": "Pod",
+                    "metadata": {"name": "p"}}}),
+                "update-status pod p",
+            ),
+            (
+                serde_json::json!({"delete": {"kind": "Pod", "namespace": "ns", "name": "p",
+                    "uid": "u2"}}),
+                "delete pod ns/p uid=u2",
+            ),
+            (
+                serde_json::json!({"delete": {"kind": "ResourceSlice", "name": "s"}}),
+                "delete resourceslice s",
+            ),
+            (
+                serde_json::json!({"atomic": [
+                    {"delete": {"kind": "Pod", "namespace": "ns", "name": "p"}},
+                    {"create": pod}]}),
+                "atomic [delete pod ns/p; create pod ns/p uid=u1]",
+            ),
+            (
+                serde_json::json!({"assert-now": [{"pod-absent": "ns/p"}, {"mark": "m"},
+                    {"rule-condition": {"rule": "r"}}, {"deleted": {"pod": "ns/p"}},
+                    {"events": {"objects": 1}}]}),
+                "assert-now pod-absent ns/p, mark m, rule-condition r EvictionInProgress, \
+                 deleted ns/p, events",
+            ),
+            (serde_json::json!({"advance": "5s"}), "advance 5s"),
+            (serde_json::json!("stop-controller"), "stop-controller"),
+        ];
+        for (value, want) in cases {
+            assert_eq!(label(&step(value)), want);
+        }
     }
 }

@@ -161,10 +161,13 @@ pub(super) async fn run(shared: Arc<Shared>, id: u64, signal: Arc<Signal>) {
         }
         let label = if shared.rt.wants_labels() {
             // The UID tells an object from its same-name replacement in the trace.
-            let action = match next.notification.object().metadata().uid.as_deref() {
-                Some(uid) => format!("deliver {} uid={uid}", next.notification),
-                None => format!("deliver {}", next.notification),
-            };
+            let mut action = String::with_capacity(96);
+            action.push_str("deliver ");
+            next.notification.push_label(&mut action);
+            if let Some(uid) = next.notification.object().metadata().uid.as_deref() {
+                action.push_str(" uid=");
+                action.push_str(uid);
+            }
             StepLabel::with_touches(action, next.touches).with_detail(StepDetail::Deliver {
                 notification: next.notification.event_type().to_owned(),
                 key: next.notification.key(),

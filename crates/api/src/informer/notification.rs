@@ -2,7 +2,9 @@
 
 use std::fmt;
 
-use crate::object::Object;
+use taintsim_seam::runtime::push_decimal;
+
+use crate::object::{Object, push_object_key};
 
 /// A deletion the informer saw only as an absence: a relist no longer listed the object, so
 /// its final state is unknown and `obj` is the last state the cache had (client-go's
@@ -80,19 +82,28 @@ impl Notification {
     }
 }
 
+impl Notification {
+    /// Appends the notification as [`Display`](fmt::Display) shows it to `out`, without the
+    /// formatting machinery: a listener's deliver step label is built from it on every
+    /// delivery of a labelled run.
+    pub fn push_label(&self, out: &mut String) {
+        let object = self.object();
+        out.push_str(self.event_type());
+        out.push(' ');
+        push_object_key(out, object.namespace(), object.name());
+        out.push_str(" rv=");
+        push_decimal(out, object.resource_version());
+        if let Notification::Delete(DeletedObject::Tombstone(_)) = self {
+            out.push_str(" (tombstone)");
+        }
+    }
+}
+
 impl fmt::Display for Notification {
     /// `Update default/my-pod rv=7`, with ` (tombstone)` after tombstones.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {} rv={}",
-            self.event_type(),
-            self.key(),
-            self.resource_version()
-        )?;
-        if let Notification::Delete(DeletedObject::Tombstone(_)) = self {
-            f.write_str(" (tombstone)")?;
-        }
-        Ok(())
+        let mut text = String::new();
+        self.push_label(&mut text);
+        f.write_str(&text)
     }
 }

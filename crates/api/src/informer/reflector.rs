@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use taintsim_seam::client::StatusReason;
-use taintsim_seam::runtime::{StepDetail, StepLabel};
+use taintsim_seam::runtime::{StepDetail, StepLabel, push_decimal};
 use tracing::debug;
 
 use super::Shared;
@@ -182,14 +182,21 @@ async fn apply(shared: &Shared, change: Change) {
         .collect::<Vec<_>>()
     };
     let label = if shared.rt.wants_labels() {
-        StepLabel::with_touches(
-            format!(
-                "cache-update {plural} {} {} rv={}",
-                change.event_type, change.key, change.resource_version
-            ),
-            touches,
-        )
-        .with_detail(StepDetail::CacheUpdate {
+        // `cache-update <plural> <change> <key> rv=<revision>`, appended piece by piece.
+        let mut action = String::with_capacity(80);
+        for piece in [
+            "cache-update ",
+            plural,
+            " ",
+            change.event_type.as_str(),
+            " ",
+            &change.key,
+            " rv=",
+        ] {
+            action.push_str(piece);
+        }
+        push_decimal(&mut action, change.resource_version);
+        StepLabel::with_touches(action, touches).with_detail(StepDetail::CacheUpdate {
             change: change.event_type.as_str().to_owned(),
             kind: shared.kind.singular().to_owned(),
             key: change.key.clone(),
