@@ -371,7 +371,7 @@ impl ApiServer {
     /// [`Self::peek`]).
     pub fn peek_namespace(&self, kind: Kind, namespace: &str) -> Vec<Object> {
         record_namespace(kind, namespace);
-        let prefix = format!("{namespace}/");
+        let prefix = [namespace, "/"].concat();
         let from: (Bound<&str>, Bound<&str>) = (Bound::Included(&prefix), Bound::Unbounded);
         self.inner
             .state

@@ -31,7 +31,9 @@ pub use version::{QueueVersion, UnknownQueueVersion};
 pub use wait_group::{WaitGroup, WaitGroupGuard};
 
 use taintsim_seam::access;
-use taintsim_seam::runtime::{BoxFuture, Runtime, StepLabel, TimerHandle, Timestamp, Touch, touch};
+use taintsim_seam::runtime::{
+    BoxFuture, Runtime, StepLabel, TimerHandle, Timestamp, Touch, push_decimal, touch,
+};
 use taintsim_seam::sync::{AtomicBool, AtomicU64, Mutex, Ordering};
 
 /// A pod as the controller identifies it: namespace, name and UID.
@@ -43,6 +45,14 @@ pub struct NamespacedObject {
     pub name: String,
     /// `metadata.uid`; not part of the queue key.
     pub uid: String,
+}
+
+impl NamespacedObject {
+    /// `namespace/name`, as [`Display`](std::fmt::Display) shows it: the queue key (built
+    /// for every work item and cancellation, so without the formatting machinery).
+    pub fn key(&self) -> String {
+        [self.namespace.as_str(), "/", &self.name].concat()
+    }
 }
 
 impl std::fmt::Display for NamespacedObject {
@@ -61,7 +71,7 @@ pub struct WorkArgs {
 impl WorkArgs {
     /// `KeyFromWorkArgs`: `namespace/name`. The UID is deliberately not part of the key.
     pub fn key(&self) -> String {
-        format!("{}/{}", self.object.namespace, self.object.name)
+        self.object.key()
     }
 }
 
@@ -378,7 +388,7 @@ impl Inner {
             let delay = delay.unsigned_abs();
             self.rt.after(
                 delay,
-                format!("timer {key}"),
+                ["timer ", &key].concat(),
                 Box::new(move || inner.spawn_worker(args, fire_at, token, Some(cancelled), None)),
             )
         };
@@ -401,7 +411,9 @@ impl Inner {
         guard: Option<WaitGroupGuard>,
     ) {
         let inner = self.clone();
-        let actor = format!("worker {} #{token}", args.key());
+        // `worker <key> #<token>`: every work item spawns one, labels or not.
+        let mut actor = ["worker ", &args.key(), " #"].concat();
+        push_decimal(&mut actor, token);
         self.rt.spawn(
             actor,
             Box::pin(async move {

@@ -66,7 +66,6 @@ impl Evictor for QueueEvictor {
         if let Some(hook) = &self.hook {
             hook.cancel_evict(pod);
         }
-        self.queue
-            .cancel_work(&format!("{}/{}", pod.namespace, pod.name))
+        self.queue.cancel_work(&pod.key())
     }
 }
