@@ -269,8 +269,8 @@ fn reference_text(r: &ObjectReference) -> String {
     let kind = r.kind.as_deref().unwrap_or("");
     let name = r.name.as_deref().unwrap_or("");
     match r.namespace.as_deref().filter(|ns| !ns.is_empty()) {
-        Some(ns) => format!("{kind} {ns}/{name}"),
-        None => format!("{kind} {name}"),
+        Some(ns) => [kind, " ", ns, "/", name].concat(),
+        None => [kind, " ", name].concat(),
     }
 }
 

@@ -441,7 +441,7 @@ impl Inner {
                 self.rt
                     .step(StepLabel::lazy(
                         rt,
-                        || format!("register worker {key}"),
+                        || ["register worker ", &key].concat(),
                         touches,
                     ))
                     .await;
@@ -451,7 +451,7 @@ impl Inner {
         self.rt
             .step(StepLabel::lazy(
                 rt,
-                || format!("start worker {key}"),
+                || ["start worker ", &key].concat(),
                 touches,
             ))
             .await;
@@ -477,7 +477,7 @@ impl Inner {
         self.rt
             .step(StepLabel::lazy(
                 rt,
-                || format!("finish worker {key}"),
+                || ["finish worker ", &key].concat(),
                 touches,
             ))
             .await;

@@ -203,7 +203,7 @@ impl RequestObserver for CallSpy {
         let object = match (req.namespace.as_str(), req.name.as_str()) {
             (_, "") => String::new(),
             ("", name) => name.to_owned(),
-            (ns, name) => format!("{ns}/{name}"),
+            (ns, name) => [ns, "/", name].concat(),
         };
         self.log.lock().calls.push(Call {
             verb: req.verb,
@@ -221,7 +221,7 @@ impl RequestObserver for DeletionSpy {
                 Some(taintsim_api::Object::Pod(pod)) => self.due_view(server).due(server, &pod),
                 _ => Due::Never,
             };
-            let key = ((self.actor)(), format!("{}/{}", req.namespace, req.name));
+            let key = ((self.actor)(), [&req.namespace, "/", &req.name].concat());
             let mut log = self.log.lock();
             let events_before = log.eventf.len();
             log.pending.insert(key, (server.now(), due, events_before));
@@ -270,7 +270,7 @@ impl Client for ObservedClient {
         let call = self.inner.delete_pod(namespace, name, preconditions);
         let (log, actor) = (self.log.clone(), self.actor.clone());
         let server = self.inner.server().clone();
-        let pod = format!("{namespace}/{name}");
+        let pod = [namespace, "/", name].concat();
         Box::pin(async move {
             let result = call.await;
             let actor = actor();

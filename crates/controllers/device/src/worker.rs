@@ -158,7 +158,7 @@ impl DeletePodHandler {
                 .step(
                     StepLabel::lazy(
                         rt,
-                        || format!("record event {pod_ref}"),
+                        || ["record event ", &pod_ref.key()].concat(),
                         || vec![Touch::new_static("events")],
                     )
                     .with_lazy_detail(rt, || StepDetail::RecordEvent {
