@@ -44,6 +44,10 @@ impl std::fmt::Debug for Sim {
     }
 }
 
+/// How many steps a run is expected to take at most, for sizing its logs up front (the
+/// bundled scenarios take 10 to 60; a longer run grows them as before).
+const EXPECTED_STEPS: u64 = 64;
+
 impl Sim {
     /// A simulator with no tasks, at `config.start_time`, driven by `strategy`.
     pub fn new(config: SimConfig, strategy: Box<dyn Strategy>) -> Self {
@@ -52,10 +56,18 @@ impl Sim {
         inner.without_touches = config.without_touches.clone();
         inner.labels = config.labels;
         inner.jump_bounding_actors = config.jump_bounding_actors.clone();
+        // A run appends one decision (and, with labels, one trace entry) per step: room for
+        // the first steps up front saves the five or six doublings of a short run.
+        let room = usize::try_from(config.max_steps.min(EXPECTED_STEPS)).unwrap_or(0);
+        inner.decisions.entries.reserve(room);
+        let mut trace = Trace::default();
+        if config.labels {
+            trace.entries.reserve(room);
+        }
         Self {
             shared: Arc::new(Shared::new(inner)),
             config,
-            trace: Trace::default(),
+            trace,
             steps: 0,
             outcome: None,
             previous: None,
