@@ -36,7 +36,7 @@ use taintsim_sim::{Control, RandomStrategy};
 
 use crate::{Failure, Progress, RunError, RunResult};
 use taintsim_scenario::format::{ActorStep, Check, ExploreSettings, Scenario};
-use taintsim_world::actor::check_reads;
+use taintsim_world::actor::check_read;
 
 /// A prefix label no step has (every label is `actor: action`): the whole run is canonical.
 const WHOLE_RUN: &str = "";
@@ -184,7 +184,7 @@ pub(crate) fn startup_label(scenario: &Scenario, max_steps: u64) -> Result<Strin
 /// (monotone) needs nothing: `wait-for-sync` (`hasSynced` is never unset), `pod-absent` (only
 /// the actor creates pods, and it is waiting), `mark`, `api-calls` with only `at-least`, and
 /// `events` without `objects` or `count`. A `wait-until` or `assert-eventually` with any other
-/// check contributes what all of its checks read ([`check_reads`]): with a check that can
+/// check contributes what all of its checks read ([`check_read`]): with a check that can
 /// become false again, a monotone one matters too.
 pub fn observed_resources(steps: &[ActorStep]) -> Vec<String> {
     let mut observed: Vec<String> = steps
@@ -193,7 +193,7 @@ pub fn observed_resources(steps: &[ActorStep]) -> Vec<String> {
             ActorStep::AssertEventually(e) | ActorStep::WaitUntil(e)
                 if !e.checks.iter().all(monotone) =>
             {
-                Some(e.checks.iter().flat_map(check_reads))
+                Some(e.checks.iter().map(check_read))
             }
             _ => None,
         })

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use taintsim_api::{Kind, Object, Preconditions, object_key, push_object_key, resource};
-use taintsim_seam::runtime::{BoxFuture, Runtime, StepDetail, StepLabel, Touch};
+use taintsim_seam::runtime::{BoxFuture, Runtime, StepDetail, StepLabel, Touch, touch};
 use taintsim_seam::sync::Mutex;
 
 use taintsim_scenario::format::{ActorStep, Check, Eventually, ObjectRef};
@@ -189,7 +189,7 @@ pub fn touches(step: &ActorStep) -> Vec<Touch> {
         ActorStep::AssertNow(checks)
         | ActorStep::AssertEventually(Eventually { checks, .. })
         | ActorStep::WaitUntil(Eventually { checks, .. }) => {
-            let mut reads: Vec<Touch> = checks.iter().flat_map(check_reads).collect();
+            let mut reads: Vec<Touch> = checks.iter().map(check_read).collect();
             reads.sort();
             reads.dedup();
             reads
@@ -226,7 +226,7 @@ fn written(o: &Object) -> Touch {
     }
 }
 
-/// What evaluating `check` reads, as step touches:
+/// The resource evaluating `check` reads, as a step touch (one per check):
 /// - `pod-present` / `pod-absent` read `pod/<ns>/<name>`;
 /// - `events` reads the Event objects of the involved object's namespace, `event/<ns>` (all of
 ///   `event` without `involved`);
@@ -235,29 +235,33 @@ fn written(o: &Object) -> Touch {
 /// - `deleted` reads `pod/<ns>/<name>` (see below);
 /// - `api-calls`, `mark` and `pending-evictions` read what nearly any step changes: `world`;
 /// - `rule-condition` reads the rule, `devicetaintrule/<name>`.
-pub fn check_reads(check: &Check) -> Vec<Touch> {
+pub fn check_read(check: &Check) -> Touch {
     let pod = |key: &str| {
         let (ns, name) = key.split_once('/').unwrap_or(("default", key));
-        resource::object(Kind::Pod, &object_key(ns, name))
+        // `pod/<ns>/<name>` as `resource::object` names it, without the key's own string.
+        match ns {
+            "" => touch(&[Kind::Pod.singular(), name]),
+            ns => touch(&[Kind::Pod.singular(), ns, name]),
+        }
     };
     match check {
-        Check::PodPresent(key) | Check::PodAbsent(key) => vec![pod(key)],
+        Check::PodPresent(key) | Check::PodAbsent(key) => pod(key),
         Check::Events(filter) => match filter.involved.as_deref() {
             Some(key) => {
                 let ns = key.split_once('/').map_or("default", |(ns, _)| ns);
-                vec![resource::namespace(Kind::Event, ns)]
+                resource::namespace(Kind::Event, ns)
             }
-            None => vec![Touch::new_static(Kind::Event.singular())],
+            None => Touch::new_static(Kind::Event.singular()),
         },
-        Check::Metrics(_) => vec![Touch::new_static(Kind::Pod.singular())],
+        Check::Metrics(_) => Touch::new_static(Kind::Pod.singular()),
         // The record of an accepted DELETE is written in the work after its response step,
         // which touches the pod.
-        Check::Deleted(d) => vec![pod(&d.pod)],
+        Check::Deleted(d) => pod(&d.pod),
         // The controller's own state, behind whatever resources the plug-in's steps name.
         Check::ApiCalls(_) | Check::Mark(_) | Check::PendingEvictions(_) => {
-            vec![Touch::new_static(WORLD)]
+            Touch::new_static(WORLD)
         }
-        Check::RuleCondition(r) => vec![resource::object(Kind::DeviceTaintRule, &r.rule)],
+        Check::RuleCondition(r) => resource::object(Kind::DeviceTaintRule, &r.rule),
     }
 }
 

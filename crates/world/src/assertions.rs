@@ -156,7 +156,7 @@ impl WorldView {
     fn check_events(&self, filter: &EventCheck, explain: bool) -> Result<(), String> {
         // Events about an object live in its namespace (the API server's event validation
         // requires it), so a check about one object reads only that namespace: what
-        // `actor::check_reads` declares for it.
+        // `actor::check_read` declares for it.
         let fail =
             |message: &dyn Fn() -> String| Err(if explain { message() } else { String::new() });
         let involved_ns = filter
