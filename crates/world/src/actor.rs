@@ -15,7 +15,7 @@ use taintsim_scenario::format::{ActorStep, Check, Eventually, ObjectRef};
 
 /// The resource that conflicts with every other (see `taintsim_sim::strategy::WORLD`).
 const WORLD: &str = taintsim_sim::strategy::WORLD;
-use crate::assertions::WorldView;
+use crate::assertions::{Waiting, WorldView};
 use crate::faults::Faults;
 
 /// The actor's name in the trace and decision log. The simulator is told that a time jump
@@ -392,9 +392,9 @@ impl Actor {
     async fn eventually(&self, step: &ActorStep, e: &Eventually) -> Result<(), ActorFailure> {
         // The condition borrows the view and the checks (the wait ends within the step)
         // instead of copying them for every wait.
-        let (view, checks) = (&self.view, &e.checks);
+        let waiting = Waiting::new(&self.view, &e.checks);
         let held = self
-            .wait(Box::new(move || view.holds_all(checks)), e.within.0)
+            .wait(Box::new(move || waiting.holds()), e.within.0)
             .await;
         if held {
             return Ok(());

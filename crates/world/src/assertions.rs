@@ -1,6 +1,9 @@
 //! Evaluating a scenario's checks (its assertions) against the world, without counting API calls.
 
 mod record;
+mod waiting;
+
+pub use waiting::Waiting;
 
 use taintsim_api::{Kind, Object};
 
