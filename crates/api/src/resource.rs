@@ -160,21 +160,10 @@ mod tests {
     /// The static tables spell every kind's and verb's touch as the recorded segments join.
     #[test]
     fn static_touches_should_join_the_recorded_segments() {
-        let verbs = [
-            Verb::Get,
-            Verb::List,
-            Verb::Create,
-            Verb::Update,
-            Verb::UpdateStatus,
-            Verb::Patch,
-            Verb::Delete,
-            Verb::Watch,
-            Verb::Apply,
-        ];
         for kind in Kind::ALL {
             assert_eq!(watch_log(kind), ["watch", kind.plural()].join("/"));
             assert_eq!(cache_touch(kind), ["cache", kind.plural()].join("/"));
-            for verb in verbs {
+            for verb in Verb::ALL {
                 assert_eq!(
                     faults(verb, kind),
                     ["fault", verb.as_str(), kind.plural()].join("/")

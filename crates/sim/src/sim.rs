@@ -214,23 +214,16 @@ impl Sim {
         let chosen = &enabled[index];
         drop(entered);
         let labels = self.config.labels;
-        // `previous` carries the actor (which the shrinker reads) and the kind, copied into the
-        // buffers of the last step's; without labels the trace entry does too.
-        match &mut self.previous {
-            Some(previous) => {
-                previous.actor.clone_from(&chosen.actor);
-                previous.kind = chosen.kind;
-            }
-            previous => {
-                *previous = Some(Enabled {
-                    actor: chosen.actor.clone(),
-                    action: String::new(),
-                    touches: Vec::new(),
-                    detail: None,
-                    kind: chosen.kind,
-                });
-            }
-        }
+        // `previous` carries the actor (which strategies and the shrinker read) and the kind,
+        // and none of the texts (`ChooseContext::previous`): an actor name and empty texts
+        // allocate nothing.
+        self.previous = Some(Enabled {
+            actor: chosen.actor.clone(),
+            action: String::new(),
+            touches: Vec::new(),
+            detail: None,
+            kind: chosen.kind,
+        });
         let actor = chosen.actor.clone();
         let mut entry = {
             let mut inner = self.shared.lock();

@@ -71,7 +71,6 @@ impl IntoIterator for Tasks {
 
 #[cfg(test)]
 mod tests {
-
     use super::*;
 
     fn slot(actor: &str) -> TaskSlot {

@@ -67,9 +67,7 @@ fn push_label(out: &mut String, step: &ActorStep) {
         }
     };
     let object = |out: &mut String, verb: &str, o: &Object| {
-        for piece in [verb, " ", o.kind().singular(), " "] {
-            out.push_str(piece);
-        }
+        out.extend([verb, " ", o.kind().singular(), " "]);
         push_object_key(out, o.namespace(), o.name());
         uid(out, o.metadata().uid.as_deref());
     };
@@ -84,14 +82,8 @@ fn push_label(out: &mut String, step: &ActorStep) {
         ActorStep::Update(o) => object(out, "update", &o.0),
         ActorStep::UpdateStatus(o) => object(out, "update-status", &o.0),
         ActorStep::Delete(r) => {
-            for piece in ["delete ", Kind::from(r.kind).singular(), " "] {
-                out.push_str(piece);
-            }
-            if let Some(ns) = &r.namespace {
-                out.push_str(ns);
-                out.push('/');
-            }
-            out.push_str(&r.name);
+            out.extend(["delete ", Kind::from(r.kind).singular(), " "]);
+            push_key(out, r);
             uid(out, r.uid.as_deref());
         }
         ActorStep::Advance(d) => out.push_str(&format!("advance {d}")),
@@ -136,37 +128,34 @@ fn push_describe(out: &mut String, checks: &[Check]) {
         if i > 0 {
             out.push_str(", ");
         }
-        let (name, args): (&str, [&str; 2]) = match check {
-            Check::PodPresent(p) => ("pod-present ", [p, ""]),
-            Check::PodAbsent(p) => ("pod-absent ", [p, ""]),
-            Check::Events(_) => ("events", ["", ""]),
-            Check::ApiCalls(a) => {
-                out.push_str(&format!("api-calls {:?} {:?}", a.verb, a.kind));
-                continue;
-            }
-            Check::Metrics(_) => ("metrics", ["", ""]),
-            Check::Mark(m) => ("mark ", [m, ""]),
-            Check::RuleCondition(r) => {
-                for piece in ["rule-condition ", &r.rule, " ", &r.type_] {
-                    out.push_str(piece);
-                }
-                continue;
-            }
-            Check::Deleted(d) => ("deleted ", [&d.pod, ""]),
-            Check::PendingEvictions(_) => ("pending-evictions", ["", ""]),
-        };
-        out.push_str(name);
-        args.iter().for_each(|a| out.push_str(a));
+        match check {
+            Check::PodPresent(p) => out.extend(["pod-present ", p]),
+            Check::PodAbsent(p) => out.extend(["pod-absent ", p]),
+            Check::Events(_) => out.push_str("events"),
+            Check::ApiCalls(a) => out.push_str(&format!("api-calls {:?} {:?}", a.verb, a.kind)),
+            Check::Metrics(_) => out.push_str("metrics"),
+            Check::Mark(m) => out.extend(["mark ", m]),
+            Check::RuleCondition(r) => out.extend(["rule-condition ", &r.rule, " ", &r.type_]),
+            Check::Deleted(d) => out.extend(["deleted ", &d.pod]),
+            Check::PendingEvictions(_) => out.push_str("pending-evictions"),
+        }
     }
 }
 
 /// `<ns>/<name>`, or `<name>` for a cluster-scoped object: the key the step labels and
 /// touches name a deleted object by.
 fn key(r: &ObjectRef) -> String {
-    match r.namespace.as_deref() {
-        Some(ns) => format!("{ns}/{}", r.name),
-        None => r.name.clone(),
+    let mut key = String::new();
+    push_key(&mut key, r);
+    key
+}
+
+/// Appends [`key`]`(r)` to `out`.
+fn push_key(out: &mut String, r: &ObjectRef) {
+    if let Some(ns) = &r.namespace {
+        out.extend([ns.as_str(), "/"]);
     }
+    out.push_str(&r.name);
 }
 
 /// The resources a step reads or writes (for the trace and partial-order reduction). A write

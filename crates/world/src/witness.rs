@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Event, Node, ObjectReference, Pod, PodCondition};
 use taintsim_api::{
-    ApiClient, ApiServer, Kind, Recorder, Request, RequestObserver, RequestTouches, Verb, resource,
+    ApiClient, ApiServer, Kind, Recorder, Request, RequestObserver, RequestTouches, Verb,
+    object_key, resource,
 };
 use taintsim_plugin::{Due, DueView, Reference};
 use taintsim_seam::client::{ApiError, Client, EventRecorder, Preconditions, RuleStatusApply};
@@ -200,10 +201,9 @@ impl CallSpy {
 
 impl RequestObserver for CallSpy {
     fn observe(&self, _: &ApiServer, req: &Request) {
-        let object = match (req.namespace.as_str(), req.name.as_str()) {
-            (_, "") => String::new(),
-            ("", name) => name.to_owned(),
-            (ns, name) => [ns, "/", name].concat(),
+        let object = match req.name.as_str() {
+            "" => String::new(),
+            name => object_key(&req.namespace, name),
         };
         self.log.lock().calls.push(Call {
             verb: req.verb,

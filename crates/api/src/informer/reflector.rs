@@ -184,7 +184,7 @@ async fn apply(shared: &Shared, change: Change) {
     let label = if shared.rt.wants_labels() {
         // `cache-update <plural> <change> <key> rv=<revision>`, appended piece by piece.
         let mut action = String::with_capacity(80);
-        for piece in [
+        action.extend([
             "cache-update ",
             plural,
             " ",
@@ -192,9 +192,7 @@ async fn apply(shared: &Shared, change: Change) {
             " ",
             &change.key,
             " rv=",
-        ] {
-            action.push_str(piece);
-        }
+        ]);
         push_decimal(&mut action, change.resource_version);
         StepLabel::with_touches(action, touches).with_detail(StepDetail::CacheUpdate {
             change: change.event_type.as_str().to_owned(),

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use taintsim_api::{Informer, Kind, Notification, Registration};
+use taintsim_api::{Informer, Kind, Notification, Registration, resource};
 use taintsim_plugin::{Env, Informers, PendingEviction, Running};
 use taintsim_seam::runtime::{Runtime, StepLabel, Touch};
 
@@ -51,7 +51,7 @@ fn handler_touches(queue: &str, reads_pod_cache: bool) -> Vec<Touch> {
         Touch::new_static("events"),
     ];
     if reads_pod_cache {
-        t.push(Touch::new_static("cache/pods"));
+        t.push(resource::cache_touch(Kind::Pod));
     }
     t
 }

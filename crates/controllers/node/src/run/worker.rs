@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 
+use taintsim_api::{Kind, resource};
 use taintsim_seam::runtime::{StepLabel, Touch, touch};
 use taintsim_seam::sync::Ordering;
 use taintsim_timed_worker_queue::WaitGroupGuard;
@@ -26,8 +27,8 @@ pub(crate) fn actor(i: usize) -> String {
 /// (`Done`).
 fn node_touches(item: &NodeUpdateItem, i: usize) -> Vec<Touch> {
     vec![
-        Touch::new_static("cache/nodes"),
-        Touch::new_static("cache/pods"),
+        resource::cache_touch(Kind::Node),
+        resource::cache_touch(Kind::Pod),
         touch(&["tainted-nodes", &item.node_name]),
         Touch::new_static("queue"),
         Touch::new_static("events"),
@@ -42,7 +43,7 @@ fn node_touches(item: &NodeUpdateItem, i: usize) -> Vec<Touch> {
 /// queue entry, the event queue, the handlers' clock and the pod workqueue (`Done`).
 fn pod_touches(item: &PodUpdateItem) -> Vec<Touch> {
     vec![
-        Touch::new_static("cache/pods"),
+        resource::cache_touch(Kind::Pod),
         touch(&["tainted-nodes", &item.node_name]),
         touch(&["queue", &item.pod_namespace, &item.pod_name]),
         Touch::new_static("events"),
