@@ -215,15 +215,24 @@ impl Sim {
         drop(entered);
         let labels = self.config.labels;
         // `previous` carries the actor (which strategies and the shrinker read) and the kind,
-        // and none of the texts (`ChooseContext::previous`): an actor name and empty texts
-        // allocate nothing.
-        self.previous = Some(Enabled {
-            actor: chosen.actor.clone(),
-            action: String::new(),
-            touches: Vec::new(),
-            detail: None,
-            kind: chosen.kind,
-        });
+        // and none of the texts (`ChooseContext::previous`). After the first step it is
+        // updated in place: rebuilding the whole entry every step cost 1,050 instructions per
+        // schedule of eviction-update more (callgrind, 343,268 against 342,215).
+        match &mut self.previous {
+            Some(previous) => {
+                previous.actor.clone_from(&chosen.actor);
+                previous.kind = chosen.kind;
+            }
+            previous => {
+                *previous = Some(Enabled {
+                    actor: chosen.actor.clone(),
+                    action: String::new(),
+                    touches: Vec::new(),
+                    detail: None,
+                    kind: chosen.kind,
+                });
+            }
+        }
         let actor = chosen.actor.clone();
         let mut entry = {
             let mut inner = self.shared.lock();
